@@ -1,0 +1,125 @@
+import { AdminApi } from './admin/api.js';
+import { AuditLog } from './admin/audit.js';
+import { TokenVerifier } from './admin/auth.js';
+import { listenAdmin, type AdminListenOptions, type AdminServer } from './admin/listen.js';
+import type { AdminRoute } from './admin/route.js';
+import { asConfigError, validateOptions, type BallastOptions } from './config.js';
+import { BallastError } from './errors/index.js';
+import { SafeEmitter } from './events/index.js';
+import { jsonReply, type AdminRequest, type Reply } from './http/types.js';
+import { LimitRegistry, limitRoutes, type LimitEvents } from './limits/index.js';
+import { silentLogger, type Logger } from './util/logger.js';
+
+/** Every event a Ballast instance emits, by `noun:verb` name. */
+export interface BallastEvents extends LimitEvents {
+  'listener:error': { event: string; error: unknown };
+}
+
+/** The admin API of one instance, for adapters and the standalone listener. */
+export interface BallastAdmin {
+  /** Whether at least one token is configured. */
+  readonly enabled: boolean;
+  /** Handles one request already translated by an adapter. */
+  handle(req: AdminRequest): Promise<Reply>;
+  /** Serves the admin API on its own port (loopback by default). Throws when no token is configured. */
+  listen(options?: AdminListenOptions): Promise<AdminServer>;
+  /** Throws unless a token is configured (adapters call it when mounting). */
+  assertEnabled(): void;
+  /** Adds routes (used by feature modules). */
+  addRoutes(...routes: AdminRoute[]): void;
+}
+
+/** A part of Ballast with background work, started and stopped with the instance. */
+export interface Lifecycle {
+  start?(): Promise<void>;
+  stop?(): Promise<void>;
+}
+
+export interface Ballast {
+  /** Named limits: `update`, `view`, `gate`. */
+  readonly limits: LimitRegistry;
+  readonly admin: BallastAdmin;
+  /** Recent changes, newest first via `recent()`. */
+  readonly audit: AuditLog;
+  /** Typed events; a throwing listener never breaks Ballast. */
+  readonly events: SafeEmitter<BallastEvents>;
+  readonly logger: Logger;
+  /** Runs migrations, starts workers and listeners. Safe to call in every instance. */
+  start(): Promise<void>;
+  /** Graceful: sheds queued requests, stops background work. */
+  stop(): Promise<void>;
+}
+
+export class AdminDisabledError extends BallastError {
+  static readonly code = 'BALLAST_ADMIN_DISABLED';
+  constructor() {
+    super(AdminDisabledError.code, 'The admin API needs at least one token: set admin.tokens in createBallast');
+  }
+}
+
+/**
+ * Creates a Ballast instance. Invalid options throw `BallastConfigError` naming the field.
+ *
+ * @example
+ * const ballast = createBallast({
+ *   limits: { search: { maxConcurrent: 4, maxQueue: 8, queueTimeoutMs: 500 } },
+ *   admin: { tokens: { ops: { secret: process.env.BALLAST_ADMIN_TOKEN!, role: 'write' } } },
+ * });
+ */
+export function createBallast(options?: BallastOptions): Ballast {
+  const resolved = validateOptions(options);
+  const logger = resolved.logger ?? silentLogger;
+  const events = new SafeEmitter<BallastEvents>();
+  const audit = new AuditLog(resolved.admin?.auditSize);
+  const limits = asConfigError(() => new LimitRegistry(resolved.limits ?? {}, { audit, events, logger }));
+  const tokens = new TokenVerifier(resolved.admin?.tokens ?? {});
+  const api = new AdminApi(tokens, logger);
+  const lifecycles: Lifecycle[] = [];
+
+  api.add(...limitRoutes(limits));
+  api.add({ method: 'GET', path: '/audit', handle: ({ query }) => auditReply(audit, query) });
+
+  const admin: BallastAdmin = {
+    get enabled() {
+      return tokens.size > 0;
+    },
+    handle: (req) => api.handle(req),
+    listen: async (listenOptions) => {
+      admin.assertEnabled();
+      return listenAdmin(api, listenOptions);
+    },
+    assertEnabled: () => {
+      if (tokens.size === 0) throw new AdminDisabledError();
+    },
+    addRoutes: (...routes) => api.add(...routes),
+  };
+
+  let started: Promise<void> | undefined;
+  return {
+    limits,
+    admin,
+    audit,
+    events,
+    logger,
+    start() {
+      started ??= (async () => {
+        for (const part of lifecycles) await part.start?.();
+      })();
+      return started;
+    },
+    async stop() {
+      limits.closeQueues();
+      for (const part of [...lifecycles].reverse()) await part.stop?.();
+      started = undefined;
+    },
+  };
+}
+
+function auditReply(audit: AuditLog, query: URLSearchParams): Reply {
+  const raw = query.get('limit');
+  const limit = raw === null ? 100 : Number(raw);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
+    return jsonReply(400, { error: 'invalid', field: 'limit', message: 'must be an integer between 1 and 1000' });
+  }
+  return jsonReply(200, { entries: audit.recent(limit) });
+}

@@ -1,0 +1,63 @@
+import { z } from 'zod';
+import type { AdminTokenConfig } from './admin/auth.js';
+import { BallastConfigError, isInvalidSettingsError } from './errors/index.js';
+import { parseSettings } from './settings/validate.js';
+import type { LimitSettingsInput } from './limits/settings.js';
+import type { Logger } from './util/logger.js';
+
+/** Options of `createBallast`. Every section is optional. */
+export interface BallastOptions {
+  /** Named flow-control limits. */
+  limits?: Record<string, LimitSettingsInput>;
+  /** The admin API: tokens and audit size. Without tokens, `admin()` and `admin.listen()` throw. */
+  admin?: AdminOptions;
+  /** Any pino-compatible logger. Default: silent. */
+  logger?: Logger;
+}
+
+export interface AdminOptions {
+  /** Named bearer tokens; each secret must be at least 16 characters. */
+  tokens?: Record<string, AdminTokenConfig>;
+  /** How many recent changes `GET /audit` keeps. Default `1000`. */
+  auditSize?: number;
+}
+
+const adminSchema = z.strictObject({
+  tokens: z
+    .record(
+      z.string(),
+      z.strictObject({
+        secret: z.string({ error: 'must be a string' }).min(16, { error: 'must be at least 16 characters' }),
+        role: z.enum(['read', 'write'], { error: 'must be "read" or "write"' }),
+      }),
+    )
+    .optional(),
+  auditSize: z.number().int().min(1).max(100_000).optional(),
+});
+
+/** Top-level shape check; each feature validates its own section in depth. */
+const optionsSchema = z.strictObject({
+  limits: z.record(z.string(), z.unknown(), { error: 'must be an object of named limits' }).optional(),
+  admin: adminSchema.optional(),
+  logger: z
+    .custom<Logger>(
+      (v) => typeof v === 'object' && v !== null && ['info', 'warn', 'error'].every((m) => typeof (v as Record<string, unknown>)[m] === 'function'),
+      { error: 'must be a pino-compatible logger with info, warn and error methods' },
+    )
+    .optional(),
+});
+
+/** Runs `fn`, turning a settings error into a construction error naming the field. */
+export function asConfigError<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    if (isInvalidSettingsError(error)) throw new BallastConfigError(error.field, error.detail);
+    throw error;
+  }
+}
+
+export function validateOptions(options: unknown): BallastOptions {
+  if (options === undefined) return {};
+  return asConfigError(() => parseSettings(optionsSchema, options)) as BallastOptions;
+}

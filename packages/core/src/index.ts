@@ -1,0 +1,41 @@
+export { createBallast, AdminDisabledError, type Ballast, type BallastAdmin, type BallastEvents, type Lifecycle } from './ballast.js';
+export type { BallastOptions, AdminOptions } from './config.js';
+export * from './errors/index.js';
+export { SafeEmitter } from './events/index.js';
+export type { Logger } from './util/logger.js';
+export { jsonReply, type Reply, type AdminRequest, type RequestBody } from './http/types.js';
+export { readNodeBody, nodeRequestBody, BodyTooLargeError } from './http/body.js';
+export {
+  LimitRegistry,
+  Gate,
+  PROCEED,
+  DROP,
+  shedReply,
+  limitSettingsSchema,
+  limitPatchSchema,
+  type Admission,
+  type ResponseLifetime,
+  type LimitView,
+  type LimitSettings,
+  type LimitSettingsInput,
+  type LimitPatch,
+  type LimitStats,
+  type Shed,
+  type ShedReason,
+  type UpdateOptions,
+} from './limits/index.js';
+export {
+  ADMIN_MAX_BODY_BYTES,
+  AuditLog,
+  nodeAdminRequest,
+  writeNodeReply,
+  registerAdminErrorStatus,
+  type AdminRoute,
+  type AdminContext,
+  type AuditEntry,
+  type AdminListenOptions,
+  type AdminServer,
+  type AdminTokenConfig,
+  type AdminRole,
+} from './admin/index.js';
+export { RequestScope, DEGRADED_HEADER } from './scope/index.js';

@@ -1,0 +1,14 @@
+export { LimitRegistry, type LimitView, type LimitEvents, type UpdateOptions } from './registry.js';
+export { Gate, PROCEED, DROP, type Admission, type ResponseLifetime } from './gate.js';
+export { Limiter, type Shed, type ShedReason, type LimitStats } from './limiter.js';
+export {
+  limitSettingsSchema,
+  limitPatchSchema,
+  parseLimitPatch,
+  parseLimitSettings,
+  type LimitSettings,
+  type LimitSettingsInput,
+  type LimitPatch,
+} from './settings.js';
+export { limitRoutes } from './routes.js';
+export { shedReply } from './shedReply.js';

@@ -1,0 +1,83 @@
+import type { ServerResponse } from 'node:http';
+import {
+  DROP,
+  PROCEED,
+  RequestScope,
+  nodeAdminRequest,
+  shedReply,
+  writeNodeReply,
+  type Admission,
+  type Ballast,
+} from '@ballast/core';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Request {
+      /** Ballast's per-request helpers; present after `observe()` or `limit()`. */
+      readonly ballast: RequestScope;
+    }
+  }
+}
+
+const SCOPE = Symbol('ballast.scope');
+type ScopedRequest = Request & { [SCOPE]?: RequestScope };
+
+/** Defines `req.ballast` once, as a lazy getter on the app's request prototype (no per-request cost). */
+function installScope(req: Request): void {
+  const proto = Object.getPrototypeOf(req) as object;
+  if (Object.prototype.hasOwnProperty.call(proto, 'ballast')) return;
+  Object.defineProperty(proto, 'ballast', {
+    configurable: true,
+    get(this: ScopedRequest) {
+      return (this[SCOPE] ??= new RequestScope(this.res as ServerResponse));
+    },
+  });
+}
+
+function settle(admission: Admission, res: Response, next: NextFunction): void {
+  if (admission === PROCEED) next();
+  else if (admission !== DROP) writeNodeReply(res, shedReply(admission));
+}
+
+/** The Express 5 adapter: middleware factories bound to one Ballast instance. */
+export interface BallastExpress {
+  /** Admission through the named limits, in order; sheds with 503 + Retry-After. */
+  limit(...names: string[]): RequestHandler;
+  /** The admin API, for `app.use('/_ballast', b.admin())`. Throws when no admin token is configured. */
+  admin(): RequestHandler;
+}
+
+/**
+ * @example
+ * const b = ballastExpress(ballast);
+ * app.get('/search', b.limit('search'), handler);
+ * app.use('/_ballast', b.admin());
+ */
+export function ballastExpress(ballast: Ballast): BallastExpress {
+  let scoped = false;
+  return {
+    limit(...names) {
+      const gate = ballast.limits.gate(names);
+      return function ballastLimit(req, res, next) {
+        if (!scoped) {
+          installScope(req);
+          scoped = true;
+        }
+        const admission = gate.enter(res);
+        if (admission === PROCEED) return next();
+        if (admission instanceof Promise) admission.then((a) => settle(a, res, next), next);
+        else settle(admission, res, next);
+      };
+    },
+    admin() {
+      ballast.admin.assertEnabled();
+      return function ballastAdmin(req, res, next) {
+        ballast.admin
+          .handle(nodeAdminRequest(req, req.path, (req as { body?: unknown }).body))
+          .then((reply) => writeNodeReply(res, reply), next);
+      };
+    },
+  };
+}

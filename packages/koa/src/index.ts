@@ -1,0 +1,76 @@
+import {
+  DROP,
+  PROCEED,
+  RequestScope,
+  nodeAdminRequest,
+  shedReply,
+  type Admission,
+  type Ballast,
+  type Reply,
+} from '@ballast/core';
+import type { Context, Middleware, Next } from 'koa';
+
+/** The state Ballast adds to `ctx.state`. */
+export interface BallastState {
+  /** Ballast's per-request helpers; present after `observe()` or `limit()`. */
+  ballast: RequestScope;
+}
+
+function writeReply(ctx: Context, reply: Reply): void {
+  ctx.status = reply.status;
+  for (const [name, value] of Object.entries(reply.headers)) ctx.set(name, value);
+  ctx.body = reply.body ?? null;
+}
+
+function settle(admission: Admission, ctx: Context, next: Next): unknown {
+  if (admission === PROCEED) return next();
+  if (admission === DROP) ctx.respond = false;
+  else writeReply(ctx, shedReply(admission));
+  return undefined;
+}
+
+/** One small object per request; `RequestScope` defers all other work until a handler uses it. */
+function installScope(ctx: Context): void {
+  const state = ctx.state as Partial<BallastState>;
+  state.ballast ??= new RequestScope(ctx.res);
+}
+
+/** The Koa 3 adapter: middleware factories bound to one Ballast instance. */
+export interface BallastKoa {
+  /** Admission through the named limits, in order; sheds with 503 + Retry-After. */
+  limit(...names: string[]): Middleware;
+  /** The admin API under `prefix` (default `/_ballast`). Throws when no admin token is configured. */
+  admin(options?: { prefix?: string }): Middleware;
+}
+
+/**
+ * @example
+ * const k = ballastKoa(ballast);
+ * router.get('/search', k.limit('search'), handler);
+ * app.use(k.admin({ prefix: '/_ballast' }));
+ */
+export function ballastKoa(ballast: Ballast): BallastKoa {
+  return {
+    limit(...names) {
+      const gate = ballast.limits.gate(names);
+      return function ballastLimit(ctx, next) {
+        installScope(ctx);
+        const admission = gate.enter(ctx.res);
+        if (admission === PROCEED) return next();
+        if (admission instanceof Promise) return admission.then((a) => settle(a, ctx, next));
+        return Promise.resolve(settle(admission, ctx, next));
+      };
+    },
+    admin(options = {}) {
+      ballast.admin.assertEnabled();
+      const prefix = (options.prefix ?? '/_ballast').replace(/\/+$/, '');
+      return async function ballastAdmin(ctx, next) {
+        const path = ctx.path;
+        if (path !== prefix && !path.startsWith(`${prefix}/`)) return next();
+        const parsed = (ctx.request as { body?: unknown }).body;
+        const reply = await ballast.admin.handle(nodeAdminRequest(ctx.req, path.slice(prefix.length) || '/', parsed));
+        writeReply(ctx, reply);
+      };
+    },
+  };
+}

@@ -24,14 +24,19 @@ declare global {
 const SCOPE = Symbol('ballast.scope');
 type ScopedRequest = Request & { [SCOPE]?: RequestScope };
 
+/** The instance each app's request prototype serves (the getter is shared, the instance is per app). */
+const instances = new WeakMap<object, Ballast>();
+const ballastOf = (req: Request): Ballast => instances.get(Object.getPrototypeOf(req) as object) as Ballast;
+
 /** Defines `req.ballast` once, as a lazy getter on the app's request prototype (no per-request cost). */
-function installScope(req: Request): void {
+function installScope(req: Request, ballast: Ballast): void {
   const proto = Object.getPrototypeOf(req) as object;
+  instances.set(proto, ballast);
   if (Object.prototype.hasOwnProperty.call(proto, 'ballast')) return;
   Object.defineProperty(proto, 'ballast', {
     configurable: true,
     get(this: ScopedRequest) {
-      return (this[SCOPE] ??= new RequestScope(this.res as ServerResponse));
+      return (this[SCOPE] ??= new RequestScope(ballastOf(this), this.res as ServerResponse));
     },
   });
 }
@@ -62,7 +67,7 @@ export function ballastExpress(ballast: Ballast): BallastExpress {
       const gate = ballast.limits.gate(names);
       return function ballastLimit(req, res, next) {
         if (!scoped) {
-          installScope(req);
+          installScope(req, ballast);
           scoped = true;
         }
         const admission = gate.enter(res);

@@ -30,9 +30,9 @@ function settle(admission: Admission, ctx: Context, next: Next): unknown {
 }
 
 /** One small object per request; `RequestScope` defers all other work until a handler uses it. */
-function installScope(ctx: Context): void {
+function installScope(ctx: Context, ballast: Ballast): void {
   const state = ctx.state as Partial<BallastState>;
-  state.ballast ??= new RequestScope(ctx.res);
+  state.ballast ??= new RequestScope(ballast, ctx.res);
 }
 
 /** The Koa 3 adapter: middleware factories bound to one Ballast instance. */
@@ -54,7 +54,7 @@ export function ballastKoa(ballast: Ballast): BallastKoa {
     limit(...names) {
       const gate = ballast.limits.gate(names);
       return function ballastLimit(ctx, next) {
-        installScope(ctx);
+        installScope(ctx, ballast);
         const admission = gate.enter(ctx.res);
         if (admission === PROCEED) return next();
         if (admission instanceof Promise) return admission.then((a) => settle(a, ctx, next));

@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import type { Ballast } from '../ballast.js';
 
 /** The header that lists the dependencies whose fallback or stale value a response used. */
 export const DEGRADED_HEADER = 'Ballast-Degraded';
@@ -9,10 +10,13 @@ export const DEGRADED_HEADER = 'Ballast-Degraded';
  * on requests that never use it. Feature modules add their per-request helpers here.
  */
 export class RequestScope {
+  /** The instance this request runs under. */
+  readonly ballast: Ballast;
   readonly #res: ServerResponse;
   #degraded: string[] | undefined;
 
-  constructor(res: ServerResponse) {
+  constructor(ballast: Ballast, res: ServerResponse) {
+    this.ballast = ballast;
     this.#res = res;
   }
 

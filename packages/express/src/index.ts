@@ -29,16 +29,17 @@ const instances = new WeakMap<object, Ballast>();
 const ballastOf = (req: Request): Ballast => instances.get(Object.getPrototypeOf(req) as object) as Ballast;
 
 /** Defines `req.ballast` once, as a lazy getter on the app's request prototype (no per-request cost). */
-function installScope(req: Request, ballast: Ballast): void {
+function installScope(req: Request, ballast: Ballast): object {
   const proto = Object.getPrototypeOf(req) as object;
   instances.set(proto, ballast);
-  if (Object.prototype.hasOwnProperty.call(proto, 'ballast')) return;
+  if (Object.prototype.hasOwnProperty.call(proto, 'ballast')) return proto;
   Object.defineProperty(proto, 'ballast', {
     configurable: true,
     get(this: ScopedRequest) {
       return (this[SCOPE] ??= new RequestScope(ballastOf(this), this.res as ServerResponse));
     },
   });
+  return proto;
 }
 
 function settle(admission: Admission, res: Response, next: NextFunction): void {
@@ -61,15 +62,12 @@ export interface BallastExpress {
  * app.use('/_ballast', b.admin());
  */
 export function ballastExpress(ballast: Ballast): BallastExpress {
-  let scoped = false;
+  let scopedProto: object | undefined;
   return {
     limit(...names) {
       const gate = ballast.limits.gate(names);
       return function ballastLimit(req, res, next) {
-        if (!scoped) {
-          installScope(req, ballast);
-          scoped = true;
-        }
+        if (Object.getPrototypeOf(req) !== scopedProto) scopedProto = installScope(req, ballast);
         const admission = gate.enter(res);
         if (admission === PROCEED) return next();
         if (admission instanceof Promise) admission.then((a) => settle(a, res, next), next);

@@ -1,1 +1,6 @@
-export {};
+export type { AdapterHarness, AppSpec, RouteSpec, TestRequest, HandlerResult, RunningApp } from './harness.js';
+export { expressHarness } from './express.js';
+export { koaHarness } from './koa.js';
+export { runContractSuite } from './contract/index.js';
+export { Latch, until } from './latch.js';
+export { closeServer } from './server.js';

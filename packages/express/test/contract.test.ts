@@ -1,0 +1,3 @@
+import { expressHarness, runContractSuite } from '@ballast/testkit';
+
+runContractSuite(expressHarness);

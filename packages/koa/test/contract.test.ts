@@ -1,0 +1,3 @@
+import { koaHarness, runContractSuite } from '@ballast/testkit';
+
+runContractSuite(koaHarness);

@@ -1,0 +1,12 @@
+import type { AdapterHarness } from '../harness.js';
+import { limitsContract } from './limits.js';
+import { adminContract } from './admin.js';
+
+/**
+ * The adapter contract: every behaviour both adapters must share.
+ * Each feature adds its module here; each adapter's test file runs them all.
+ */
+export function runContractSuite(harness: AdapterHarness): void {
+  limitsContract(harness);
+  adminContract(harness);
+}

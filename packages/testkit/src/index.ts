@@ -4,3 +4,14 @@ export { koaHarness } from './koa.js';
 export { runContractSuite } from './contract/index.js';
 export { Latch, until } from './latch.js';
 export { closeServer } from './server.js';
+export {
+  createTestDatabase,
+  testBackends,
+  uniqueName,
+  withDatabase,
+  type TestDatabase,
+  type Backend,
+  type Queryable,
+  type PGliteHandle,
+} from './postgres.js';
+export { startReceiver, type Receiver, type ReceivedRequest, type Answer, type Script } from './receiver.js';

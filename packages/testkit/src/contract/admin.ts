@@ -117,6 +117,11 @@ export function adminContract(harness: AdapterHarness): void {
       expect(logged.join('\n')).not.toContain(WRITE_SECRET);
     });
 
+    it('refuses to mount the admin API when no token is configured', async () => {
+      ballast = createBallast({ limits: { api: { maxConcurrent: 1 } } });
+      await expect(harness.start(ballast, { routes: [], adminPrefix: PREFIX })).rejects.toThrow(/needs at least one token/);
+    });
+
     it('answers 401 with WWW-Authenticate: Bearer when the token is missing', async () => {
       const { app } = await start();
       const res = await request(app.server).get(`${PREFIX}/limits`);

@@ -8,10 +8,11 @@ import { BallastError } from './errors/index.js';
 import { SafeEmitter } from './events/index.js';
 import { jsonReply, type AdminRequest, type Reply } from './http/types.js';
 import { LimitRegistry, limitRoutes, type LimitEvents } from './limits/index.js';
+import { DependencyRegistry, dependencyRoutes, type Dependency, type DependencyEvents } from './dependencies/index.js';
 import { silentLogger, type Logger } from './util/logger.js';
 
 /** Every event a Ballast instance emits, by `noun:verb` name. */
-export interface BallastEvents extends LimitEvents {
+export interface BallastEvents extends LimitEvents, DependencyEvents {
   'listener:error': { event: string; error: unknown };
 }
 
@@ -38,6 +39,10 @@ export interface Lifecycle {
 export interface Ballast {
   /** Named limits: `update`, `view`, `gate`. */
   readonly limits: LimitRegistry;
+  /** Named dependencies behind breakers: `names`, `view`, `views`, `update`. */
+  readonly dependencies: DependencyRegistry;
+  /** One dependency, for degraded reads outside a request: `ballast.dependency('profiles').read(fn, { fallback })`. Throws for an unknown name. */
+  dependency(name: string): Dependency;
   readonly admin: BallastAdmin;
   /** Recent changes, newest first via `recent()`. */
   readonly audit: AuditLog;
@@ -72,11 +77,13 @@ export function createBallast(options?: BallastOptions): Ballast {
   const events = new SafeEmitter<BallastEvents>();
   const audit = new AuditLog(resolved.admin?.auditSize);
   const limits = asConfigError(() => new LimitRegistry(resolved.limits ?? {}, { audit, events, logger }));
+  const dependencies = asConfigError(() => new DependencyRegistry(resolved.dependencies ?? {}, { audit, events, logger }));
   const tokens = new TokenVerifier(resolved.admin?.tokens ?? {});
   const api = new AdminApi(tokens, logger);
   const lifecycles: Lifecycle[] = [];
 
   api.add(...limitRoutes(limits));
+  api.add(...dependencyRoutes(dependencies));
   api.add({ method: 'GET', path: '/audit', handle: ({ query }) => auditReply(audit, query) });
 
   const admin: BallastAdmin = {
@@ -97,6 +104,8 @@ export function createBallast(options?: BallastOptions): Ballast {
   let started: Promise<void> | undefined;
   return {
     limits,
+    dependencies,
+    dependency: (name) => dependencies.get(name),
     admin,
     audit,
     events,
@@ -110,6 +119,7 @@ export function createBallast(options?: BallastOptions): Ballast {
     async stop() {
       limits.closeQueues();
       for (const part of [...lifecycles].reverse()) await part.stop?.();
+      dependencies.shutdown();
       started = undefined;
     },
   };

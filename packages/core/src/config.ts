@@ -3,12 +3,15 @@ import type { AdminTokenConfig } from './admin/auth.js';
 import { BallastConfigError, isInvalidSettingsError } from './errors/index.js';
 import { parseSettings } from './settings/validate.js';
 import type { LimitSettingsInput } from './limits/settings.js';
+import type { DependencyDefinition } from './dependencies/index.js';
 import type { Logger } from './util/logger.js';
 
 /** Options of `createBallast`. Every section is optional. */
 export interface BallastOptions {
   /** Named flow-control limits. */
   limits?: Record<string, LimitSettingsInput>;
+  /** Named dependencies read through circuit breakers, with fallbacks and last good values. */
+  dependencies?: Record<string, DependencyDefinition>;
   /** The admin API: tokens and audit size. Without tokens, `admin()` and `admin.listen()` throw. */
   admin?: AdminOptions;
   /** Any pino-compatible logger. Default: silent. */
@@ -38,6 +41,7 @@ const adminSchema = z.strictObject({
 /** Top-level shape check; each feature validates its own section in depth. */
 const optionsSchema = z.strictObject({
   limits: z.record(z.string(), z.unknown(), { error: 'must be an object of named limits' }).optional(),
+  dependencies: z.record(z.string(), z.unknown(), { error: 'must be an object of named dependencies' }).optional(),
   admin: adminSchema.optional(),
   logger: z
     .custom<Logger>(

@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { Ballast } from '../ballast.js';
+import type { DependencyCall, ReadOptions } from '../dependencies/index.js';
 
 /** The header that lists the dependencies whose fallback or stale value a response used. */
 export const DEGRADED_HEADER = 'Ballast-Degraded';
@@ -23,6 +24,23 @@ export class RequestScope {
   /** The dependencies this response has been degraded by, in first-use order. */
   get degraded(): readonly string[] {
     return this.#degraded ?? [];
+  }
+
+  /**
+   * Reads from a named dependency through its breaker. When the call fails, times
+   * out or the breaker is open, answers with the last good value for `cacheKey`,
+   * else `fallback`, and marks the response degraded (`Ballast-Degraded`).
+   *
+   * @example
+   * const profile = await req.ballast.read('profiles', (signal) => fetchProfile(id, { signal }), {
+   *   fallback: () => ({ name: 'guest' }),
+   *   cacheKey: `profile:${id}`,
+   * });
+   */
+  async read<T>(dependency: string, fn: DependencyCall<T>, options?: ReadOptions<T>): Promise<T> {
+    const result = await this.ballast.dependency(dependency).execute(fn, options);
+    if (result.source !== 'live') this.markDegraded(dependency);
+    return result.value;
   }
 
   /** Records that `dependency` answered with a fallback or stale value and sets the header. */

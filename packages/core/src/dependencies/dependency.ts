@@ -1,0 +1,200 @@
+import { LastGoodCache } from './cache.js';
+import { DependencyOpenError } from './errors.js';
+import { OpossumExecutor, type DependencyCall, type ErrorFilter } from './executor.js';
+import { BreakerMachine, type BreakerStateName, type TransitionListener } from './machine.js';
+import type { DependencySettings } from './settings.js';
+
+/** Options of one read. */
+export interface ReadOptions<T> {
+  /** Answers when the call fails, times out or the breaker is open; gets the reason. Default: none (the error is thrown). */
+  fallback?: (error: unknown) => T | Promise<T>;
+  /** Remembers each good value under this key and serves it, before `fallback`, when the call cannot answer. Default: none. */
+  cacheKey?: string;
+}
+
+/** Where a read's value came from: `live` from the dependency, else a degraded answer. */
+export type ReadSource = 'live' | 'stale' | 'fallback';
+
+export interface ReadResult<T> {
+  value: T;
+  source: ReadSource;
+}
+
+/** Counters of one dependency since start (never reset by a retune). */
+export interface DependencyStats {
+  /** Calls that reached the dependency. */
+  calls: number;
+  successes: number;
+  /** Errors that counted against the breaker (timeouts excluded). */
+  failures: number;
+  timeouts: number;
+  /** Errors the `errorFilter` passed through unchanged. */
+  filtered: number;
+  /** Reads refused without calling because the breaker was open (or its probes were taken). */
+  rejected: number;
+  /** Degraded reads answered by the last good value. */
+  stale: number;
+  /** Degraded reads answered by `fallback`. */
+  fallbacks: number;
+  /** Calls running now. */
+  inFlight: number;
+  /** The current closed period's rolling window. */
+  window: { calls: number; failures: number };
+  /** Latency of calls in opossum's rolling window, in ms. */
+  latencyMs: { mean: number; p50: number; p99: number };
+}
+
+/** A dependency behind a breaker, with fallbacks and last good values. */
+export class Dependency {
+  readonly name: string;
+  #settings: DependencySettings;
+  #version = 1;
+  /** Created on first call (opossum runs a bucket timer per breaker), dropped by `shutdown`. */
+  #executor: OpossumExecutor | undefined;
+  readonly #machine: BreakerMachine;
+  readonly #cache: LastGoodCache;
+  readonly #errorFilter: ErrorFilter | undefined;
+  readonly #now: () => number;
+  #calls = 0;
+  #successes = 0;
+  #failures = 0;
+  #timeouts = 0;
+  #filtered = 0;
+  #rejected = 0;
+  #stale = 0;
+  #fallbacks = 0;
+  #inFlight = 0;
+
+  constructor(
+    name: string,
+    settings: DependencySettings,
+    options: { errorFilter?: ErrorFilter | undefined; onTransition?: TransitionListener; now?: () => number } = {},
+  ) {
+    this.name = name;
+    this.#settings = settings;
+    this.#errorFilter = options.errorFilter;
+    this.#now = options.now ?? Date.now;
+    this.#cache = new LastGoodCache(settings.cacheMaxEntries, settings.cacheMaxAgeMs);
+    this.#machine = new BreakerMachine(settings, this.#now(), options.onTransition);
+  }
+
+  get settings(): Readonly<DependencySettings> {
+    return this.#settings;
+  }
+
+  /** Bumped by every retune. */
+  get version(): number {
+    return this.#version;
+  }
+
+  get state(): BreakerStateName {
+    return this.#machine.state(this.#now()).kind;
+  }
+
+  get stats(): DependencyStats {
+    const latency = this.#executor?.stats;
+    return {
+      calls: this.#calls,
+      successes: this.#successes,
+      failures: this.#failures,
+      timeouts: this.#timeouts,
+      filtered: this.#filtered,
+      rejected: this.#rejected,
+      stale: this.#stale,
+      fallbacks: this.#fallbacks,
+      inFlight: this.#inFlight,
+      window: this.#machine.window(this.#now()),
+      latencyMs: {
+        mean: latency?.latencyMean ?? 0,
+        p50: latency?.percentiles['0.5'] ?? 0,
+        p99: latency?.percentiles['0.99'] ?? 0,
+      },
+    };
+  }
+
+  /** Reads answered degraded (last good value or fallback). */
+  get degraded(): number {
+    return this.#stale + this.#fallbacks;
+  }
+
+  /**
+   * Calls `fn` through the breaker; when it fails, times out or the breaker is
+   * open, answers with the last good value for `cacheKey`, else `fallback`, else throws.
+   *
+   * @example
+   * const profile = await ballast.dependency('profiles').read((signal) => fetchProfile(id, { signal }), {
+   *   fallback: () => ({ name: 'guest' }),
+   *   cacheKey: `profile:${id}`,
+   * });
+   */
+  async read<T>(fn: DependencyCall<T>, options: ReadOptions<T> = {}): Promise<T> {
+    return (await this.execute(fn, options)).value;
+  }
+
+  /** `read`, also telling where the value came from (the request scope marks degraded responses with it). */
+  async execute<T>(fn: DependencyCall<T>, options: ReadOptions<T> = {}): Promise<ReadResult<T>> {
+    const ticket = this.#machine.admit(this.#now());
+    if (ticket === undefined) {
+      this.#rejected++;
+      return this.#degrade(new DependencyOpenError(this.name), options);
+    }
+    this.#calls++;
+    this.#inFlight++;
+    this.#executor ??= new OpossumExecutor(this.name, this.#settings, this.#errorFilter);
+    const outcome = await this.#executor.run(fn);
+    this.#inFlight--;
+    const now = this.#now();
+    switch (outcome.kind) {
+      case 'success':
+        this.#successes++;
+        this.#machine.report(ticket, true, now);
+        if (options.cacheKey !== undefined) this.#cache.set(options.cacheKey, outcome.value, now);
+        return { value: outcome.value, source: 'live' };
+      case 'filtered':
+        // The dependency answered; the answer is the caller's to handle.
+        this.#filtered++;
+        this.#machine.report(ticket, true, now);
+        throw outcome.error;
+      case 'timeout':
+      case 'failure':
+        if (outcome.kind === 'timeout') this.#timeouts++;
+        else this.#failures++;
+        this.#machine.report(ticket, false, now);
+        return this.#degrade(outcome.error, options);
+    }
+  }
+
+  async #degrade<T>(reason: unknown, options: ReadOptions<T>): Promise<ReadResult<T>> {
+    if (options.cacheKey !== undefined) {
+      const hit = this.#cache.get(options.cacheKey, this.#now());
+      if (hit.found) {
+        this.#stale++;
+        return { value: hit.value as T, source: 'stale' };
+      }
+    }
+    if (options.fallback === undefined) throw reason;
+    const value = await options.fallback(reason);
+    this.#fallbacks++;
+    return { value, source: 'fallback' };
+  }
+
+  /** Applies validated settings, keeping the breaker's state, window and counters. */
+  configure(settings: DependencySettings): void {
+    const previous = this.#executor;
+    if (previous !== undefined) {
+      this.#executor = new OpossumExecutor(this.name, settings, this.#errorFilter, previous);
+      previous.shutdown();
+    }
+    this.#cache.resize(settings.cacheMaxEntries, settings.cacheMaxAgeMs);
+    this.#machine.configure(settings, this.#now());
+    this.#settings = settings;
+    this.#version++;
+  }
+
+  /** Stops background timers (opossum's bucket rotation) and forgets cached values. */
+  shutdown(): void {
+    this.#executor?.shutdown();
+    this.#executor = undefined;
+    this.#cache.clear();
+  }
+}

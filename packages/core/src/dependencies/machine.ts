@@ -1,0 +1,147 @@
+import type { BreakerForce, DependencySettings } from './settings.js';
+import { RollingWindow } from './window.js';
+
+/**
+ * The breaker's state. Every transition starts a new `generation`; a call's
+ * outcome counts only if it was admitted in the current generation, so a slow
+ * call started before the breaker opened can neither close it (its late success)
+ * nor reopen it (its late failure) while probes are deciding.
+ */
+export type BreakerState =
+  | { readonly kind: 'closed'; readonly generation: number }
+  | { readonly kind: 'open'; readonly generation: number; readonly openedAt: number; readonly halfOpenAt: number }
+  | { readonly kind: 'half-open'; readonly generation: number; admitted: number; succeeded: number };
+
+export type BreakerStateName = BreakerState['kind'];
+
+/** Why a transition happened, for events and logs. */
+export type TransitionReason = 'threshold' | 'probe_failed' | 'probe_succeeded' | 'reset_timeout' | 'forced' | 'released';
+
+/** A call let through by `admit`; hand it back to `report` with the outcome. */
+export interface Ticket {
+  readonly generation: number;
+  /** The call is one of the half-open probes. */
+  readonly probe: boolean;
+}
+
+export type MachineSettings = Pick<
+  DependencySettings,
+  'errorThresholdPercentage' | 'volumeThreshold' | 'resetTimeoutMs' | 'rollingWindowMs' | 'rollingBuckets' | 'halfOpenMaxProbes' | 'force'
+>;
+
+export type TransitionListener = (from: BreakerStateName, to: BreakerStateName, reason: TransitionReason) => void;
+
+/**
+ * The pure breaker state machine: no timers, no I/O, time passed in by the caller.
+ * Open turns half-open lazily, the first time anyone looks after `resetTimeoutMs`,
+ * so there is no reset timer that concurrent failures could cancel or restart.
+ */
+export class BreakerMachine {
+  #state: BreakerState = { kind: 'closed', generation: 0 };
+  #settings: MachineSettings;
+  #window: RollingWindow;
+  readonly #onTransition: TransitionListener;
+
+  constructor(settings: MachineSettings, now: number, onTransition: TransitionListener = () => {}) {
+    this.#settings = settings;
+    this.#window = new RollingWindow(settings.rollingWindowMs, settings.rollingBuckets, now);
+    this.#onTransition = onTransition;
+    if (settings.force === 'open') this.#to({ kind: 'open', generation: 1, openedAt: now, halfOpenAt: Infinity }, 'forced');
+  }
+
+  /** The current state, after moving open to half-open when its time has come. */
+  state(now: number): BreakerState {
+    const s = this.#state;
+    if (s.kind === 'open' && now >= s.halfOpenAt) {
+      this.#to({ kind: 'half-open', generation: s.generation + 1, admitted: 0, succeeded: 0 }, 'reset_timeout');
+    }
+    return this.#state;
+  }
+
+  /** Outcomes in the current closed period's rolling window. */
+  window(now: number): { calls: number; failures: number } {
+    this.#window.rotate(now);
+    return { calls: this.#window.calls, failures: this.#window.failures };
+  }
+
+  /** Lets a call through (a `Ticket`) or refuses it (`undefined`: fail fast). */
+  admit(now: number): Ticket | undefined {
+    const s = this.state(now);
+    switch (s.kind) {
+      case 'closed':
+        return { generation: s.generation, probe: false };
+      case 'open':
+        return undefined;
+      case 'half-open':
+        if (s.admitted >= this.#settings.halfOpenMaxProbes) return undefined;
+        s.admitted++;
+        return { generation: s.generation, probe: true };
+    }
+  }
+
+  /** Records the outcome of an admitted call. `ok` is false for failures and timeouts. */
+  report(ticket: Ticket, ok: boolean, now: number): void {
+    const s = this.state(now);
+    if (ticket.generation !== s.generation) return;
+    switch (s.kind) {
+      case 'closed':
+        this.#window.record(ok, now);
+        if (!ok && this.#settings.force !== 'closed' && this.#tripped()) this.#open(now, 'threshold');
+        return;
+      case 'half-open':
+        if (!ok) this.#open(now, 'probe_failed');
+        else if (++s.succeeded >= this.#settings.halfOpenMaxProbes) this.#close(now, 'probe_succeeded');
+        return;
+      case 'open':
+        return;
+    }
+  }
+
+  /** Applies new settings without losing the state; a changed reset timeout moves a pending half-open time. */
+  configure(settings: MachineSettings, now: number): void {
+    const before = this.#settings;
+    this.#settings = settings;
+    if (before.rollingWindowMs !== settings.rollingWindowMs || before.rollingBuckets !== settings.rollingBuckets) {
+      this.#window = this.#window.resized(settings.rollingWindowMs, settings.rollingBuckets, now);
+    }
+    if (before.force !== settings.force) this.#applyForce(settings.force, now);
+    else {
+      const s = this.#state;
+      if (s.kind === 'open' && Number.isFinite(s.halfOpenAt) && before.resetTimeoutMs !== settings.resetTimeoutMs) {
+        this.#state = { ...s, halfOpenAt: s.openedAt + settings.resetTimeoutMs };
+      }
+    }
+  }
+
+  #applyForce(force: BreakerForce, now: number): void {
+    const s = this.#state;
+    if (force === 'open') {
+      this.#to({ kind: 'open', generation: s.generation + 1, openedAt: now, halfOpenAt: Infinity }, 'forced');
+    } else if (force === 'closed') {
+      if (s.kind !== 'closed') this.#close(now, 'forced');
+    } else if (s.kind === 'open') {
+      this.#close(now, 'released');
+    }
+  }
+
+  #tripped(): boolean {
+    const { calls, failures } = this.#window;
+    return calls >= this.#settings.volumeThreshold && failures * 100 >= this.#settings.errorThresholdPercentage * calls;
+  }
+
+  #open(now: number, reason: TransitionReason): void {
+    const halfOpenAt = now + this.#settings.resetTimeoutMs;
+    this.#to({ kind: 'open', generation: this.#state.generation + 1, openedAt: now, halfOpenAt }, reason);
+  }
+
+  #close(now: number, reason: TransitionReason): void {
+    this.#window.reset(now);
+    this.#to({ kind: 'closed', generation: this.#state.generation + 1 }, reason);
+  }
+
+  #to(next: BreakerState, reason: TransitionReason): void {
+    const from = this.#state.kind;
+    this.#state = next;
+    if (from !== next.kind) this.#onTransition(from, next.kind, reason);
+  }
+}

@@ -1,0 +1,122 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  createBallast,
+  isBallastConfigError,
+  isDependencyOpenError,
+  isDependencyTimeoutError,
+  isInvalidSettingsError,
+  type Ballast,
+  type BallastOptions,
+} from '@ballast/core';
+
+const boom = (): Promise<never> => Promise.reject(new Error('boom'));
+
+describe('degraded reads outside a request', () => {
+  let ballast: Ballast | undefined;
+  const make = (options: BallastOptions): Ballast => (ballast = createBallast(options));
+  afterEach(async () => {
+    await ballast?.stop();
+    ballast = undefined;
+  });
+
+  it('aborts the call with a DependencyTimeoutError once timeoutMs passes, and answers with the fallback', async () => {
+    const b = make({ dependencies: { slow: { timeoutMs: 20 } } });
+    let seen: AbortSignal | undefined;
+    const value = await b.dependency('slow').read(
+      (signal) =>
+        new Promise<string>((_, reject) => {
+          seen = signal;
+          signal.addEventListener('abort', () => reject(signal.reason));
+        }),
+      { fallback: (error) => (isDependencyTimeoutError(error) ? 'fallback after timeout' : 'wrong reason') },
+    );
+    expect(value).toBe('fallback after timeout');
+    expect(seen?.aborted).toBe(true);
+    expect(isDependencyTimeoutError(seen?.reason)).toBe(true);
+    expect(b.dependencies.view('slow').stats).toMatchObject({ calls: 1, timeouts: 1, fallbacks: 1, inFlight: 0 });
+  });
+
+  it('passes an error the errorFilter accepts to the caller unchanged, without counting it or using the fallback', async () => {
+    class NotFound extends Error {
+      status = 404;
+    }
+    const b = make({
+      dependencies: { users: { volumeThreshold: 1, errorFilter: (e) => e instanceof NotFound } },
+    });
+    const missing = new NotFound('no such user');
+    await expect(b.dependency('users').read(() => Promise.reject(missing), { fallback: () => 'guest' })).rejects.toBe(missing);
+    expect(b.dependencies.view('users')).toMatchObject({ state: 'closed', stats: { filtered: 1, failures: 0, fallbacks: 0 } });
+  });
+
+  it('serves the last good value before the fallback, and the fallback for keys it never saw', async () => {
+    const b = make({ dependencies: { profiles: { volumeThreshold: 1 } } });
+    const profiles = b.dependency('profiles');
+    await profiles.read(() => ({ name: 'Ada' }), { cacheKey: 'p:1' });
+    const stale = await profiles.execute(boom, { cacheKey: 'p:1', fallback: () => ({ name: 'guest' }) });
+    expect(stale).toEqual({ value: { name: 'Ada' }, source: 'stale' });
+    expect(profiles.state).toBe('open');
+    const other = await profiles.execute(boom, { cacheKey: 'p:2', fallback: () => ({ name: 'guest' }) });
+    expect(other).toEqual({ value: { name: 'guest' }, source: 'fallback' });
+    expect(profiles.stats).toMatchObject({ calls: 2, rejected: 1, stale: 1, fallbacks: 1 });
+    expect(profiles.degraded).toBe(2);
+  });
+
+  it('throws DependencyOpenError without calling when the breaker is open and nothing can answer', async () => {
+    const b = make({ dependencies: { profiles: { force: 'open' } } });
+    let called = false;
+    const read = b.dependency('profiles').read(() => {
+      called = true;
+      return 1;
+    });
+    await expect(read).rejects.toSatisfy(isDependencyOpenError);
+    expect(called).toBe(false);
+  });
+
+  it('retunes without losing the state or the counters, and records the change', async () => {
+    const b = make({ dependencies: { profiles: { volumeThreshold: 2, resetTimeoutMs: 60_000 } } });
+    const opened: string[] = [];
+    b.events.on('breaker:opened', (e) => opened.push(e.name));
+    const profiles = b.dependency('profiles');
+    await profiles.read(boom, { fallback: () => null });
+    await profiles.read(boom, { fallback: () => null });
+    expect(opened).toEqual(['profiles']);
+    const view = b.dependencies.update('profiles', { timeoutMs: 250, errorThresholdPercentage: 90 }, { actor: 'ops' });
+    expect(view).toMatchObject({ state: 'open', version: 2, settings: { timeoutMs: 250, errorThresholdPercentage: 90 } });
+    expect(view.stats).toMatchObject({ calls: 2, failures: 2 });
+    expect(b.audit.recent(1)[0]).toMatchObject({ actor: 'ops', action: 'dependency.update', target: 'profiles' });
+    await profiles.read(() => 'live', { fallback: () => 'fallback' }).then((v) => expect(v).toBe('fallback'));
+  });
+
+  it('rejects an invalid retune naming the field and changes nothing', () => {
+    const b = make({ dependencies: { profiles: { timeoutMs: 300 } } });
+    const attempt = (patch: unknown): string => {
+      try {
+        b.dependencies.update('profiles', patch);
+      } catch (error) {
+        if (isInvalidSettingsError(error)) return error.field;
+      }
+      return 'accepted';
+    };
+    expect(attempt({ timeoutMs: 0 })).toBe('timeoutMs');
+    expect(attempt({ force: 'sideways' })).toBe('force');
+    expect(attempt({ rollingWindowMs: 100, rollingBuckets: 50 })).toBe('rollingBuckets');
+    expect(attempt({ timeoutMs: 500, bogus: 1 })).toBe('bogus');
+    expect(b.dependencies.view('profiles')).toMatchObject({ version: 1, settings: { timeoutMs: 300 } });
+    expect(b.audit.recent()).toHaveLength(0);
+  });
+
+  it('throws at construction naming the offending field', () => {
+    const field = (options: unknown): string | undefined => {
+      try {
+        createBallast(options as BallastOptions).stop();
+      } catch (error) {
+        if (isBallastConfigError(error)) return error.field;
+      }
+      return undefined;
+    };
+    expect(field({ dependencies: { profiles: { volumeThreshold: -1 } } })).toBe('dependencies.profiles.volumeThreshold');
+    expect(field({ dependencies: { profiles: { errorFilter: 'yes' } } })).toBe('dependencies.profiles.errorFilter');
+    expect(field({ dependencies: { profiles: 5 } })).toBe('dependencies.profiles');
+    expect(field({ dependencies: [] })).toBe('dependencies');
+  });
+});

@@ -1,0 +1,84 @@
+/** Prints the summary tables and the target checks of one run.mjs report. */
+import { fixed, table } from './lib/stats.mjs';
+
+const TARGET_RATIO = 0.95;
+const TARGET_NS = 150;
+const TARGET_GOODPUT = 0.9;
+const TARGET_SHED_P99_MS = 1;
+
+const verdict = (ok) => (ok ? 'ok' : 'MISS');
+const ms = (value) => fixed(value, 1);
+
+function throughputTable(rows, config) {
+  console.log(
+    `HTTP throughput (${config.repetitions} interleaved reps x ${config.seconds}s, ${config.connections} connections, ` +
+      `medians; ratio = variant / bare of the same rep)`,
+  );
+  const body = rows.map((r) => {
+    const ballast = r.variant.includes('ballast');
+    return [
+      r.variant,
+      Math.round(r.requestsPerSecond),
+      r.p99Ms,
+      fixed(r.ratio.median),
+      `${fixed(r.ratio.min)}-${fixed(r.ratio.max)}`,
+      `${Math.round(r.serverCpu * 100)}%`,
+      ballast ? `>= ${TARGET_RATIO}: ${verdict(r.ratio.median >= TARGET_RATIO)}` : '',
+    ];
+  });
+  console.log(table([['variant', 'req/s', 'p99 ms', 'x bare', 'spread', 'srv cpu', 'target'], ...body]));
+}
+
+function microTable(micro) {
+  console.log(`\nAdmit + release, not saturated (${micro.iterations} iterations x ${micro.runs} runs)`);
+  const body = Object.entries(micro.results).map(([name, r]) => [
+    name,
+    fixed(r.medianNs, 1),
+    `${fixed(r.minNs, 1)}-${fixed(r.maxNs, 1)}`,
+    name === 'limiter' || name.includes('fake') ? `<= ${TARGET_NS}: ${verdict(r.medianNs <= TARGET_NS)}` : '',
+  ]);
+  console.log(table([['case', 'ns/op', 'spread', 'target'], ...body]));
+}
+
+function overloadTable(o) {
+  console.log(
+    `\nOverload, open loop: capacity ${o.capacity} req/s (${o.slots} slots x ${o.holdMs} ms), offered ${o.rate} req/s ` +
+      `for ${o.seconds}s; Ballast maxQueue ${o.maxQueue}, queueTimeoutMs ${o.queueTimeoutMs}`,
+  );
+  const body = Object.entries(o.results).map(([mode, r]) => {
+    const bound = 2 * r.unloaded.okP99Ms + o.queueTimeoutMs;
+    return [
+      mode,
+      `${fixed(r.goodput * 100, 1)}%`,
+      r.loaded.ok,
+      r.loaded.shed,
+      r.loaded.unanswered,
+      ms(r.unloaded.okP99Ms),
+      ms(r.loaded.okP99Ms),
+      `${ms(bound)} ${verdict(r.loaded.okP99Ms <= bound && r.loaded.unanswered === 0)}`,
+      ms(r.loaded.shedP99Ms),
+      fixed(r.server.shedP99Ms, 3),
+      ms(r.loaded.sendLagP99Ms),
+    ];
+  });
+  console.log(
+    table([
+      ['mode', 'goodput', '2xx', '503', 'no answer', 'unloaded p99', 'admitted p99', '<= 2xunloaded+deadline', 'shed p99', 'shed p99 (server, to end())', 'send lag p99'],
+      ...body,
+    ]),
+  );
+  const b = o.results.ballast;
+  if (b !== undefined) {
+    console.log(
+      `Ballast: goodput >= ${TARGET_GOODPUT * 100}%: ${verdict(b.goodput >= TARGET_GOODPUT)}; ` +
+        `shed p99 < ${TARGET_SHED_P99_MS} ms: client ${verdict(b.loaded.shedP99Ms < TARGET_SHED_P99_MS)}, ` +
+        `server ${verdict(b.server.shedP99Ms < TARGET_SHED_P99_MS)} (all times in ms)`,
+    );
+  }
+}
+
+export function printSummary(report) {
+  if (report.throughput !== undefined) throughputTable(report.throughput, report.throughputConfig);
+  if (report.micro !== undefined) microTable(report.micro);
+  if (report.overload !== undefined) overloadTable(report.overload);
+}

@@ -1,0 +1,78 @@
+/**
+ * HTTP throughput: every variant in its own server process pinned to one core,
+ * autocannon pinned to the other. Variants run round-robin, repetition after
+ * repetition (with a rotating start), so machine drift hits them all alike.
+ */
+import { activeVariants, baselineOf } from './lib/apps.mjs';
+import { LOAD_CORE, runJson, startServer } from './lib/child.mjs';
+import { max, median, min } from './lib/stats.mjs';
+
+const serverScript = new URL('./server.mjs', import.meta.url);
+const loadScript = new URL('./load.mjs', import.meta.url);
+
+async function load(url, seconds, config) {
+  return runJson(loadScript, [url, String(seconds), String(config.connections), String(config.pipelining)], {
+    core: LOAD_CORE,
+  });
+}
+
+/** One measured run, with the server's CPU use (share of one core) over it. */
+async function measure(server, config) {
+  const cpuBefore = await server.cpu();
+  const started = process.hrtime.bigint();
+  const result = await load(server.url, config.seconds, config);
+  const elapsedMicros = Number(process.hrtime.bigint() - started) / 1000;
+  const cpuAfter = await server.cpu();
+  return { ...result, serverCpu: (cpuAfter - cpuBefore) / elapsedMicros };
+}
+
+/**
+ * @param config {{ seconds: number, warmupSeconds: number, repetitions: number, connections: number, pipelining: number, log: (line: string) => void }}
+ */
+export async function runThroughput(config) {
+  const names = activeVariants();
+  const servers = new Map();
+  try {
+    for (const name of names) servers.set(name, await startServer(serverScript, [name]));
+    for (const name of names) {
+      config.log(`warm-up ${name} (${config.warmupSeconds}s)`);
+      await load(servers.get(name).url, config.warmupSeconds, config);
+    }
+    const runs = Object.fromEntries(names.map((name) => [name, []]));
+    for (let rep = 0; rep < config.repetitions; rep++) {
+      // Rotate the start so no variant always follows the same neighbour.
+      const order = names.map((_, i) => names[(i + rep) % names.length]);
+      for (const name of order) {
+        const run = await measure(servers.get(name), config);
+        runs[name].push(run);
+        config.log(
+          `rep ${rep + 1}/${config.repetitions} ${name}: ${Math.round(run.requestsPerSecond)} req/s, ` +
+            `p99 ${run.p99Ms} ms, server cpu ${(run.serverCpu * 100).toFixed(0)}%` +
+            (run.non2xx + run.errors > 0 ? `, non2xx ${run.non2xx} errors ${run.errors}` : ''),
+        );
+      }
+    }
+    return summarize(names, runs);
+  } finally {
+    for (const server of servers.values()) await server.stop();
+  }
+}
+
+/** Per variant: medians, and the ratio to its bare baseline per repetition (median and min–max). */
+function summarize(names, runs) {
+  return names.map((name) => {
+    const own = runs[name];
+    const base = runs[baselineOf(name)];
+    const ratios = own.map((run, rep) => run.requestsPerSecond / base[rep].requestsPerSecond);
+    return {
+      variant: name,
+      baseline: baselineOf(name),
+      requestsPerSecond: median(own.map((r) => r.requestsPerSecond)),
+      p99Ms: median(own.map((r) => r.p99Ms)),
+      serverCpu: median(own.map((r) => r.serverCpu)),
+      ratio: { median: median(ratios), min: min(ratios), max: max(ratios) },
+      failures: own.reduce((sum, r) => sum + r.non2xx + r.errors, 0),
+      runs: own,
+    };
+  });
+}

@@ -15,3 +15,4 @@ export {
   type PGliteHandle,
 } from './postgres.js';
 export { startReceiver, type Receiver, type ReceivedRequest, type Answer, type Script } from './receiver.js';
+export { startScriptedDependency, HttpStatusError, type ScriptedDependency, type DependencyBehaviour } from './dependency.js';

@@ -1,6 +1,8 @@
 import type { AdapterHarness } from '../harness.js';
 import { limitsContract } from './limits.js';
 import { adminContract } from './admin.js';
+import { observeContract } from './observe.js';
+import { dependenciesContract } from './dependencies.js';
 
 /**
  * The adapter contract: every behaviour both adapters must share.
@@ -9,4 +11,6 @@ import { adminContract } from './admin.js';
 export function runContractSuite(harness: AdapterHarness): void {
   limitsContract(harness);
   adminContract(harness);
+  observeContract(harness);
+  dependenciesContract(harness);
 }

@@ -1,7 +1,6 @@
 import type { AdapterHarness } from '../harness.js';
 import { limitsContract } from './limits.js';
 import { adminContract } from './admin.js';
-import { observeContract } from './observe.js';
 import { dependenciesContract } from './dependencies.js';
 
 /**
@@ -11,6 +10,5 @@ import { dependenciesContract } from './dependencies.js';
 export function runContractSuite(harness: AdapterHarness): void {
   limitsContract(harness);
   adminContract(harness);
-  observeContract(harness);
   dependenciesContract(harness);
 }

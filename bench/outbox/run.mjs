@@ -1,0 +1,103 @@
+// Outbox benchmark: Ballast side by side with graphile-worker 0.17, pg-boss 10
+// and hand-written SQL (floor and ceiling). Needs PostgreSQL (DATABASE_URL, or
+// postgres://postgres@127.0.0.1:5432) and a built @ballast/core (`pnpm build`).
+// Options: --only=<substring of a system name>, --quick (shorter runs).
+import { performance } from 'node:perf_hooks';
+import { dropDatabase, freshDatabase, waitFor } from './lib/db.mjs';
+import { closedLoop, openLoop, percentile } from './lib/measure.mjs';
+import { makePoster, startReceiver } from './lib/receiver.mjs';
+import { printTable } from './lib/table.mjs';
+import { ballastSystem } from './systems/ballast.mjs';
+import { graphileSystem } from './systems/graphile.mjs';
+import { pgBossSystem } from './systems/pgboss.mjs';
+import { rawSystem } from './systems/raw.mjs';
+
+const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=')));
+const quick = args.has('quick');
+const settings = {
+  producers: 10,
+  enqueueMs: quick ? 2000 : 5000,
+  drainCount: quick ? 5000 : 20_000,
+  concurrency: 32,
+  latencyRate: 200,
+  latencyMs: quick ? 4000 : 10_000,
+};
+
+const systems = [rawSystem('floor'), rawSystem('ceiling'), graphileSystem, pgBossSystem, ballastSystem].filter(
+  (s) => !args.has('only') || s.name.toLowerCase().includes(args.get('only').toLowerCase()),
+);
+
+async function withSystem(system, scenario, body) {
+  const db = `bench_outbox_${system.name.replace(/[^a-z0-9]+/gi, '_').toLowerCase()}`;
+  const url = await freshDatabase(db);
+  const instance = await system.open(url, scenario);
+  try {
+    return await body(instance);
+  } finally {
+    await instance.close();
+    await dropDatabase(db);
+  }
+}
+
+async function enqueueRate(system) {
+  return withSystem(system, 'enqueue', (s) => closedLoop(settings.producers, settings.enqueueMs, (i) => s.enqueue(i)));
+}
+
+async function drainRate(system, http) {
+  const receiver = http ? await startReceiver() : undefined;
+  const post = http ? makePoster(receiver.url, settings.concurrency) : undefined;
+  let noop = 0;
+  const delivered = () => (http ? receiver.count : noop);
+  try {
+    return await withSystem(system, 'drain', async (s) => {
+      await s.preload(settings.drainCount);
+      const start = performance.now();
+      await s.startConsumer({
+        concurrency: settings.concurrency,
+        ...(http ? { httpUrl: receiver.url } : {}),
+        deliver: http ? (payload) => post(payload) : async () => void noop++,
+      });
+      await waitFor(async () => delivered() >= settings.drainCount && (await s.settled()), 'the drain');
+      return settings.drainCount / ((performance.now() - start) / 1000);
+    });
+  } finally {
+    post?.close();
+    await receiver?.close();
+  }
+}
+
+async function latency(system) {
+  return withSystem(system, 'latency', async (s) => {
+    const sentAt = new Map();
+    const samples = [];
+    await s.startConsumer({
+      concurrency: settings.concurrency,
+      deliver: async (payload) => {
+        const t0 = sentAt.get(payload.i);
+        if (t0 !== undefined) samples.push(performance.now() - t0);
+      },
+    });
+    const total = await openLoop(settings.latencyRate, settings.latencyMs, (i) => {
+      sentAt.set(i, performance.now());
+      return s.enqueue(i);
+    });
+    await waitFor(async () => samples.length >= total, 'every latency sample', 60_000);
+    samples.sort((a, b) => a - b);
+    return { p50: percentile(samples, 50), p99: percentile(samples, 99) };
+  });
+}
+
+const results = new Map(systems.map((s) => [s.name, {}]));
+for (const system of systems) {
+  const r = results.get(system.name);
+  process.stderr.write(`${system.name}: enqueue… `);
+  r.enqueue = await enqueueRate(system);
+  process.stderr.write(`drain (no-op)… `);
+  r.drainNoop = await drainRate(system, false);
+  process.stderr.write(`drain (HTTP)… `);
+  r.drainHttp = await drainRate(system, true);
+  process.stderr.write(`latency…\n`);
+  r.latency = await latency(system);
+}
+
+printTable(results, settings);

@@ -1,0 +1,64 @@
+import pg from 'pg';
+
+/**
+ * Ballast's outbox, built (`pnpm build`). One instance with its worker off
+ * produces; a second instance with its worker on delivers, so the drain
+ * starts from a full table exactly as the other systems' do.
+ */
+export const ballastSystem = { name: 'Ballast', open };
+
+const destination = 'bench';
+
+async function open(url) {
+  // Imported here so the other systems still run when core is not built yet.
+  const { createBallast, httpDestination } = await import('@ballast/core');
+  const producerPool = new pg.Pool({ connectionString: url, max: 12 });
+  const producer = createBallast({
+    outbox: { database: producerPool, destinations: { [destination]: { deliver: async () => {} } }, worker: { enabled: false } },
+  });
+  await producer.start();
+  let consumer;
+  let consumerPool;
+
+  const enqueue = (i) => producer.outbox.enqueue(destination, { i });
+
+  async function preload(n) {
+    const client = await producerPool.connect();
+    try {
+      for (let from = 0; from < n; from += 1000) {
+        await client.query('BEGIN');
+        for (let i = from; i < Math.min(n, from + 1000); i++) await producer.outbox.enqueue(destination, { i }, { client });
+        await client.query('COMMIT');
+      }
+    } finally {
+      client.release();
+    }
+  }
+
+  async function startConsumer({ deliver, concurrency, httpUrl }) {
+    consumerPool = new pg.Pool({ connectionString: url, max: 12 });
+    const deliverFn = httpUrl ? httpDestination(httpUrl) : (message) => deliver(message.payload);
+    consumer = createBallast({
+      outbox: {
+        database: consumerPool,
+        destinations: { [destination]: { deliver: deliverFn } },
+        worker: { concurrency },
+      },
+    });
+    await consumer.start();
+  }
+
+  async function settled() {
+    const stats = (await producer.outbox.stats())[destination];
+    return stats.pending === 0 && stats.inFlight === 0;
+  }
+
+  async function close() {
+    await consumer?.stop();
+    await producer.stop();
+    await consumerPool?.end();
+    await producerPool.end();
+  }
+
+  return { enqueue, preload, startConsumer, settled, close, nativeHttp: true };
+}

@@ -10,9 +10,13 @@ import { jsonReply, type AdminRequest, type Reply } from './http/types.js';
 import { LimitRegistry, limitRoutes, type LimitEvents } from './limits/index.js';
 import { DependencyRegistry, dependencyRoutes, type Dependency, type DependencyEvents } from './dependencies/index.js';
 import { silentLogger, type Logger } from './util/logger.js';
+import { createMonitoring, type Monitoring } from './health/monitoring.js';
+import type { AssertEvents, AssertMonitor } from './asserts/index.js';
+import type { HttpObserver } from './observe/index.js';
+import type { MetricsExporter } from './metrics/index.js';
 
 /** Every event a Ballast instance emits, by `noun:verb` name. */
-export interface BallastEvents extends LimitEvents, DependencyEvents {
+export interface BallastEvents extends AssertEvents, LimitEvents, DependencyEvents {
   'listener:error': { event: string; error: unknown };
 }
 
@@ -39,6 +43,12 @@ export interface Lifecycle {
 export interface Ballast {
   /** Named limits: `update`, `view`, `gate`. */
   readonly limits: LimitRegistry;
+  /** Live HTTP measurements that `observe()` feeds. */
+  readonly observer: HttpObserver;
+  /** Monitoring asserts: `evaluate`, `set`, `remove`. */
+  readonly asserts: AssertMonitor;
+  /** Prometheus text and registry (prom-client loaded on first use). */
+  readonly metrics: MetricsExporter;
   /** Named dependencies behind breakers: `names`, `view`, `views`, `update`. */
   readonly dependencies: DependencyRegistry;
   /** One dependency, for degraded reads outside a request: `ballast.dependency('profiles').read(fn, { fallback })`. Throws for an unknown name. */
@@ -81,8 +91,11 @@ export function createBallast(options?: BallastOptions): Ballast {
   const tokens = new TokenVerifier(resolved.admin?.tokens ?? {});
   const api = new AdminApi(tokens, logger);
   const lifecycles: Lifecycle[] = [];
+  const monitoring: Monitoring = createMonitoring(resolved, { limits, dependencies, audit, events, logger, tokens });
+  lifecycles.push(monitoring.lifecycle);
 
   api.add(...limitRoutes(limits));
+  api.add(...monitoring.routes);
   api.add(...dependencyRoutes(dependencies));
   api.add({ method: 'GET', path: '/audit', handle: ({ query }) => auditReply(audit, query) });
 
@@ -104,6 +117,9 @@ export function createBallast(options?: BallastOptions): Ballast {
   let started: Promise<void> | undefined;
   return {
     limits,
+    observer: monitoring.observer,
+    asserts: monitoring.asserts,
+    metrics: monitoring.metrics,
     dependencies,
     dependency: (name) => dependencies.get(name),
     admin,

@@ -5,6 +5,9 @@ import { parseSettings } from './settings/validate.js';
 import type { LimitSettingsInput } from './limits/settings.js';
 import type { DependencyDefinition } from './dependencies/index.js';
 import type { Logger } from './util/logger.js';
+import type { AssertInput, ObserveOptions } from './asserts/index.js';
+import type { HealthOptions } from './health/index.js';
+import type { MetricsOptions } from './metrics/index.js';
 
 /** Options of `createBallast`. Every section is optional. */
 export interface BallastOptions {
@@ -16,6 +19,14 @@ export interface BallastOptions {
   admin?: AdminOptions;
   /** Any pino-compatible logger. Default: silent. */
   logger?: Logger;
+  /** The measurement window behind asserts. */
+  observe?: ObserveOptions;
+  /** Named monitoring asserts, e.g. `{ latency: 'p99(latency) < 50ms' }`, evaluated continuously. */
+  asserts?: Record<string, AssertInput>;
+  /** Prometheus and OpenTelemetry export. */
+  metrics?: MetricsOptions;
+  /** `/health`, `/livez`, `/readyz`. */
+  health?: HealthOptions;
 }
 
 export interface AdminOptions {
@@ -43,6 +54,10 @@ const optionsSchema = z.strictObject({
   limits: z.record(z.string(), z.unknown(), { error: 'must be an object of named limits' }).optional(),
   dependencies: z.record(z.string(), z.unknown(), { error: 'must be an object of named dependencies' }).optional(),
   admin: adminSchema.optional(),
+  observe: z.unknown().optional(),
+  asserts: z.record(z.string(), z.unknown(), { error: 'must be an object of named asserts' }).optional(),
+  metrics: z.unknown().optional(),
+  health: z.unknown().optional(),
   logger: z
     .custom<Logger>(
       (v) => typeof v === 'object' && v !== null && ['info', 'warn', 'error'].every((m) => typeof (v as Record<string, unknown>)[m] === 'function'),

@@ -39,6 +39,20 @@ export {
   type AdminRole,
 } from './admin/index.js';
 export { RequestScope, DEGRADED_HEADER } from './scope/index.js';
+export { HttpObserver, observeNode, LogHistogram, UNMATCHED_ROUTE, DURATION_BOUNDS_MS, STATUS_CLASSES, type StatusClass } from './observe/index.js';
+export {
+  AssertMonitor,
+  AssertSyntaxError,
+  parseAssert,
+  type AssertView,
+  type AssertStatus,
+  type AssertEvents,
+  type AssertTransition,
+  type AssertInput,
+  type ObserveOptions,
+} from './asserts/index.js';
+export { HEALTH_CONTENT_TYPE, type HealthOptions, type HealthCheck, type HealthReport } from './health/index.js';
+export { MetricsExporter, MissingPeerError, type MetricsOptions, type PromRegistry, type OtelMeter } from './metrics/index.js';
 export {
   DependencyRegistry,
   Dependency,

@@ -4,6 +4,7 @@ import {
   PROCEED,
   RequestScope,
   nodeAdminRequest,
+  observeNode,
   shedReply,
   writeNodeReply,
   type Admission,
@@ -47,8 +48,16 @@ function settle(admission: Admission, res: Response, next: NextFunction): void {
   else if (admission !== DROP) writeNodeReply(res, shedReply(admission));
 }
 
+/** The route template Express matched (mount path included), known only once routing ran. */
+const routeOf = (req: Request): string | undefined => {
+  const route = (req as { route?: { path?: unknown } }).route;
+  return route === undefined ? undefined : `${req.baseUrl}${String(route.path)}`;
+};
+
 /** The Express 5 adapter: middleware factories bound to one Ballast instance. */
 export interface BallastExpress {
+  /** Latency per route template, status classes, in-flight requests and connections (for asserts, health, metrics); sets up `req.ballast`. */
+  observe(): RequestHandler;
   /** Admission through the named limits, in order; sheds with 503 + Retry-After. */
   limit(...names: string[]): RequestHandler;
   /** The admin API, for `app.use('/_ballast', b.admin())`. Throws when no admin token is configured. */
@@ -64,6 +73,15 @@ export interface BallastExpress {
 export function ballastExpress(ballast: Ballast): BallastExpress {
   let scopedProto: object | undefined;
   return {
+    observe() {
+      const observer = ballast.observer;
+      observer.start();
+      return function ballastObserve(req, res, next) {
+        if (Object.getPrototypeOf(req) !== scopedProto) scopedProto = installScope(req, ballast);
+        observeNode(observer, req.socket, res, () => routeOf(req));
+        next();
+      };
+    },
     limit(...names) {
       const gate = ballast.limits.gate(names);
       return function ballastLimit(req, res, next) {

@@ -3,6 +3,7 @@ import {
   PROCEED,
   RequestScope,
   nodeAdminRequest,
+  observeNode,
   shedReply,
   type Admission,
   type Ballast,
@@ -35,8 +36,16 @@ function installScope(ctx: Context, ballast: Ballast): void {
   state.ballast ??= new RequestScope(ballast, ctx.res);
 }
 
+/** The route template @koa/router matched, known only once routing ran. */
+const routeOf = (ctx: Context): string | undefined => {
+  const matched = (ctx as { _matchedRoute?: unknown })._matchedRoute;
+  return matched === undefined ? undefined : String(matched);
+};
+
 /** The Koa 3 adapter: middleware factories bound to one Ballast instance. */
 export interface BallastKoa {
+  /** Latency per route template, status classes, in-flight requests and connections (for asserts, health, metrics); sets up `ctx.state.ballast`. */
+  observe(): Middleware;
   /** Admission through the named limits, in order; sheds with 503 + Retry-After. */
   limit(...names: string[]): Middleware;
   /** The admin API under `prefix` (default `/_ballast`). Throws when no admin token is configured. */
@@ -51,6 +60,15 @@ export interface BallastKoa {
  */
 export function ballastKoa(ballast: Ballast): BallastKoa {
   return {
+    observe() {
+      const observer = ballast.observer;
+      observer.start();
+      return function ballastObserve(ctx, next) {
+        installScope(ctx, ballast);
+        observeNode(observer, ctx.req.socket, ctx.res, () => routeOf(ctx));
+        return next();
+      };
+    },
     limit(...names) {
       const gate = ballast.limits.gate(names);
       return function ballastLimit(ctx, next) {

@@ -1,6 +1,7 @@
 import type { AdapterHarness } from '../harness.js';
 import { limitsContract } from './limits.js';
 import { adminContract } from './admin.js';
+import { observeContract } from './observe.js';
 import { dependenciesContract } from './dependencies.js';
 
 /**
@@ -10,5 +11,6 @@ import { dependenciesContract } from './dependencies.js';
 export function runContractSuite(harness: AdapterHarness): void {
   limitsContract(harness);
   adminContract(harness);
+  observeContract(harness);
   dependenciesContract(harness);
 }

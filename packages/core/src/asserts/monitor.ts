@@ -1,0 +1,77 @@
+import type { AuditLog } from '../admin/audit.js';
+import { asConfigError } from '../config.js';
+import type { SafeEmitter } from '../events/index.js';
+import type { LimitRegistry } from '../limits/index.js';
+import { WINDOW_SLOTS, type HttpObserver } from '../observe/index.js';
+import type { Logger } from '../util/logger.js';
+import { AssertEngine, type AssertEvents, type AssertView } from './engine.js';
+import { LimitWindow } from './limitWindow.js';
+import type { AssertInput } from './options.js';
+import type { BreakerSource, OutboxSource } from './sources.js';
+
+export interface AssertMonitorDeps {
+  observer: HttpObserver;
+  limits: LimitRegistry;
+  breakers?: BreakerSource | undefined;
+  outbox?: OutboxSource | undefined;
+  events: SafeEmitter<AssertEvents>;
+  audit: AuditLog;
+  logger: Logger;
+}
+
+/**
+ * The asserts of one instance: compiled at construction (an invalid one throws
+ * `BallastConfigError` naming `asserts.<name>` and the position), evaluated in
+ * the background while the observer runs, and changeable at runtime.
+ */
+export class AssertMonitor {
+  readonly #engine: AssertEngine;
+  #evaluating: Promise<AssertView[]> | undefined;
+
+  constructor(definitions: Record<string, AssertInput>, evaluateIntervalMs: number, deps: AssertMonitorDeps) {
+    const limitWindow = new LimitWindow(deps.limits, WINDOW_SLOTS);
+    deps.observer.onRotate(() => limitWindow.snapshot());
+    this.#engine = new AssertEngine(
+      { observer: deps.observer, limits: deps.limits, limitWindow, breakers: deps.breakers, outbox: deps.outbox },
+      deps,
+    );
+    for (const [name, input] of Object.entries(definitions)) {
+      const compiled = asConfigError(() => this.#engine.compile(name, input, `asserts.${name}`));
+      this.#engine.install(name, compiled);
+    }
+    deps.observer.every(evaluateIntervalMs, () => {
+      this.evaluate().catch((error: unknown) => deps.logger.error({ err: error }, 'ballast: assert evaluation failed'));
+    });
+  }
+
+  names(): string[] {
+    return this.#engine.names();
+  }
+
+  has(name: string): boolean {
+    return this.#engine.has(name);
+  }
+
+  /**
+   * Adds or replaces an assert at runtime; invalid input throws `InvalidSettingsError` and changes nothing.
+   *
+   * @example
+   * ballast.asserts.set('latency', 'p99(latency) < 80ms');
+   */
+  set(name: string, input: AssertInput | unknown, actor?: string): AssertView {
+    return this.#engine.set(name, input, actor);
+  }
+
+  /** Removes an assert; throws `UnknownNameError` when there is none by that name. */
+  remove(name: string, actor?: string): void {
+    this.#engine.remove(name, actor);
+  }
+
+  /** Evaluates every assert now (concurrent callers share one evaluation). */
+  evaluate(): Promise<AssertView[]> {
+    this.#evaluating ??= this.#engine.evaluate().finally(() => {
+      this.#evaluating = undefined;
+    });
+    return this.#evaluating;
+  }
+}

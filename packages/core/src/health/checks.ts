@@ -1,0 +1,71 @@
+import type { AssertMonitor, AssertStatus } from '../asserts/index.js';
+import type { BreakerSource, OutboxSource } from '../asserts/index.js';
+
+/** One entry of a `checks` array (draft-inadarsh-netapp-api-health-check). */
+export interface HealthCheck {
+  componentType: 'assert' | 'dependency' | 'datastore' | 'system';
+  status: AssertStatus;
+  observedValue?: number | null;
+  observedUnit?: string;
+  output?: string;
+  time: string;
+}
+
+export interface HealthReport {
+  status: AssertStatus;
+  checks: Record<string, HealthCheck[]>;
+}
+
+export interface HealthSources {
+  asserts: AssertMonitor;
+  breakers?: BreakerSource | undefined;
+  outbox?: OutboxSource | undefined;
+}
+
+const WORST: Record<AssertStatus, number> = { pass: 0, warn: 1, fail: 2 };
+
+/** The overall status is the worst of the checks. */
+export function worstOf(checks: Record<string, HealthCheck[]>): AssertStatus {
+  let worst: AssertStatus = 'pass';
+  for (const list of Object.values(checks)) for (const check of list) if (WORST[check.status] > WORST[worst]) worst = check.status;
+  return worst;
+}
+
+/**
+ * Readiness: the asserts, every open breaker (failing when nothing stands in
+ * for the dependency), and the outbox database. The process's own liveness is
+ * deliberately not part of it, and none of this belongs in `/livez`.
+ */
+export async function readiness(sources: HealthSources): Promise<HealthReport> {
+  const time = new Date().toISOString();
+  const checks: Record<string, HealthCheck[]> = {};
+  for (const view of await sources.asserts.evaluate()) {
+    const check: HealthCheck = { componentType: 'assert', status: view.status, observedValue: view.observedValue, time };
+    if (view.observedUnit !== undefined) check.observedUnit = view.observedUnit;
+    check.output = view.output ?? view.expression;
+    checks[`assert:${view.name}`] = [check];
+  }
+  const breakers = sources.breakers;
+  if (breakers !== undefined) {
+    for (const name of breakers.names()) {
+      if (!breakers.isOpen(name)) continue;
+      const fallback = breakers.hasFallback(name);
+      checks[`dependency:${name}`] = [
+        {
+          componentType: 'dependency',
+          status: fallback ? 'warn' : 'fail',
+          output: fallback ? 'breaker open; reads are served by the fallback' : 'breaker open and no fallback',
+          time,
+        },
+      ];
+    }
+  }
+  if (sources.outbox !== undefined) {
+    const status = await sources.outbox.pending().then(
+      () => 'pass' as const,
+      () => 'fail' as const,
+    );
+    checks['outbox:database'] = [{ componentType: 'datastore', status, ...(status === 'fail' ? { output: 'outbox database unreachable' } : {}), time }];
+  }
+  return { status: worstOf(checks), checks };
+}

@@ -1,0 +1,97 @@
+import { DURATION_BOUNDS_MS, STATUS_CLASSES, type HttpObserver } from '../observe/index.js';
+import type { Family } from './families.js';
+import { loadOtelApi, loadPromClient } from './load.js';
+import type { MetricsOptions, OtelMeter, PromRegistry } from './options.js';
+
+/** A family dressed as a prom-client metric: prom-client renders it, Ballast supplies the values. */
+function asPromMetric(family: Family): object {
+  return {
+    name: family.name,
+    help: family.help,
+    type: family.type,
+    aggregator: 'sum',
+    get: async () => ({ name: family.name, help: family.help, type: family.type, aggregator: 'sum', values: await family.collect() }),
+    reset: () => {},
+  };
+}
+
+/**
+ * Exposes Ballast's measures as Prometheus text (prom-client, loaded on first
+ * scrape) and, when asked, through `@opentelemetry/api`.
+ */
+export class MetricsExporter {
+  readonly #families: Family[];
+  readonly #options: MetricsOptions;
+  readonly #observer: HttpObserver;
+  #registry: Promise<PromRegistry> | undefined;
+  #otel: Promise<void> | undefined;
+
+  constructor(families: Family[], options: MetricsOptions, observer: HttpObserver) {
+    this.#families = families;
+    this.#options = options;
+    this.#observer = observer;
+  }
+
+  /** Adds families (feature modules: breakers, outbox). Call before the first scrape. */
+  add(...families: Family[]): void {
+    this.#families.push(...families);
+  }
+
+  /**
+   * The registry holding Ballast's metrics: the one passed as `metrics.registry`
+   * or Ballast's own. Rejects with `MissingPeerError` when prom-client is not installed.
+   *
+   * @example
+   * const registry = await ballast.metrics.registry();
+   */
+  registry(): Promise<PromRegistry> {
+    this.#registry ??= (async () => {
+      const registry = this.#options.registry ?? ((new (await loadPromClient()).Registry()) as PromRegistry);
+      for (const family of this.#families) registry.registerMetric(asPromMetric(family) as never);
+      return registry;
+    })();
+    this.#registry.catch(() => {
+      this.#registry = undefined;
+    });
+    return this.#registry;
+  }
+
+  /** The Prometheus exposition and its content type. */
+  async text(): Promise<{ contentType: string; body: string }> {
+    const registry = await this.registry();
+    return { contentType: registry.contentType, body: await registry.metrics() };
+  }
+
+  /** Starts the OpenTelemetry export when configured (idempotent). */
+  startOpenTelemetry(): Promise<void> {
+    const option = this.#options.openTelemetry;
+    if (option === undefined || option === false) return Promise.resolve();
+    this.#otel ??= (async () => {
+      const meter = option === true ? ((await loadOtelApi()).metrics.getMeter('@ballast/core') as OtelMeter) : option.meter;
+      this.#instrument(meter);
+    })();
+    return this.#otel;
+  }
+
+  #instrument(meter: OtelMeter): void {
+    for (const family of this.#families) {
+      if (family.type === 'histogram') continue;
+      const name = family.name.replace(/_total$/, '');
+      const instrument =
+        family.type === 'counter'
+          ? meter.createObservableCounter(name, { description: family.help, unit: family.unit })
+          : meter.createObservableGauge(name, { description: family.help, unit: family.unit });
+      instrument.addCallback(async (result) => {
+        for (const sample of await family.collect()) result.observe(sample.value, sample.labels);
+      });
+    }
+    // A histogram cannot be observed after the fact: record each request as it ends.
+    const duration = meter.createHistogram('ballast_http_request_duration', {
+      description: 'HTTP request duration by route template and status class.',
+      unit: 's',
+      advice: { explicitBucketBoundaries: DURATION_BOUNDS_MS.map((ms) => ms / 1000) },
+    });
+    this.#observer.sink = (route, cls, durationMs) =>
+      duration.record(durationMs / 1000, { route, status_class: STATUS_CLASSES[cls] as string });
+  }
+}

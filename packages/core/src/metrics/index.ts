@@ -1,0 +1,6 @@
+export { MetricsExporter } from './exporter.js';
+export { breakerFamilies } from './breakers.js';
+export { coreFamilies, type Family, type Sample, type MetricSources } from './families.js';
+export { metricsRoutes } from './routes.js';
+export { MissingPeerError, loadPromClient, loadOtelApi } from './load.js';
+export { parseMetricsOptions, type MetricsOptions, type PromRegistry, type OtelMeter, type OtelObservable } from './options.js';

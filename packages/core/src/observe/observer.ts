@@ -1,0 +1,180 @@
+import type { Server } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { LogHistogram } from './histogram.js';
+import { RouteSeries, statusClassOf } from './routeSeries.js';
+
+/** The route label of requests that matched no route (never the raw path). */
+export const UNMATCHED_ROUTE = 'unmatched';
+/** The route label once `MAX_ROUTES` templates are known: a guard against unbounded cardinality. */
+export const OVERFLOW_ROUTE = 'other';
+const MAX_ROUTES = 500;
+/** The window is kept as this many slots plus the one being filled. */
+const SLOTS = 12;
+/** How many slots the ring holds: the full ones plus the one being filled. */
+export const WINDOW_SLOTS = SLOTS + 1;
+
+/** Called for every finished request when an extra sink (OpenTelemetry) is attached. */
+export type RequestSink = (route: string, statusClass: number, durationMs: number) => void;
+
+/**
+ * Live HTTP measurements of one Ballast instance: per route template latency
+ * histograms over a sliding window, status classes, in-flight requests and the
+ * servers whose connections are counted. The per-request path is a timestamp,
+ * a map lookup and a few increments; the window turns on an unref'd timer.
+ */
+export class HttpObserver {
+  readonly windowMs: number;
+  readonly slotMs: number;
+  /** Requests that began and have not closed yet. */
+  inFlight = 0;
+  /** Whether any request was ever observed (asserts warn until then). */
+  active = false;
+  sink: RequestSink | undefined;
+  readonly #series = new Map<string, RouteSeries>();
+  readonly #servers = new Set<Server>();
+  readonly #rotateListeners: (() => void)[] = [];
+  readonly #tickers: { everyMs: number; run: () => void; timer?: NodeJS.Timeout }[] = [];
+  #lastServer: unknown;
+  #slot = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #startedAt = performance.now();
+  #rotatedAt = this.#startedAt;
+
+  constructor(windowMs: number) {
+    this.windowMs = windowMs;
+    this.slotMs = Math.max(1, Math.round(windowMs / SLOTS));
+  }
+
+  /** Starts turning the window (idempotent). */
+  start(): void {
+    if (this.#timer !== undefined) return;
+    this.#startedAt = this.#rotatedAt = performance.now();
+    this.#timer = setInterval(() => this.#rotate(), this.slotMs);
+    this.#timer.unref();
+    for (const ticker of this.#tickers) this.#startTicker(ticker);
+  }
+
+  /** Stops every timer; `start` resumes. */
+  stop(): void {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+    for (const ticker of this.#tickers) clearInterval(ticker.timer);
+  }
+
+  get running(): boolean {
+    return this.#timer !== undefined;
+  }
+
+  /** Runs `run` every `everyMs` while the observer runs (background evaluation of asserts). */
+  every(everyMs: number, run: () => void): void {
+    const ticker = { everyMs, run };
+    this.#tickers.push(ticker);
+    if (this.running) this.#startTicker(ticker);
+  }
+
+  #startTicker(ticker: { everyMs: number; run: () => void; timer?: NodeJS.Timeout }): void {
+    ticker.timer = setInterval(ticker.run, ticker.everyMs);
+    ticker.timer.unref();
+  }
+
+  /** Runs `listener` after every slot turn (e.g. to snapshot counters for windowed rates). */
+  onRotate(listener: () => void): void {
+    this.#rotateListeners.push(listener);
+  }
+
+  /** Marks the start of a request; returns the timestamp to give back to `end`. */
+  begin(socket: object): number {
+    // Node sets `server` on every socket a server accepted; it is not in the typings.
+    const server = (socket as { server?: unknown }).server;
+    if (server !== this.#lastServer) this.#watch(server);
+    this.inFlight++;
+    return performance.now();
+  }
+
+  /** Records a finished (or abandoned) request under its route template. */
+  end(route: string | undefined, status: number, startedAt: number): void {
+    const durationMs = performance.now() - startedAt;
+    this.inFlight--;
+    this.active = true;
+    const name = route ?? UNMATCHED_ROUTE;
+    const series = this.#series.get(name) ?? this.#add(name);
+    const cls = statusClassOf(status);
+    series.record(this.#slot, durationMs, cls);
+    this.sink?.(series.route, cls, durationMs);
+  }
+
+  /** Open connections on every server seen so far. */
+  async connections(): Promise<number> {
+    const counts = await Promise.all(
+      [...this.#servers].map(
+        (server) => new Promise<number>((resolve) => server.getConnections((error, n) => resolve(error ? 0 : n))),
+      ),
+    );
+    return counts.reduce((a, b) => a + b, 0);
+  }
+
+  /** Whether a server was seen, so that a connection count means something. */
+  get watchingServers(): boolean {
+    return this.#servers.size > 0;
+  }
+
+  series(): RouteSeries[] {
+    return [...this.#series.values()];
+  }
+
+  hasRoute(route: string): boolean {
+    return this.#series.has(route);
+  }
+
+  /** Latency (microseconds) over the window, for one route or all. */
+  windowHistogram(route?: string): LogHistogram {
+    const merged = new LogHistogram();
+    for (const series of this.#series.values()) {
+      if (route !== undefined && series.route !== route) continue;
+      for (const slot of series.slots) merged.add(slot);
+    }
+    return merged;
+  }
+
+  /** 5xx answers over the window, for one route or all. */
+  windowErrors(route?: string): number {
+    let errors = 0;
+    for (const series of this.#series.values()) {
+      if (route === undefined || series.route === route) for (const n of series.slotErrors) errors += n;
+    }
+    return errors;
+  }
+
+  /** How many seconds the window covers now (shorter than `windowMs` just after start). */
+  windowSeconds(): number {
+    const now = performance.now();
+    const full = (SLOTS * this.slotMs + (now - this.#rotatedAt)) / 1000;
+    return Math.max(0.001, Math.min(full, (now - this.#startedAt) / 1000));
+  }
+
+  #add(route: string): RouteSeries {
+    const name = this.#series.size >= MAX_ROUTES ? OVERFLOW_ROUTE : route;
+    let series = this.#series.get(name);
+    if (series === undefined) {
+      series = new RouteSeries(name, WINDOW_SLOTS);
+      this.#series.set(name, series);
+    }
+    return series;
+  }
+
+  #watch(server: unknown): void {
+    this.#lastServer = server;
+    if (server === undefined || this.#servers.has(server as Server)) return;
+    const s = server as Server;
+    if (typeof s.getConnections !== 'function') return;
+    this.#servers.add(s);
+    s.once('close', () => this.#servers.delete(s));
+  }
+
+  #rotate(): void {
+    this.#slot = (this.#slot + 1) % WINDOW_SLOTS;
+    for (const series of this.#series.values()) series.clearSlot(this.#slot);
+    this.#rotatedAt = performance.now();
+    for (const listener of this.#rotateListeners) listener();
+  }
+}

@@ -3,6 +3,7 @@ import { DependencyOpenError } from './errors.js';
 import { OpossumExecutor, type DependencyCall, type ErrorFilter } from './executor.js';
 import { BreakerMachine, type BreakerStateName, type TransitionListener } from './machine.js';
 import type { DependencySettings } from './settings.js';
+import { DependencyCounters, type DependencyStats } from './stats.js';
 
 /** Options of one read. */
 export interface ReadOptions<T> {
@@ -20,30 +21,6 @@ export interface ReadResult<T> {
   source: ReadSource;
 }
 
-/** Counters of one dependency since start (never reset by a retune). */
-export interface DependencyStats {
-  /** Calls that reached the dependency. */
-  calls: number;
-  successes: number;
-  /** Errors that counted against the breaker (timeouts excluded). */
-  failures: number;
-  timeouts: number;
-  /** Errors the `errorFilter` passed through unchanged. */
-  filtered: number;
-  /** Reads refused without calling because the breaker was open (or its probes were taken). */
-  rejected: number;
-  /** Degraded reads answered by the last good value. */
-  stale: number;
-  /** Degraded reads answered by `fallback`. */
-  fallbacks: number;
-  /** Calls running now. */
-  inFlight: number;
-  /** The current closed period's rolling window. */
-  window: { calls: number; failures: number };
-  /** Latency of calls in opossum's rolling window, in ms. */
-  latencyMs: { mean: number; p50: number; p99: number };
-}
-
 /** A dependency behind a breaker, with fallbacks and last good values. */
 export class Dependency {
   readonly name: string;
@@ -55,15 +32,7 @@ export class Dependency {
   readonly #cache: LastGoodCache;
   readonly #errorFilter: ErrorFilter | undefined;
   readonly #now: () => number;
-  #calls = 0;
-  #successes = 0;
-  #failures = 0;
-  #timeouts = 0;
-  #filtered = 0;
-  #rejected = 0;
-  #stale = 0;
-  #fallbacks = 0;
-  #inFlight = 0;
+  readonly #counters = new DependencyCounters();
 
   constructor(
     name: string,
@@ -92,29 +61,12 @@ export class Dependency {
   }
 
   get stats(): DependencyStats {
-    const latency = this.#executor?.stats;
-    return {
-      calls: this.#calls,
-      successes: this.#successes,
-      failures: this.#failures,
-      timeouts: this.#timeouts,
-      filtered: this.#filtered,
-      rejected: this.#rejected,
-      stale: this.#stale,
-      fallbacks: this.#fallbacks,
-      inFlight: this.#inFlight,
-      window: this.#machine.window(this.#now()),
-      latencyMs: {
-        mean: latency?.latencyMean ?? 0,
-        p50: latency?.percentiles['0.5'] ?? 0,
-        p99: latency?.percentiles['0.99'] ?? 0,
-      },
-    };
+    return this.#counters.snapshot(this.#machine.window(this.#now()), this.#executor?.stats);
   }
 
   /** Reads answered degraded (last good value or fallback). */
   get degraded(): number {
-    return this.#stale + this.#fallbacks;
+    return this.#counters.stale + this.#counters.fallbacks;
   }
 
   /**
@@ -135,30 +87,30 @@ export class Dependency {
   async execute<T>(fn: DependencyCall<T>, options: ReadOptions<T> = {}): Promise<ReadResult<T>> {
     const ticket = this.#machine.admit(this.#now());
     if (ticket === undefined) {
-      this.#rejected++;
+      this.#counters.rejected++;
       return this.#degrade(new DependencyOpenError(this.name), options);
     }
-    this.#calls++;
-    this.#inFlight++;
+    this.#counters.calls++;
+    this.#counters.inFlight++;
     this.#executor ??= new OpossumExecutor(this.name, this.#settings, this.#errorFilter);
     const outcome = await this.#executor.run(fn);
-    this.#inFlight--;
+    this.#counters.inFlight--;
     const now = this.#now();
     switch (outcome.kind) {
       case 'success':
-        this.#successes++;
+        this.#counters.successes++;
         this.#machine.report(ticket, true, now);
         if (options.cacheKey !== undefined) this.#cache.set(options.cacheKey, outcome.value, now);
         return { value: outcome.value, source: 'live' };
       case 'filtered':
         // The dependency answered; the answer is the caller's to handle.
-        this.#filtered++;
+        this.#counters.filtered++;
         this.#machine.report(ticket, true, now);
         throw outcome.error;
       case 'timeout':
       case 'failure':
-        if (outcome.kind === 'timeout') this.#timeouts++;
-        else this.#failures++;
+        if (outcome.kind === 'timeout') this.#counters.timeouts++;
+        else this.#counters.failures++;
         this.#machine.report(ticket, false, now);
         return this.#degrade(outcome.error, options);
     }
@@ -168,13 +120,13 @@ export class Dependency {
     if (options.cacheKey !== undefined) {
       const hit = this.#cache.get(options.cacheKey, this.#now());
       if (hit.found) {
-        this.#stale++;
+        this.#counters.stale++;
         return { value: hit.value as T, source: 'stale' };
       }
     }
     if (options.fallback === undefined) throw reason;
     const value = await options.fallback(reason);
-    this.#fallbacks++;
+    this.#counters.fallbacks++;
     return { value, source: 'fallback' };
   }
 

@@ -5,7 +5,8 @@ export {
   type DependencyEvents,
   type DependencyUpdateOptions,
 } from './registry.js';
-export { Dependency, type ReadOptions, type ReadResult, type ReadSource, type DependencyStats } from './dependency.js';
+export { Dependency, type ReadOptions, type ReadResult, type ReadSource } from './dependency.js';
+export type { DependencyStats } from './stats.js';
 export { BreakerMachine, type BreakerState, type BreakerStateName, type Ticket, type TransitionReason } from './machine.js';
 export { RollingWindow } from './window.js';
 export { LastGoodCache } from './cache.js';

@@ -8,6 +8,7 @@ import {
   type Ballast,
   type BallastOptions,
 } from '@ballast/core';
+import { until } from '@ballast/testkit';
 
 const boom = (): Promise<never> => Promise.reject(new Error('boom'));
 
@@ -85,6 +86,29 @@ describe('degraded reads outside a request', () => {
     expect(view.stats).toMatchObject({ calls: 2, failures: 2 });
     expect(b.audit.recent(1)[0]).toMatchObject({ actor: 'ops', action: 'dependency.update', target: 'profiles' });
     await profiles.read(() => 'live', { fallback: () => 'fallback' }).then((v) => expect(v).toBe('fallback'));
+  });
+
+  it('emits and logs every transition with its reason', async () => {
+    const logged: string[] = [];
+    const log = (level: string) => (obj: object, msg?: string) => logged.push(`${level} ${msg ?? ''}`);
+    const b = make({
+      dependencies: { profiles: { volumeThreshold: 1, resetTimeoutMs: 1 } },
+      logger: { info: log('info'), warn: log('warn'), error: log('error') },
+    });
+    const seen: string[] = [];
+    b.events.on('breaker:opened', (e) => seen.push(`opened:${e.reason}:${e.window.failures}/${e.window.calls}`));
+    b.events.on('breaker:half-open', (e) => seen.push(`half-open:${e.reason}`));
+    b.events.on('breaker:closed', (e) => seen.push(`closed:${e.reason}`));
+    const profiles = b.dependency('profiles');
+    await profiles.read(boom, { fallback: () => null });
+    await until(() => profiles.state === 'half-open');
+    await profiles.read(() => 'ok');
+    expect(seen).toEqual(['opened:threshold:1/1', 'half-open:reset_timeout', 'closed:probe_succeeded']);
+    expect(logged).toEqual([
+      'warn ballast: breaker "profiles" opened',
+      'info ballast: breaker "profiles" half-open',
+      'info ballast: breaker "profiles" closed',
+    ]);
   });
 
   it('rejects an invalid retune naming the field and changes nothing', () => {

@@ -174,6 +174,9 @@ export function dependenciesContract(harness: AdapterHarness): void {
       expect(r.body).toEqual(GUEST);
       expect(r.headers['ballast-degraded']).toBe('profiles');
       expect(dep!.hits).toBe(0);
+      const one = await request(app!.server).get('/_ballast/dependencies/profiles').set('authorization', auth);
+      expect(one.headers.etag).toBe('"2"');
+      expect(one.body).toMatchObject({ name: 'profiles', state: 'open', stats: { rejected: 1, fallbacks: 1, calls: 0 } });
       expect(ballast!.audit.recent()).toHaveLength(1);
       expect(ballast!.audit.recent()[0]).toMatchObject({ actor: 'ops', action: 'dependency.update', target: 'profiles' });
     });

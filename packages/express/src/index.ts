@@ -51,7 +51,9 @@ function settle(admission: Admission, res: Response, next: NextFunction): void {
 /** The route template Express matched (mount path included), known only once routing ran. */
 const routeOf = (req: Request): string | undefined => {
   const route = (req as { route?: { path?: unknown } }).route;
-  return route === undefined ? undefined : `${req.baseUrl}${String(route.path)}`;
+  if (route === undefined) return undefined;
+  // Without a mount path, hand back Express's own string: no allocation, its hash already cached.
+  return req.baseUrl === '' && typeof route.path === 'string' ? route.path : `${req.baseUrl}${String(route.path)}`;
 };
 
 /** The Express 5 adapter: middleware factories bound to one Ballast instance. */

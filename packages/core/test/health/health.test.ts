@@ -1,0 +1,66 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import request from 'supertest';
+import { createBallast, type AdminServer, type Ballast } from '@ballast/core';
+
+const SECRET = 'health-test-secret-00001';
+const admin = { tokens: { ops: { secret: SECRET, role: 'read' as const } } };
+
+describe('health endpoints', () => {
+  let ballast: Ballast | undefined;
+  let server: AdminServer | undefined;
+  afterEach(async () => {
+    await server?.close();
+    await ballast?.stop();
+    server = undefined;
+    ballast = undefined;
+  });
+
+  async function start(options: Parameters<typeof createBallast>[0]): Promise<string> {
+    ballast = createBallast({ admin, ...options });
+    server = await ballast.admin.listen();
+    return `http://127.0.0.1:${server.port}`;
+  }
+
+  it('needs a token unless health is made public', async () => {
+    const url = await start({});
+    for (const path of ['/health', '/livez', '/readyz']) await request(url).get(path).expect(401);
+  });
+
+  it('answers the status without a token when public, and the checks only with one', async () => {
+    const url = await start({ health: { public: true }, limits: { api: { maxConcurrent: 1 } }, asserts: { idle: 'running(api) < 1' } });
+    const anonymous = await request(url).get('/health').expect(200);
+    expect(anonymous.headers['content-type']).toMatch(/^application\/health\+json/);
+    expect(JSON.parse(anonymous.text)).toEqual({ status: 'pass' });
+    const full = await request(url).get('/health').set('authorization', `Bearer ${SECRET}`).expect(200);
+    expect(JSON.parse(full.text)).toMatchObject({
+      status: 'pass',
+      checks: { 'assert:idle': [{ componentType: 'assert', status: 'pass', observedValue: 0 }] },
+    });
+    await request(url).get('/metrics').expect(401);
+  });
+
+  it('keeps liveness apart from readiness: a failing assert fails /readyz with 503 but never /livez', async () => {
+    const url = await start({ health: { public: true }, limits: { api: { maxConcurrent: 1 } }, asserts: { busy: 'running(api) > 0' } });
+    expect((await request(url).get('/readyz')).status).toBe(503);
+    expect(JSON.parse((await request(url).get('/readyz')).text)).toEqual({ status: 'fail' });
+    expect((await request(url).get('/health')).status).toBe(503);
+    expect((await request(url).get('/livez')).status).toBe(200);
+  });
+
+  it('gives warn, not a verdict, while an assert has too few samples', async () => {
+    const url = await start({ asserts: { latency: 'p99(latency) < 1ms' } });
+    const res = await request(url).get('/health').set('authorization', `Bearer ${SECRET}`).expect(200);
+    expect(JSON.parse(res.text)).toMatchObject({
+      status: 'warn',
+      checks: { 'assert:latency': [{ status: 'warn', observedValue: null, output: 'no data yet' }] },
+    });
+  });
+
+  it('fails readiness for an open breaker with no fallback', async () => {
+    const url = await start({ dependencies: { profiles: {} } });
+    ballast!.dependencies.update('profiles', { force: 'open' });
+    const res = await request(url).get('/readyz').set('authorization', `Bearer ${SECRET}`).expect(503);
+    expect(JSON.parse(res.text)).toMatchObject({ checks: { 'dependency:profiles': [{ status: 'fail' }] } });
+    expect((await request(url).get('/livez').set('authorization', `Bearer ${SECRET}`)).status).toBe(200);
+  });
+});

@@ -10,13 +10,14 @@ import { jsonReply, type AdminRequest, type Reply } from './http/types.js';
 import { LimitRegistry, limitRoutes, type LimitEvents } from './limits/index.js';
 import { DependencyRegistry, dependencyRoutes, type Dependency, type DependencyEvents } from './dependencies/index.js';
 import { silentLogger, type Logger } from './util/logger.js';
+import { dependencyOverrideRoutes, fleetFor, fleetStatusRoute, type Fleet, type FleetEvents } from './fleet/index.js';
 import { createMonitoring, type Monitoring } from './health/monitoring.js';
 import type { AssertEvents, AssertMonitor } from './asserts/index.js';
 import type { HttpObserver } from './observe/index.js';
 import type { MetricsExporter } from './metrics/index.js';
 
 /** Every event a Ballast instance emits, by `noun:verb` name. */
-export interface BallastEvents extends AssertEvents, LimitEvents, DependencyEvents {
+export interface BallastEvents extends AssertEvents, LimitEvents, DependencyEvents, FleetEvents {
   'listener:error': { event: string; error: unknown };
 }
 
@@ -43,6 +44,8 @@ export interface Lifecycle {
 export interface Ballast {
   /** Named limits: `update`, `view`, `gate`. */
   readonly limits: LimitRegistry;
+  /** Fleet mode (`fleet` option): `connected`; `undefined` when each instance is on its own. */
+  readonly fleet: Fleet | undefined;
   /** Live HTTP measurements that `observe()` feeds. */
   readonly observer: HttpObserver;
   /** Monitoring asserts: `evaluate`, `set`, `remove`. */
@@ -94,7 +97,14 @@ export function createBallast(options?: BallastOptions): Ballast {
   const monitoring: Monitoring = createMonitoring(resolved, { limits, dependencies, audit, events, logger, tokens });
   lifecycles.push(monitoring.lifecycle);
 
-  api.add(...limitRoutes(limits));
+  const fleet = asConfigError(() => fleetFor(resolved, { limits, dependencies, events, logger }));
+  if (fleet !== undefined) {
+    lifecycles.push(fleet);
+    api.add(fleetStatusRoute(fleet));
+  }
+  api.add(...limitRoutes(limits, fleet?.writer('limit')));
+  // Before the dependency module's routes: in fleet mode these take over its GET and PATCH.
+  api.add(...dependencyOverrideRoutes(dependencies, fleet));
   api.add(...monitoring.routes);
   api.add(...dependencyRoutes(dependencies));
   api.add({ method: 'GET', path: '/audit', handle: ({ query }) => auditReply(audit, query) });
@@ -117,6 +127,7 @@ export function createBallast(options?: BallastOptions): Ballast {
   let started: Promise<void> | undefined;
   return {
     limits,
+    fleet,
     observer: monitoring.observer,
     asserts: monitoring.asserts,
     metrics: monitoring.metrics,

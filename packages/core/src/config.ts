@@ -5,6 +5,7 @@ import { parseSettings } from './settings/validate.js';
 import type { LimitSettingsInput } from './limits/settings.js';
 import type { DependencyDefinition } from './dependencies/index.js';
 import type { Logger } from './util/logger.js';
+import type { FleetOptions } from './fleet/index.js';
 import type { AssertInput, ObserveOptions } from './asserts/index.js';
 import type { HealthOptions } from './health/index.js';
 import type { MetricsOptions } from './metrics/index.js';
@@ -19,6 +20,8 @@ export interface BallastOptions {
   admin?: AdminOptions;
   /** Any pino-compatible logger. Default: silent. */
   logger?: Logger;
+  /** Fleet mode: overrides shared by every instance through PostgreSQL, fleet-wide rates through Redis. Default: each instance on its own. */
+  fleet?: FleetOptions;
   /** The measurement window behind asserts. */
   observe?: ObserveOptions;
   /** Named monitoring asserts, e.g. `{ latency: 'p99(latency) < 50ms' }`, evaluated continuously. */
@@ -54,6 +57,7 @@ const optionsSchema = z.strictObject({
   limits: z.record(z.string(), z.unknown(), { error: 'must be an object of named limits' }).optional(),
   dependencies: z.record(z.string(), z.unknown(), { error: 'must be an object of named dependencies' }).optional(),
   admin: adminSchema.optional(),
+  fleet: z.unknown().optional(),
   observe: z.unknown().optional(),
   asserts: z.record(z.string(), z.unknown(), { error: 'must be an object of named asserts' }).optional(),
   metrics: z.unknown().optional(),

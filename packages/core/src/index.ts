@@ -23,6 +23,9 @@ export {
   type Shed,
   type ShedReason,
   type UpdateOptions,
+  type LimitScope,
+  type OnStoreDown,
+  type SettingsWriter,
 } from './limits/index.js';
 export {
   ADMIN_MAX_BODY_BYTES,
@@ -85,3 +88,16 @@ export {
   type TransitionReason,
   type Ticket,
 } from './dependencies/index.js';
+export {
+  Fleet,
+  FleetStoreUnavailableError,
+  isFleetStoreUnavailableError,
+  SharedRateGate,
+  migrateFleet,
+  type FleetOptions,
+  type FleetEvents,
+  type FieldSource,
+  type SettingsSource,
+  type SharedRate,
+  type RedisClient,
+} from './fleet/index.js';

@@ -9,6 +9,8 @@ export {
   type LimitSettings,
   type LimitSettingsInput,
   type LimitPatch,
+  type LimitScope,
+  type OnStoreDown,
 } from './settings.js';
-export { limitRoutes } from './routes.js';
+export { limitRoutes, type SettingsWriter } from './routes.js';
 export { shedReply } from './shedReply.js';

@@ -2,9 +2,17 @@ import type { AuditLog } from '../admin/audit.js';
 import { UnknownNameError, VersionConflictError } from '../errors/index.js';
 import type { SafeEmitter } from '../events/index.js';
 import type { Logger } from '../util/logger.js';
+import type { OriginBook, SettingsSource } from '../fleet/origin.js';
+import { SharedRateGate, type SharedRate } from '../fleet/rateGate.js';
 import { Gate } from './gate.js';
 import { Limiter, type LimitStats } from './limiter.js';
-import { parseLimitPatch, parseLimitSettings, type LimitSettings, type LimitSettingsInput } from './settings.js';
+import {
+  parseLimitPatch,
+  parseLimitSettings,
+  type LimitPatch,
+  type LimitSettings,
+  type LimitSettingsInput,
+} from './settings.js';
 
 /** What `GET /limits/:name` shows. */
 export interface LimitView {
@@ -12,6 +20,8 @@ export interface LimitView {
   settings: LimitSettings;
   version: number;
   stats: Omit<LimitStats, 'shedByReason'> & { shedByReason: LimitStats['shedByReason'] };
+  /** Fleet mode only: which values are the code's defaults and which are overrides, who set them and when. */
+  source?: SettingsSource;
 }
 
 export interface LimitEvents {
@@ -28,7 +38,12 @@ export interface UpdateOptions {
 /** All named limits of one Ballast instance. */
 export class LimitRegistry {
   readonly #limiters = new Map<string, Limiter>();
+  /** The settings the code gave, which a revert goes back to. */
+  readonly #defaults = new Map<string, LimitSettings>();
   readonly #gates = new Map<string, Gate>();
+  /** Set in fleet mode: views show where values come from, and versions are the store's. */
+  #origins: OriginBook | null = null;
+  #sharedRate: SharedRate | null = null;
   readonly #audit: AuditLog;
   readonly #events: SafeEmitter<LimitEvents>;
   readonly #logger: Logger;
@@ -38,7 +53,9 @@ export class LimitRegistry {
     deps: { audit: AuditLog; events: SafeEmitter<LimitEvents>; logger: Logger },
   ) {
     for (const [name, input] of Object.entries(definitions)) {
-      this.#limiters.set(name, new Limiter(name, parseLimitSettings(input, `limits.${name}`)));
+      const settings = parseLimitSettings(input, `limits.${name}`);
+      this.#defaults.set(name, settings);
+      this.#limiters.set(name, new Limiter(name, settings));
     }
     this.#audit = deps.audit;
     this.#events = deps.events;
@@ -66,7 +83,12 @@ export class LimitRegistry {
     let gate = this.#gates.get(key);
     if (gate === undefined) {
       if (new Set(names).size !== names.length) throw new Error(`A limit is named twice: ${names.join(', ')}`);
-      gate = new Gate(names.map((n) => this.get(n)));
+      const limiters = names.map((n) => this.get(n));
+      // Only gates through a fleet-scoped limit pay for the shared store; every other gate stays synchronous.
+      const shared = limiters.filter((l) => l.settings.scope === 'fleet');
+      if (shared.length === 0) gate = new Gate(limiters);
+      else if (this.#sharedRate === null) throw new Error(`Limit "${shared[0]?.name}" has scope "fleet" but no fleet.redis is configured`);
+      else gate = new SharedRateGate(limiters, shared, this.#sharedRate);
       this.#gates.set(key, gate);
     }
     return gate;
@@ -74,7 +96,10 @@ export class LimitRegistry {
 
   view(name: string): LimitView {
     const limiter = this.get(name);
-    return { name, settings: { ...limiter.settings }, version: limiter.version, stats: limiter.stats };
+    const origins = this.#origins;
+    if (origins === null) return { name, settings: { ...limiter.settings }, version: limiter.version, stats: limiter.stats };
+    const settings = { ...limiter.settings };
+    return { name, settings, version: origins.version(name), stats: limiter.stats, source: origins.source(name, Object.keys(settings)) };
   }
 
   views(): Record<string, LimitView> {
@@ -93,16 +118,61 @@ export class LimitRegistry {
   update(name: string, patch: unknown, options: UpdateOptions = {}): LimitView {
     const limiter = this.get(name);
     const parsed = parseLimitPatch(patch);
+    // The merged settings must pass the whole schema too (cross-field rules such as onStoreDown).
+    parseLimitSettings({ ...limiter.settings, ...parsed });
     if (options.ifVersion !== undefined && options.ifVersion !== limiter.version) {
       throw new VersionConflictError(limiter.version);
     }
+    this.#retune(limiter, parsed, options.actor ?? 'code', 'limit.update');
+    return this.view(name);
+  }
+
+  /**
+   * Goes back to the settings the code gave, on this instance only (the admin API's
+   * `DELETE /limits/:name/override` goes through the fleet store when there is one).
+   */
+  revert(name: string, options: { actor?: string } = {}): LimitView {
+    const limiter = this.get(name);
+    this.#retune(limiter, this.#defaults.get(name) as LimitSettings, options.actor ?? 'code', 'limit.revert');
+    return this.view(name);
+  }
+
+  /** Validates a stored override (`null`: none) over the code's settings with the shared schema; throws `InvalidSettingsError`. */
+  resolveStored(name: string, patch: unknown): LimitSettings {
+    const defaults = this.#defaults.get(name);
+    if (defaults === undefined) throw new UnknownNameError('limit', name);
+    if (patch === null) return defaults;
+    return parseLimitSettings({ ...defaults, ...parseLimitPatch(patch, `limits.${name}`) }, `limits.${name}`);
+  }
+
+  /** Applies a fleet-stored override over the code's settings (validated first; nothing changes when it is invalid). */
+  applyStored(name: string, patch: unknown, actor: string): void {
+    const target = this.resolveStored(name, patch);
+    this.#retune(this.get(name), target, actor, patch === null ? 'limit.revert' : 'limit.update');
+  }
+
+  /** Fleet mode: views carry `source`, and `version` is the store's version of the override. */
+  useFleetOrigins(origins: OriginBook): void {
+    this.#origins = origins;
+  }
+
+  /** Fleet mode: the shared store behind `scope: 'fleet'` rates. Call before the first gate is made. */
+  useSharedRate(rate: SharedRate): void {
+    this.#sharedRate = rate;
+  }
+
+  /** Applies only the fields that differ, so an unchanged value never rebuilds a token bucket; audits real changes. */
+  #retune(limiter: Limiter, target: LimitPatch, actor: string, action: 'limit.update' | 'limit.revert'): void {
+    const current = limiter.settings as Record<string, unknown>;
+    const diff: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(target)) if (key !== 'scope' && current[key] !== value) diff[key] = value;
+    if (Object.keys(diff).length === 0 && action === 'limit.revert') return;
+    const name = limiter.name;
     const before = { ...limiter.settings };
-    const after = { ...limiter.update(parsed) };
-    const actor = options.actor ?? 'code';
-    this.#audit.record({ actor, action: 'limit.update', target: name, before, after });
+    const after = { ...limiter.update(diff as LimitPatch) };
+    this.#audit.record({ actor, action, target: name, before, after });
     this.#logger.info({ limit: name, actor, before, after, version: limiter.version }, 'ballast: limit retuned');
     this.#events.emit('limit:updated', { name, actor, before, after, version: limiter.version });
-    return this.view(name);
   }
 
   /** Sheds every queued request (used by `stop()`). */

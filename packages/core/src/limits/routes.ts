@@ -1,20 +1,23 @@
 import type { AdminRoute } from '../admin/route.js';
+import { parseIfMatch, versionEtag } from '../http/etag.js';
 import { jsonReply } from '../http/types.js';
-import { InvalidSettingsError } from '../errors/index.js';
 import type { LimitRegistry, LimitView } from './registry.js';
 
-const etag = (view: LimitView): string => `"${view.version}"`;
+const etag = (view: LimitView): string => versionEtag(view.version);
 
-/** Parses `If-Match: "<version>"`; `*` or absent means no precondition. */
-function parseIfMatch(header: string | undefined): number | undefined {
-  if (header === undefined || header.trim() === '*') return undefined;
-  const match = /^\s*"(\d{1,15})"\s*$/.exec(header);
-  if (match === null) throw new InvalidSettingsError('If-Match', 'must be an ETag such as "3"');
-  return Number(match[1]);
+/** Where admin changes go in fleet mode: the shared store, which every instance follows. */
+export interface SettingsWriter {
+  /** Merges `input` (validated first) into the stored override of `name`. */
+  override(name: string, input: unknown, options: { actor: string; ifVersion?: number }): Promise<void>;
+  /** Reverts `name` to the code's defaults everywhere. */
+  revert(name: string, options: { actor: string }): Promise<void>;
 }
 
-/** `GET /limits`, `GET /limits/:name`, `PATCH /limits/:name`. */
-export function limitRoutes(limits: LimitRegistry): AdminRoute[] {
+/**
+ * `GET /limits`, `GET /limits/:name`, `PATCH /limits/:name`, `DELETE /limits/:name/override`.
+ * With a `writer` (fleet mode) changes go through the shared store; otherwise they apply to this instance.
+ */
+export function limitRoutes(limits: LimitRegistry, writer?: SettingsWriter): AdminRoute[] {
   const exists = (params: Record<string, string>): boolean => limits.has(params.name as string);
   return [
     { method: 'GET', path: '/limits', handle: () => jsonReply(200, { limits: limits.views() }) },
@@ -32,12 +35,23 @@ export function limitRoutes(limits: LimitRegistry): AdminRoute[] {
       path: '/limits/:name',
       exists,
       body: 'json',
-      handle: ({ params, body, actor, header }) => {
+      handle: async ({ params, body, actor, header }) => {
+        const name = params.name as string;
         const ifVersion = parseIfMatch(header('if-match'));
-        const view = limits.update(params.name as string, body, {
-          actor,
-          ...(ifVersion === undefined ? {} : { ifVersion }),
-        });
+        const options = { actor, ...(ifVersion === undefined ? {} : { ifVersion }) };
+        if (writer !== undefined) await writer.override(name, body, options);
+        const view = writer === undefined ? limits.update(name, body, options) : limits.view(name);
+        return jsonReply(200, view, { etag: etag(view) });
+      },
+    },
+    {
+      method: 'DELETE',
+      path: '/limits/:name/override',
+      exists,
+      handle: async ({ params, actor }) => {
+        const name = params.name as string;
+        if (writer !== undefined) await writer.revert(name, { actor });
+        const view = writer === undefined ? limits.revert(name, { actor }) : limits.view(name);
         return jsonReply(200, view, { etag: etag(view) });
       },
     },

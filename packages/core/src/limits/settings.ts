@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { InvalidSettingsError } from '../errors/index.js';
 import { intBetween, numberAbove, parseSettings } from '../settings/validate.js';
 
 /** Settings of one named limit, as the user writes them. */
@@ -13,7 +14,17 @@ export interface LimitSettingsInput {
   ratePerSecond?: number | null;
   /** Token bucket size when a rate is set; `null` = `ceil(ratePerSecond)`. Default `null`. */
   burst?: number | null;
+  /**
+   * Who shares `ratePerSecond`: `local` counts per instance; `fleet` counts across every
+   * instance through Redis (`fleet.redis`). Fixed at construction. Default `local`.
+   */
+  scope?: LimitScope;
+  /** With `scope: 'fleet'`, required: admit (`open`) or shed with `rate` (`closed`) while Redis is unreachable. */
+  onStoreDown?: OnStoreDown;
 }
+
+export type LimitScope = 'local' | 'fleet';
+export type OnStoreDown = 'open' | 'closed';
 
 /** Fully resolved settings: every field present. */
 export interface LimitSettings {
@@ -22,6 +33,9 @@ export interface LimitSettings {
   queueTimeoutMs: number;
   ratePerSecond: number | null;
   burst: number | null;
+  /** Absent means `local`; kept absent so local limits show exactly the five fields above. */
+  scope?: LimitScope;
+  onStoreDown?: OnStoreDown;
 }
 
 const fields = {
@@ -30,7 +44,14 @@ const fields = {
   queueTimeoutMs: intBetween(0, 600_000),
   ratePerSecond: numberAbove(0, 1e6).nullable(),
   burst: intBetween(1, 1e6).nullable(),
+  scope: z.enum(['local', 'fleet'], { error: 'must be "local" or "fleet"' }),
+  onStoreDown: z.enum(['open', 'closed'], { error: 'must be "open" or "closed"' }),
 };
+
+/** A fleet-wide rate must say what happens when its store is down: there is no safe default. */
+const storeDownChosen = (s: { scope?: LimitScope | undefined; onStoreDown?: OnStoreDown | undefined }): boolean =>
+  s.scope !== 'fleet' || s.onStoreDown !== undefined;
+const storeDownMessage = { error: 'is required with scope "fleet": choose "open" or "closed"', path: ['onStoreDown'] };
 
 /** The one schema for a full limit definition (constructor, fleet store). */
 export const limitSettingsSchema = z.strictObject({
@@ -39,7 +60,9 @@ export const limitSettingsSchema = z.strictObject({
   queueTimeoutMs: fields.queueTimeoutMs.default(1000),
   ratePerSecond: fields.ratePerSecond.default(null),
   burst: fields.burst.default(null),
-});
+  scope: fields.scope.optional(),
+  onStoreDown: fields.onStoreDown.optional(),
+}).refine(storeDownChosen, storeDownMessage);
 
 /** The same fields, all optional, for a retune (`limits.update`, `PATCH /limits/:name`). */
 export const limitPatchSchema = z.strictObject({
@@ -48,14 +71,20 @@ export const limitPatchSchema = z.strictObject({
   queueTimeoutMs: fields.queueTimeoutMs.optional(),
   ratePerSecond: fields.ratePerSecond.optional(),
   burst: fields.burst.optional(),
+  // `scope` decides how requests are admitted (which gate); it cannot change at runtime.
+  onStoreDown: fields.onStoreDown.optional(),
 });
 
-export type LimitPatch = Partial<LimitSettings>;
+export type LimitPatch = Partial<Omit<LimitSettings, 'scope'>>;
 
 export const parseLimitSettings = (input: unknown, fieldPrefix = ''): LimitSettings =>
-  parseSettings(limitSettingsSchema, input, fieldPrefix);
+  parseSettings(limitSettingsSchema, input, fieldPrefix) as LimitSettings;
 
 export function parseLimitPatch(input: unknown, fieldPrefix = ''): LimitPatch {
+  if (typeof input === 'object' && input !== null && 'scope' in input) {
+    const field = fieldPrefix.length > 0 ? `${fieldPrefix}.scope` : 'scope';
+    throw new InvalidSettingsError(field, 'is fixed at construction and cannot be changed at runtime');
+  }
   const parsed = parseSettings(limitPatchSchema, input, fieldPrefix);
   const patch: LimitPatch = {};
   for (const [key, value] of Object.entries(parsed)) {

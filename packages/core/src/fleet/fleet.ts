@@ -1,0 +1,146 @@
+import type { DependencyRegistry } from '../dependencies/index.js';
+import { BallastConfigError } from '../errors/index.js';
+import type { SafeEmitter } from '../events/index.js';
+import type { LimitRegistry } from '../limits/registry.js';
+import type { SettingsWriter } from '../limits/routes.js';
+import type { Logger } from '../util/logger.js';
+import { registerFleetErrorStatuses } from './errors.js';
+import { FleetListener } from './listener.js';
+import { resolveFleetOptions, type ResolvedFleetOptions } from './options.js';
+import { RedisSharedRate } from './redisRate.js';
+import type { FleetKind } from './sql/types.js';
+import { FleetStore } from './store.js';
+import { FleetSync, type FleetEvents } from './sync.js';
+import { dependencyTarget, limitTarget } from './targets.js';
+import { FleetWriter } from './writer.js';
+
+/** Pause before re-reading a change whose read failed, in ms. */
+const RETRY_READ_MS = 250;
+
+export interface FleetParts {
+  limits: LimitRegistry;
+  dependencies: DependencyRegistry;
+  events: SafeEmitter<FleetEvents>;
+  logger: Logger;
+}
+
+/**
+ * One instance's membership of the fleet: stored overrides applied over the code's
+ * defaults on start and on every change (NOTIFY), changes written through the store,
+ * and the shared rates. Started and stopped with the instance.
+ */
+export class Fleet {
+  readonly sync: FleetSync;
+  readonly store: FleetStore | undefined;
+  readonly #writer: FleetWriter | undefined;
+  readonly #listener: FleetListener | undefined;
+  readonly #rate: RedisSharedRate | undefined;
+  readonly #logger: Logger;
+  readonly #events: SafeEmitter<FleetEvents>;
+  #pending: number | undefined;
+  #reading: Promise<void> | undefined;
+  #stopped = false;
+
+  constructor(options: ResolvedFleetOptions, parts: FleetParts) {
+    registerFleetErrorStatuses();
+    this.#logger = parts.logger;
+    this.#events = parts.events;
+    this.sync = new FleetSync([limitTarget(parts.limits), dependencyTarget(parts.dependencies)], parts.events, parts.logger);
+    if (options.redis !== undefined) {
+      const rate = new RedisSharedRate(
+        { redis: options.redis, keyPrefix: options.redisKeyPrefix, timeoutMs: options.redisTimeoutMs },
+        parts.events,
+        parts.logger,
+      );
+      parts.limits.useSharedRate(rate);
+      this.#rate = rate;
+    }
+    if (options.database === undefined) return;
+    const store = new FleetStore(options.database, { schema: options.schema, channel: options.channel, timeoutMs: options.timeoutMs }, parts.logger);
+    this.store = store;
+    this.#writer = new FleetWriter(store, this.sync);
+    let migrated = false;
+    this.#listener = new FleetListener(store.pool, options.channel, options.reconnect, {
+      onConnect: async (client) => {
+        if (!migrated) await store.migrate(client);
+        migrated = true;
+        this.sync.applyRows(await store.readSince(0, client));
+        this.#logger.info({ version: this.sync.highest }, 'ballast: fleet store connected; settings in step');
+        this.#events.emit('fleet:connected', { version: this.sync.highest });
+      },
+      onNotify: (version) => this.#changed(store, version),
+      onDisconnect: (error) => this.#events.emit('fleet:disconnected', { error }),
+    }, parts.logger);
+  }
+
+  /** Whether this instance is listening to the store now (it keeps its last known settings while not). */
+  get connected(): boolean {
+    return this.#listener?.connected ?? false;
+  }
+
+  /** `up` or `down` for the Redis behind fleet-wide rates; `none` without one. */
+  get sharedRateStatus(): 'up' | 'down' | 'none' {
+    if (this.#rate === undefined) return 'none';
+    return this.#rate.down ? 'down' : 'up';
+  }
+
+  /** The admin write path for one kind, or `undefined` without a settings store. */
+  writer(kind: FleetKind): SettingsWriter | undefined {
+    const writer = this.#writer;
+    if (writer === undefined) return undefined;
+    return {
+      override: (name, input, options) => writer.override(kind, name, input, options),
+      revert: (name, options) => writer.revert(kind, name, options),
+    };
+  }
+
+  async start(): Promise<void> {
+    this.#stopped = false;
+    await this.#rate?.start();
+    const ok = await this.#listener?.start();
+    if (ok === false) this.#logger.warn({}, 'ballast: fleet store unreachable at start; running on the code defaults until it answers');
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    await this.#listener?.stop();
+    await this.#reading;
+    await this.store?.close();
+    await this.#rate?.stop();
+  }
+
+  /** A NOTIFY: reads from its version on, coalescing notifications that arrive during a read. */
+  #changed(store: FleetStore, version: number): void {
+    this.#pending = Math.min(this.#pending ?? version, version);
+    this.#reading ??= this.#drain(store).finally(() => (this.#reading = undefined));
+  }
+
+  async #drain(store: FleetStore): Promise<void> {
+    while (this.#pending !== undefined && !this.#stopped) {
+      const since = this.#pending;
+      this.#pending = undefined;
+      try {
+        this.sync.applyRows(await store.readSince(since));
+      } catch (error) {
+        // Try again shortly; if the connection is really gone, the reconnect re-reads everything anyway.
+        this.#logger.warn({ err: error }, 'ballast: could not read a fleet change; retrying');
+        this.#pending = Math.min(this.#pending ?? since, since);
+        await new Promise((resolve) => setTimeout(resolve, RETRY_READ_MS));
+      }
+    }
+  }
+}
+
+/**
+ * The fleet of `createBallast`'s options, or `undefined` without a `fleet` section.
+ * Throws `BallastConfigError` for a `scope: 'fleet'` limit with no Redis to share it.
+ */
+export function fleetFor(options: { fleet?: unknown; outbox?: unknown }, parts: FleetParts): Fleet | undefined {
+  const shared = parts.limits.names().filter((name) => parts.limits.get(name).settings.scope === 'fleet');
+  const resolved =
+    options.fleet === undefined ? undefined : resolveFleetOptions(options.fleet, (options.outbox as { database?: unknown } | undefined)?.database);
+  if (shared.length > 0 && resolved?.redis === undefined) {
+    throw new BallastConfigError(`limits.${shared[0]}.scope`, 'is "fleet", which needs fleet.redis to share the rate');
+  }
+  return resolved === undefined ? undefined : new Fleet(resolved, parts);
+}

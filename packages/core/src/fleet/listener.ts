@@ -1,0 +1,107 @@
+import type pg from 'pg';
+import type { Logger } from '../util/logger.js';
+import type { Queryable } from './sql/types.js';
+
+export interface ListenerHandlers {
+  /** After every (re)connect, with LISTEN in place: re-read the full state (NOTIFY is not replayed). Throwing fails the connect. */
+  onConnect(client: Queryable): Promise<void>;
+  /** A change was committed; the payload is its version. */
+  onNotify(version: number): void;
+  /** The connection was lost (or a connect failed); settings stay as they are until the next connect. */
+  onDisconnect(error: unknown): void;
+}
+
+export interface Backoff {
+  minMs: number;
+  maxMs: number;
+}
+
+/**
+ * The dedicated LISTEN connection of one instance. It reconnects with capped,
+ * jittered exponential backoff for as long as the instance runs, and runs
+ * `onConnect` (a full re-read) on every connect, so no change is ever missed for good.
+ */
+export class FleetListener {
+  readonly #pool: pg.Pool;
+  readonly #channel: string;
+  readonly #backoff: Backoff;
+  readonly #handlers: ListenerHandlers;
+  readonly #logger: Logger;
+  #client: pg.PoolClient | null = null;
+  #timer: NodeJS.Timeout | undefined;
+  #failures = 0;
+  #stopped = false;
+
+  constructor(pool: pg.Pool, channel: string, backoff: Backoff, handlers: ListenerHandlers, logger: Logger) {
+    this.#pool = pool;
+    this.#channel = channel;
+    this.#backoff = backoff;
+    this.#handlers = handlers;
+    this.#logger = logger;
+  }
+
+  get connected(): boolean {
+    return this.#client !== null;
+  }
+
+  /** Makes the first attempt; on failure it keeps retrying in the background. Resolves with the first attempt's outcome. */
+  start(): Promise<boolean> {
+    this.#stopped = false;
+    return this.#connect();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    const client = this.#client;
+    this.#client = null;
+    // Destroy rather than return it: a pooled client must not keep listening.
+    client?.release(true);
+  }
+
+  async #connect(): Promise<boolean> {
+    let client: pg.PoolClient | undefined;
+    try {
+      client = await this.#pool.connect();
+      const connection = client;
+      connection.on('error', (error) => this.#lost(connection, error));
+      connection.on('end', () => this.#lost(connection, new Error('fleet LISTEN connection ended')));
+      connection.on('notification', (message) => {
+        const version = Number(message.payload);
+        if (message.channel === this.#channel && Number.isSafeInteger(version)) this.#handlers.onNotify(version);
+      });
+      await connection.query(`LISTEN "${this.#channel}"`);
+      if (this.#stopped) throw new Error('stopped while connecting');
+      await this.#handlers.onConnect(connection);
+      this.#client = connection;
+      this.#failures = 0;
+      return true;
+    } catch (error) {
+      client?.release(true);
+      if (!this.#stopped) {
+        this.#handlers.onDisconnect(error);
+        this.#retry();
+      }
+      return false;
+    }
+  }
+
+  #lost(client: pg.PoolClient, error: Error): void {
+    if (this.#client !== client) return;
+    this.#client = null;
+    client.release(true);
+    if (this.#stopped) return;
+    this.#logger.warn({ err: error }, 'ballast: fleet store connection lost; keeping the last known settings');
+    this.#handlers.onDisconnect(error);
+    this.#retry();
+  }
+
+  #retry(): void {
+    clearTimeout(this.#timer);
+    const ceiling = Math.min(this.#backoff.maxMs, this.#backoff.minMs * 2 ** this.#failures);
+    this.#failures = Math.min(this.#failures + 1, 30);
+    // Full jitter over the upper half: instances that lost the same server do not all come back at once.
+    const delay = ceiling / 2 + Math.random() * (ceiling / 2);
+    this.#timer = setTimeout(() => void this.#connect(), delay);
+  }
+}

@@ -1,0 +1,70 @@
+import type { AdminRoute } from '../admin/route.js';
+import type { DependencyRegistry, DependencyView } from '../dependencies/index.js';
+import { parseIfMatch, versionEtag } from '../http/etag.js';
+import { jsonReply } from '../http/types.js';
+import type { SettingsSource } from './origin.js';
+import type { Fleet } from './fleet.js';
+import { dependencyTarget } from './targets.js';
+
+/**
+ * Dependency routes that need the code's defaults or the store: `DELETE
+ * /dependencies/:name/override` always; in fleet mode also `GET` (with `source`
+ * and the store's version) and `PATCH` (through the store). Registered before the
+ * dependency module's own routes, which they take over.
+ */
+export function dependencyOverrideRoutes(dependencies: DependencyRegistry, fleet: Fleet | undefined): AdminRoute[] {
+  const target = fleet?.sync.target('dependency') ?? dependencyTarget(dependencies);
+  const exists = (params: Record<string, string>): boolean => dependencies.has(params.name as string);
+  const writer = fleet?.writer('dependency');
+  const view = (name: string): DependencyView & { source?: SettingsSource } => {
+    const local = dependencies.view(name);
+    if (writer === undefined) return local;
+    return { ...local, version: target.origins.version(name), source: target.origins.source(name, Object.keys(local.settings)) };
+  };
+  const reply = (name: string) => {
+    const v = view(name);
+    return jsonReply(200, v, { etag: versionEtag(v.version) });
+  };
+  const revert: AdminRoute = {
+    method: 'DELETE',
+    path: '/dependencies/:name/override',
+    exists,
+    handle: async ({ params, actor }) => {
+      const name = params.name as string;
+      if (writer === undefined) target.apply(name, null, actor);
+      else await writer.revert(name, { actor });
+      return reply(name);
+    },
+  };
+  if (writer === undefined) return [revert];
+  return [
+    revert,
+    {
+      method: 'GET',
+      path: '/dependencies',
+      handle: () => jsonReply(200, { dependencies: Object.fromEntries(dependencies.names().map((n) => [n, view(n)])) }),
+    },
+    { method: 'GET', path: '/dependencies/:name', exists, handle: ({ params }) => reply(params.name as string) },
+    {
+      method: 'PATCH',
+      path: '/dependencies/:name',
+      exists,
+      body: 'json',
+      handle: async ({ params, body, actor, header }) => {
+        const ifVersion = parseIfMatch(header('if-match'));
+        await writer.override(params.name as string, body, { actor, ...(ifVersion === undefined ? {} : { ifVersion }) });
+        return reply(params.name as string);
+      },
+    },
+  ];
+}
+
+/** `GET /fleet`: whether this instance follows the store now, and the newest change it has seen. */
+export function fleetStatusRoute(fleet: Fleet): AdminRoute {
+  return {
+    method: 'GET',
+    path: '/fleet',
+    handle: () =>
+      jsonReply(200, { connected: fleet.connected, version: fleet.sync.highest, sharedRates: fleet.sharedRateStatus }),
+  };
+}

@@ -1,0 +1,87 @@
+import { isInvalidSettingsError } from '../errors/index.js';
+import type { SafeEmitter } from '../events/index.js';
+import type { Logger } from '../util/logger.js';
+import type { OriginBook, StoredChange } from './origin.js';
+import type { FleetKind, FleetRow } from './sql/types.js';
+
+/** One kind of settings the fleet keeps in step (limits, dependencies): small hooks into its registry. */
+export interface FleetTarget {
+  readonly kind: FleetKind;
+  /** Which stored change each name is at. */
+  readonly origins: OriginBook;
+  has(name: string): boolean;
+  /** Validates an admin patch with the shared schema; throws `InvalidSettingsError` naming the field. */
+  parsePatch(input: unknown): Record<string, unknown>;
+  /**
+   * Validates a stored override (`null`: the code's defaults) over the code's
+   * defaults with the shared schema, and applies it. Throws `InvalidSettingsError`
+   * and changes nothing when it is invalid.
+   */
+  apply(name: string, patch: unknown, actor: string): void;
+  /** Validates only, like `apply`. */
+  check(name: string, patch: unknown): void;
+}
+
+export interface FleetEvents {
+  'fleet:connected': { version: number };
+  'fleet:disconnected': { error: unknown };
+  'fleet:applied': { kind: FleetKind; name: string; version: number; actor: string };
+  'fleet:invalid': { kind: FleetKind; name: string; version: number; field: string; message: string };
+  /** The Redis store behind fleet-wide rates stopped answering; each limit now follows its `onStoreDown`. */
+  'fleet:store-down': { store: 'redis'; error: unknown };
+  'fleet:store-up': { store: 'redis' };
+}
+
+/**
+ * Applies stored rows to this instance: newer versions only, each validated again
+ * with the same schema as the constructor and the admin API. An invalid row is
+ * logged and skipped; it never takes the instance down.
+ */
+export class FleetSync {
+  readonly #targets: Map<FleetKind, FleetTarget>;
+  readonly #events: SafeEmitter<FleetEvents>;
+  readonly #logger: Logger;
+  /** Highest version seen, for `fleet:connected`. */
+  highest = 0;
+
+  constructor(targets: readonly FleetTarget[], events: SafeEmitter<FleetEvents>, logger: Logger) {
+    this.#targets = new Map(targets.map((t) => [t.kind, t]));
+    this.#events = events;
+    this.#logger = logger;
+  }
+
+  target(kind: FleetKind): FleetTarget {
+    const target = this.#targets.get(kind);
+    if (target === undefined) throw new Error(`No fleet target for ${kind}`);
+    return target;
+  }
+
+  applyRows(rows: readonly FleetRow[]): void {
+    for (const row of rows) this.#applyRow(row);
+  }
+
+  #applyRow(row: FleetRow): void {
+    this.highest = Math.max(this.highest, row.version);
+    const target = this.#targets.get(row.kind);
+    // A name this instance does not know (e.g. during a rolling deploy) is not ours to apply.
+    if (target === undefined || !target.has(row.name)) return;
+    if (target.origins.version(row.name) >= row.version) return;
+    try {
+      target.apply(row.name, row.patch, row.actor);
+    } catch (error) {
+      if (!isInvalidSettingsError(error)) throw error;
+      const detail = { kind: row.kind, name: row.name, version: row.version, field: error.field, message: error.detail };
+      this.#logger.error(detail, 'ballast: invalid stored fleet override skipped; keeping the current settings');
+      this.#events.emit('fleet:invalid', detail);
+      return;
+    }
+    const change: StoredChange = {
+      patch: row.patch === null ? null : (row.patch as Record<string, unknown>),
+      actor: row.actor,
+      at: row.at,
+      version: row.version,
+    };
+    target.origins.set(row.name, change);
+    this.#events.emit('fleet:applied', { kind: row.kind, name: row.name, version: row.version, actor: row.actor });
+  }
+}

@@ -1,0 +1,139 @@
+import { createBallast, type Ballast } from '@ballast/core';
+import { createTestDatabase, until, type TestDatabase } from '@ballast/testkit';
+import { afterEach, describe, expect, it } from 'vitest';
+
+// Fleet mode needs a PostgreSQL server (LISTEN/NOTIFY across connections); PGlite is single-process.
+const reason = 'needs a PostgreSQL server: set DATABASE_URL (CI does)';
+if (!process.env.DATABASE_URL) console.warn(`packages/core/test/fleet/store.test.ts skipped: ${reason}`);
+
+const SECRET = 'fleet-test-secret-0123456789';
+const auth = { authorization: `Bearer ${SECRET}` };
+
+async function call(ballast: Ballast, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+  const all: Record<string, string> = { ...auth, ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) };
+  const reply = await ballast.admin.handle({
+    method,
+    path,
+    query: '',
+    header: (name) => all[name.toLowerCase()],
+    body: { kind: 'parsed', value: body },
+  });
+  return { status: reply.status, headers: reply.headers, body: reply.body === undefined ? undefined : JSON.parse(reply.body) };
+}
+
+describe.skipIf(!process.env.DATABASE_URL)(`fleet settings store (skipped without DATABASE_URL: ${reason})`, () => {
+  let db: TestDatabase & { backend: 'postgres' };
+  const instances: Ballast[] = [];
+
+  afterEach(async () => {
+    for (const b of instances.splice(0)) await b.stop();
+    await db?.drop();
+  });
+
+  async function instance(database = db.url): Promise<Ballast> {
+    const b = createBallast({
+      limits: { search: { maxConcurrent: 4, maxQueue: 8 }, api: { maxConcurrent: 64 } },
+      dependencies: { profiles: { timeoutMs: 300 } },
+      admin: { tokens: { ops: { secret: SECRET, role: 'write' } } },
+      fleet: { database, reconnect: { minMs: 20, maxMs: 200 }, timeoutMs: 1000 },
+    });
+    instances.push(b);
+    await b.start();
+    return b;
+  }
+
+  async function setUp(): Promise<void> {
+    db = (await createTestDatabase({ backend: 'postgres' })) as TestDatabase & { backend: 'postgres' };
+  }
+
+  it('a PATCH on one instance is applied by the other, with its source, actor and the store version', async () => {
+    await setUp();
+    const [a, b] = [await instance(), await instance()];
+    const res = await call(a, 'PATCH', '/limits/search', { maxConcurrent: 9 });
+    expect(res.status).toBe(200);
+    expect(res.body.settings.maxConcurrent).toBe(9);
+    await until(() => b.limits.get('search').settings.maxConcurrent === 9, 5000, 'B to apply the override');
+    const view = await call(b, 'GET', '/limits/search');
+    expect(view.body.version).toBe(res.body.version);
+    expect(view.headers.etag).toBe(`"${res.body.version}"`);
+    expect(view.body.source.fields).toMatchObject({ maxConcurrent: 'override', maxQueue: 'default' });
+    expect(view.body.source.lastChange).toMatchObject({ action: 'override', actor: 'ops', version: res.body.version });
+    const stored = await db.query('SELECT actor, patch FROM ballast.fleet_settings WHERE name = $1', ['search']);
+    expect(stored).toEqual([{ actor: 'ops', patch: { maxConcurrent: 9 } }]);
+  });
+
+  it('merges successive patches and reverts everywhere with DELETE /limits/:name/override', async () => {
+    await setUp();
+    const [a, b] = [await instance(), await instance()];
+    await call(a, 'PATCH', '/limits/search', { maxConcurrent: 9 });
+    await call(b, 'PATCH', '/limits/search', { maxQueue: 2 });
+    await until(() => a.limits.get('search').settings.maxQueue === 2, 5000, 'A to apply B’s change');
+    expect(a.limits.get('search').settings.maxConcurrent).toBe(9);
+    const reverted = await call(b, 'DELETE', '/limits/search/override');
+    expect(reverted.status).toBe(200);
+    expect(reverted.body.settings).toMatchObject({ maxConcurrent: 4, maxQueue: 8 });
+    await until(() => a.limits.get('search').settings.maxConcurrent === 4, 5000, 'A to revert');
+    expect(a.limits.view('search').source?.lastChange).toMatchObject({ action: 'revert', actor: 'ops' });
+    expect(a.limits.view('search').source?.fields.maxConcurrent).toBe('default');
+  });
+
+  it('applies stored overrides on start, over the code defaults', async () => {
+    await setUp();
+    const a = await instance();
+    await call(a, 'PATCH', '/limits/api', { maxConcurrent: 3 });
+    await call(a, 'PATCH', '/dependencies/profiles', { force: 'open', timeoutMs: 500 });
+    const late = await instance();
+    expect(late.limits.get('api').settings.maxConcurrent).toBe(3);
+    expect(late.dependencies.view('profiles')).toMatchObject({ state: 'open', settings: { force: 'open', timeoutMs: 500 } });
+    const dep = await call(late, 'GET', '/dependencies/profiles');
+    expect(dep.body.source.fields).toMatchObject({ force: 'override', timeoutMs: 'override', volumeThreshold: 'default' });
+  });
+
+  it('honours If-Match against the store version: 412 when another instance changed it first', async () => {
+    await setUp();
+    const [a, b] = [await instance(), await instance()];
+    const seen = await call(a, 'GET', '/limits/search');
+    await call(b, 'PATCH', '/limits/search', { maxConcurrent: 5 });
+    const stale = await call(a, 'PATCH', '/limits/search', { maxConcurrent: 6 }, { 'if-match': seen.headers.etag as string });
+    expect(stale.status).toBe(412);
+    await until(() => a.limits.get('search').settings.maxConcurrent === 5, 5000, 'A to apply B’s change');
+  });
+
+  it('rejects an invalid PATCH with 400 naming the field and stores nothing', async () => {
+    await setUp();
+    const a = await instance();
+    const res = await call(a, 'PATCH', '/limits/search', { maxConcurrent: -1 });
+    expect(res.status).toBe(400);
+    expect(res.body.field).toBe('maxConcurrent');
+    expect(await db.query('SELECT * FROM ballast.fleet_settings')).toEqual([]);
+  });
+
+  it('skips an invalid stored row with an event, keeps serving, and applies the next valid change', async () => {
+    await setUp();
+    const a = await instance();
+    const invalid: unknown[] = [];
+    a.events.on('fleet:invalid', (e) => invalid.push(e));
+    await db.query(
+      `INSERT INTO ballast.fleet_settings (kind, name, patch, version, actor)
+       VALUES ('limit', 'search', '{"maxConcurrent": "lots"}', nextval('ballast.fleet_version_seq'), 'psql')`,
+    );
+    await db.query(`SELECT pg_notify('ballast_fleet', (SELECT version::text FROM ballast.fleet_settings WHERE name = 'search'))`);
+    await until(() => invalid.length === 1, 5000, 'the invalid row to be reported');
+    expect(invalid[0]).toMatchObject({ kind: 'limit', name: 'search', field: 'limits.search.maxConcurrent' });
+    expect(a.limits.get('search').settings.maxConcurrent).toBe(4);
+    // The admin API can still repair it: the merge is validated, so the bad field must be replaced.
+    const fixed = await call(a, 'PATCH', '/limits/search', { maxConcurrent: 7 });
+    expect(fixed.status).toBe(200);
+    expect(a.limits.get('search').settings.maxConcurrent).toBe(7);
+  });
+
+  it('refuses changes with 503 when the store is unreachable, and keeps serving with the code settings', async () => {
+    const a = await instance('postgres://postgres@127.0.0.1:1/nowhere');
+    const res = await call(a, 'PATCH', '/limits/search', { maxConcurrent: 9 });
+    expect(res.status).toBe(503);
+    expect(res.body.error).toBe('BALLAST_FLEET_STORE_UNAVAILABLE');
+    expect(a.limits.get('search').settings.maxConcurrent).toBe(4);
+    expect(a.fleet?.connected).toBe(false);
+    expect((await call(a, 'GET', '/limits/search')).status).toBe(200);
+  });
+});

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { randomBytes } from 'node:crypto';
+import type { DatabaseOption } from '@ballast/core';
 
 /**
  * Test databases for the outbox: a fresh PostgreSQL database per caller when
@@ -23,6 +24,8 @@ export type Backend = 'postgres' | 'pglite';
 interface TestDatabaseBase {
   /** Runs one statement as an administrator of this database (for assertions and setup). */
   query(text: string, params?: unknown[]): Promise<Record<string, unknown>[]>;
+  /** What to pass as `outbox.database`: the connection string, or the PGlite instance. */
+  database: DatabaseOption;
   /** Closes every connection this helper opened and removes the database. Idempotent. */
   drop(): Promise<void>;
 }
@@ -82,6 +85,7 @@ async function createPGliteDatabase(): Promise<TestDatabase> {
   return {
     backend: 'pglite',
     pglite,
+    database: pglite as unknown as DatabaseOption,
     query: async (text, params) => (await pglite.query(text, params)).rows,
     drop: async () => {
       if (!pglite.closed) await pglite.close();
@@ -113,6 +117,7 @@ async function createPostgresDatabase(): Promise<TestDatabase> {
     backend: 'postgres',
     url,
     name,
+    database: url,
     query: async (text, params) => {
       if (pool === undefined) {
         pool = new pg.Pool({ connectionString: url, max: 2 });

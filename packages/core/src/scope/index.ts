@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Ballast } from '../ballast.js';
 import type { DependencyCall, ReadOptions } from '../dependencies/index.js';
+import type { DesyncOptions, DesyncResult } from '../outbox/index.js';
 
 /** The header that lists the dependencies whose fallback or stale value a response used. */
 export const DEGRADED_HEADER = 'Ballast-Degraded';
@@ -41,6 +42,22 @@ export class RequestScope {
     const result = await this.ballast.dependency(dependency).execute(fn, options);
     if (result.source !== 'live') this.markDegraded(dependency);
     return result.value;
+  }
+
+  /**
+   * Hands a write to the outbox (see `DesyncOptions.mode`): answer 200 when
+   * `status` is `delivered`, 202 when `queued`. Throws `OutboxFullError` when the
+   * destination's `maxPending` is reached; let it propagate and both Express and
+   * Koa answer 503 with `Retry-After` (it carries `status`, `headers`, `expose`).
+   *
+   * @example
+   * app.post('/orders', async (req, res) => {
+   *   const r = await req.ballast.desync('billing', { order: req.body }, { key: req.body.accountId });
+   *   res.status(r.status === 'delivered' ? 200 : 202).json(r);
+   * });
+   */
+  desync(destination: string, payload: unknown, options?: DesyncOptions): Promise<DesyncResult> {
+    return this.ballast.outbox.desync(destination, payload, options);
   }
 
   /** Records that `dependency` answered with a fallback or stale value and sets the header. */

@@ -1,0 +1,281 @@
+import type { AuditLog } from '../admin/audit.js';
+import { BallastError, UnknownNameError } from '../errors/index.js';
+import type { SafeEmitter } from '../events/index.js';
+import type { Logger } from '../util/logger.js';
+import { DestinationRuntime } from './destination.js';
+import { OutboxFullError, OutboxUnavailableError } from './errors.js';
+import { WakeHints } from './hint.js';
+import { uuidv7 } from './ids.js';
+import type { ResolvedOutboxOptions } from './options.js';
+import { insertMessage, keyHasPending, listDead, migrate, readStats, redriveDead, sendHint, setPaused } from './sql/index.js';
+import { asSqlClient, openDatabase, type Database, type SqlClient } from './store/index.js';
+import { desync } from './desync.js';
+import type { DeadMessage, DesyncOptions, DesyncResult, DestinationStats, EnqueueOptions, EnqueueResult, OutboxEvents } from './types.js';
+import { checkMessageOptions, serialisePayload } from './validate.js';
+import { OutboxWorker } from './worker/worker.js';
+
+export interface OutboxDeps {
+  events: SafeEmitter<OutboxEvents>;
+  logger: Logger;
+  audit: AuditLog;
+}
+
+const emptyStats = (): DestinationStats => ({ pending: 0, inFlight: 0, dead: 0, oldestPendingAgeMs: 0, delivered: 0, paused: false });
+
+/**
+ * The write outbox of one Ballast instance (`ballast.outbox`): stores
+ * messages in PostgreSQL (or PGlite), and runs the delivery worker between
+ * `start()` and `stop()`.
+ */
+export class Outbox {
+  readonly #options: ResolvedOutboxOptions | undefined;
+  readonly #deps: OutboxDeps;
+  readonly #runtimes = new Map<string, DestinationRuntime>();
+  #db: Promise<Database> | undefined;
+  #worker: OutboxWorker | undefined;
+  #hints: WakeHints | undefined;
+
+  constructor(options: ResolvedOutboxOptions | undefined, deps: OutboxDeps) {
+    this.#options = options;
+    this.#deps = deps;
+  }
+
+  /** Names of the configured destinations. */
+  get destinations(): string[] {
+    return [...(this.#options?.destinations.keys() ?? [])];
+  }
+
+  /** The PostgreSQL schema of the outbox tables. */
+  get schema(): string {
+    return this.#options?.schema ?? 'ballast';
+  }
+
+  /**
+   * Stores a message for `destination`; the worker delivers it at least once.
+   *
+   * @example
+   * await pool.query('BEGIN');
+   * await pool.query('INSERT INTO orders ...');
+   * await ballast.outbox.enqueue('billing', { orderId }, { key: accountId, client });
+   * await pool.query('COMMIT');
+   */
+  async enqueue(destination: string, payload: unknown, options: EnqueueOptions = {}): Promise<EnqueueResult> {
+    const settings = this.#settings(destination);
+    const checked = checkMessageOptions(options);
+    const json = serialisePayload(payload, this.#resolved.maxPayloadBytes);
+    const idempotencyKey = checked.idempotencyKey ?? uuidv7();
+    const message = { destination, key: checked.key, idempotencyKey, json, delayMs: checked.delayMs, maxPending: settings.maxPending };
+    if (options.client !== undefined) {
+      await this.#ready(); // the tables must exist before the caller's transaction uses them
+      const result = await insertMessage(asSqlClient(options.client), this.schema, message);
+      if ('full' in result) throw new OutboxFullError(destination, settings.maxPending ?? 0);
+      this.#hints?.joinedTransaction();
+      return { id: 'stored' in result ? result.stored : result.duplicate, idempotencyKey };
+    }
+    const result = await this.#withDb((db) => insertMessage(db, this.schema, message));
+    if ('full' in result) throw new OutboxFullError(destination, settings.maxPending ?? 0);
+    this.#hints?.committed();
+    return { id: 'stored' in result ? result.stored : result.duplicate, idempotencyKey };
+  }
+
+  /**
+   * Hands a write over from a request handler; see `DesyncOptions.mode`.
+   * Resolves `{ status: 'delivered' }` (answer 200) or `{ status: 'queued' }` (answer 202).
+   */
+  desync(destination: string, payload: unknown, options?: DesyncOptions): Promise<DesyncResult> {
+    return desync(this, destination, payload, options);
+  }
+
+  /** Whether a message of `key` is still pending for `destination`. */
+  async pendingForKey(destination: string, key: string): Promise<boolean> {
+    this.#settings(destination);
+    return this.#withDb((db) => keyHasPending(db, this.schema, destination, key));
+  }
+
+  /** Per-destination counts (database clock ages); `delivered` counts deliveries by workers of every instance. */
+  async stats(): Promise<Record<string, DestinationStats>> {
+    const rows = await this.#withDb((db) => readStats(db, this.schema));
+    const out: Record<string, DestinationStats> = {};
+    for (const name of this.destinations) out[name] = emptyStats();
+    for (const r of rows) {
+      out[r.destination] = {
+        pending: r.pending,
+        inFlight: r.in_flight,
+        dead: r.dead,
+        oldestPendingAgeMs: r.oldest_pending_age_ms,
+        delivered: r.delivered,
+        paused: r.paused,
+      };
+    }
+    return out;
+  }
+
+  /** Dead messages, oldest first; `limit` defaults to 100. */
+  async dead(destination?: string, options: { limit?: number } = {}): Promise<DeadMessage[]> {
+    if (destination !== undefined) this.#settings(destination);
+    const rows = await this.#withDb((db) => listDead(db, this.schema, destination, options.limit ?? 100));
+    return rows.map((r) => ({
+      id: r.id,
+      destination: r.destination,
+      key: r.key ?? undefined,
+      idempotencyKey: r.idempotency_key,
+      payload: r.payload,
+      attempts: r.attempts,
+      lastError: r.last_error ?? undefined,
+      createdAt: new Date(r.created_at).toISOString(),
+      deadAt: r.dead_at === null ? undefined : new Date(r.dead_at).toISOString(),
+    }));
+  }
+
+  /** Makes a dead message pending again with a fresh attempt budget; throws `UnknownNameError` when no dead message has `id`. */
+  async retryDead(id: string, actor = 'code'): Promise<{ id: string; destination: string }> {
+    if (!/^\d{1,18}$/.test(id)) throw new UnknownNameError('dead message', id);
+    const destination = await this.#withDb((db) => redriveDead(db, this.schema, id));
+    if (destination === undefined) throw new UnknownNameError('dead message', id);
+    this.#deps.audit.record({ actor, action: 'outbox.retry_dead', target: id, before: { state: 'dead' }, after: { state: 'pending' } });
+    this.#deps.logger.info({ actor, id, destination }, 'ballast: dead outbox message redriven');
+    this.#hints?.committed();
+    return { id, destination };
+  }
+
+  /** Stops delivery to `destination` on every instance sharing the database, until `resume`. */
+  pause(destination: string, actor = 'code'): Promise<void> {
+    return this.#setPaused(destination, true, actor);
+  }
+
+  resume(destination: string, actor = 'code'): Promise<void> {
+    return this.#setPaused(destination, false, actor);
+  }
+
+  /** The destination's run time (breaker, pacer), created on first use. */
+  runtime(destination: string): DestinationRuntime {
+    const settings = this.#settings(destination);
+    let runtime = this.#runtimes.get(destination);
+    if (runtime === undefined) {
+      runtime = new DestinationRuntime(settings, (state) => {
+        this.#deps.events.emit('outbox:breaker', { destination, state });
+        if (state === 'halfOpen') this.#worker?.wake();
+      });
+      this.#runtimes.set(destination, runtime);
+    }
+    return runtime;
+  }
+
+  /** The breaker state of each destination that has been used. */
+  breakerState(destination: string): 'closed' | 'open' | 'halfOpen' {
+    return this.#runtimes.get(destination)?.breaker.state ?? 'closed';
+  }
+
+  /** Opens the database, applies migrations (under an advisory lock) and starts the worker unless disabled. */
+  async start(): Promise<void> {
+    if (this.#options === undefined) return;
+    try {
+      await this.#ready();
+    } catch (error) {
+      // An outage at boot degrades: the worker keeps retrying, enqueue answers OutboxUnavailableError.
+      this.#deps.logger.error({ err: error }, 'ballast: outbox database not ready at start; retrying in the background');
+    }
+    if (!this.#options.worker.enabled || this.#worker !== undefined) return;
+    const { events, logger } = this.#deps;
+    const worker = new OutboxWorker(
+      { db: this.#lazyDb(), schema: this.schema, settings: this.#options.worker, events, logger },
+      this.destinations.map((name) => this.runtime(name)),
+      `${this.schema}_outbox`,
+      {
+        crashed: (error, restartInMs) => events.emit('worker:crashed', { worker: 'outbox', error, restartInMs }),
+        restarted: (restarts) => events.emit('worker:restarted', { worker: 'outbox', restarts }),
+      },
+    );
+    this.#worker = worker;
+    await worker.start();
+  }
+
+  /** Stops claiming, finishes or releases in-flight work, closes what Ballast opened. */
+  async stop(): Promise<void> {
+    const worker = this.#worker;
+    this.#worker = undefined;
+    await worker?.stop();
+    this.#hints?.close();
+    this.#hints = undefined;
+    await Promise.all([...this.#runtimes.values()].map((r) => r.close()));
+    this.#runtimes.clear();
+    const db = this.#db;
+    this.#db = undefined;
+    if (db !== undefined) await (await db.catch(() => undefined))?.close();
+  }
+
+  get #resolved(): ResolvedOutboxOptions {
+    if (this.#options === undefined) throw new UnknownNameError('outbox destination', '(no outbox configured: set options.outbox)');
+    return this.#options;
+  }
+
+  #settings(destination: string) {
+    const settings = this.#resolved.destinations.get(destination);
+    if (settings === undefined) throw new UnknownNameError('outbox destination', destination);
+    return settings;
+  }
+
+  async #setPaused(destination: string, paused: boolean, actor: string): Promise<void> {
+    this.#settings(destination);
+    const before = await this.#withDb((db) => setPaused(db, this.schema, destination, paused));
+    this.#deps.audit.record({ actor, action: paused ? 'outbox.pause' : 'outbox.resume', target: destination, before: { paused: before }, after: { paused } });
+    this.#deps.logger.info({ actor, destination, paused }, 'ballast: outbox destination pause changed');
+    if (!paused) this.#hints?.committed();
+  }
+
+  /** Opens and migrates once; a failure is forgotten so the next call tries again. */
+  #ready(): Promise<Database> {
+    const options = this.#resolved;
+    this.#db ??= (async () => {
+      const db = await openDatabase(options.database, options.dataDir, this.#deps.logger);
+      try {
+        await migrate(db, options.schema);
+      } catch (error) {
+        await db.close().catch(() => {});
+        throw error;
+      }
+      const channel = `${options.schema}_outbox`;
+      const notify = db.kind === 'postgres' ? () => sendHint(db, channel, '') : undefined;
+      this.#hints = new WakeHints(() => this.#worker?.wake(), notify);
+      return db;
+    })();
+    const pending = this.#db;
+    pending.catch(() => {
+      if (this.#db === pending) this.#db = undefined;
+    });
+    return pending;
+  }
+
+  /** A `Database` whose every call first waits for readiness, so the worker survives a late database. */
+  #lazyDb(): Database {
+    const ready = (): Promise<Database> => this.#ready();
+    return {
+      get kind() {
+        return 'postgres' as const;
+      },
+      query: async (text, params) => (await ready()).query(text, params),
+      transaction: async (fn) => (await ready()).transaction(fn),
+      listen: async (channel, handlers) => {
+        const db = await ready().catch(() => undefined);
+        return db === undefined ? async () => {} : db.listen(channel, handlers);
+      },
+      close: async () => {},
+    };
+  }
+
+  /** Runs `fn` on the outbox database; an unreachable database becomes `OutboxUnavailableError` (503). */
+  async #withDb<T>(fn: (db: SqlClient) => Promise<T>): Promise<T> {
+    let db: Database;
+    try {
+      db = await this.#ready();
+    } catch (error) {
+      throw new OutboxUnavailableError(error);
+    }
+    try {
+      return await fn(db);
+    } catch (error) {
+      if (error instanceof BallastError) throw error;
+      throw new OutboxUnavailableError(error);
+    }
+  }
+}

@@ -1,0 +1,51 @@
+import type { SqlClient } from '../store/index.js';
+
+export interface InsertMessage {
+  destination: string;
+  key: string | undefined;
+  idempotencyKey: string;
+  /** The payload already serialised to JSON. */
+  json: string;
+  delayMs: number;
+  /** When set, store only while fewer than this many messages are pending. */
+  maxPending: number | undefined;
+}
+
+export type InsertResult = { stored: string } | { duplicate: string } | { full: true };
+
+/**
+ * Inserts one message. An idempotency key the outbox already holds for the
+ * destination is not stored twice (the existing id comes back). With
+ * `maxPending`, the count is bounded by `LIMIT`, so the check costs at most
+ * `maxPending` index entries and needs no extra round trip.
+ */
+export async function insertMessage(client: SqlClient, schema: string, m: InsertMessage): Promise<InsertResult> {
+  const params: unknown[] = [m.destination, m.key ?? null, m.idempotencyKey, m.json, m.delayMs];
+  const guard =
+    m.maxPending === undefined
+      ? ''
+      : `WHERE (SELECT count(*) FROM (SELECT 1 FROM ${schema}.outbox WHERE destination = $1 AND state = 'pending' LIMIT $6) p) < $6`;
+  if (m.maxPending !== undefined) params.push(m.maxPending);
+  const rows = await client.query<{ id: string }>(
+    `INSERT INTO ${schema}.outbox (destination, key, idempotency_key, payload, run_at)
+     SELECT $1, $2, $3, $4::jsonb, now() + $5 * interval '1 millisecond' ${guard}
+     ON CONFLICT (destination, idempotency_key) DO NOTHING
+     RETURNING id::text AS id`,
+    params,
+  );
+  if (rows[0] !== undefined) return { stored: rows[0].id };
+  const existing = await client.query<{ id: string }>(
+    `SELECT id::text AS id FROM ${schema}.outbox WHERE destination = $1 AND idempotency_key = $2`,
+    [m.destination, m.idempotencyKey],
+  );
+  return existing[0] !== undefined ? { duplicate: existing[0].id } : { full: true };
+}
+
+/** Whether an earlier message of `key` is still pending (a direct delivery would overtake it). */
+export async function keyHasPending(client: SqlClient, schema: string, destination: string, key: string): Promise<boolean> {
+  const rows = await client.query<{ pending: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM ${schema}.outbox WHERE destination = $1 AND key = $2 AND state = 'pending') AS pending`,
+    [destination, key],
+  );
+  return rows[0]?.pending === true;
+}

@@ -1,0 +1,44 @@
+/**
+ * Numbered migrations, applied in order and recorded in `<schema>.migrations`.
+ * Never edit a released one: add the next number.
+ */
+export interface Migration {
+  id: number;
+  name: string;
+  /** Statements, run one by one (PGlite prepares each, and a prepared statement holds one command). */
+  sql(schema: string): string[];
+}
+
+export const migrations: readonly Migration[] = [
+  {
+    id: 1,
+    name: 'outbox',
+    sql: (s) => [
+      `
+      CREATE TABLE ${s}.outbox (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        destination text NOT NULL,
+        key text,
+        idempotency_key text NOT NULL,
+        payload jsonb NOT NULL,
+        state text NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'dead')),
+        attempts integer NOT NULL DEFAULT 0,
+        -- Next time the row may be claimed; while leased it is the lease's end.
+        run_at timestamptz NOT NULL DEFAULT now(),
+        created_at timestamptz NOT NULL DEFAULT now(),
+        locked_by text,
+        last_error text,
+        dead_at timestamptz
+      )`,
+      `CREATE INDEX outbox_ready ON ${s}.outbox (destination, run_at, id) WHERE state = 'pending'`,
+      `CREATE INDEX outbox_key_head ON ${s}.outbox (destination, key, id) WHERE state = 'pending' AND key IS NOT NULL`,
+      `CREATE INDEX outbox_dead ON ${s}.outbox (destination, id) WHERE state = 'dead'`,
+      `CREATE UNIQUE INDEX outbox_idempotency ON ${s}.outbox (destination, idempotency_key)`,
+      `CREATE TABLE ${s}.outbox_destinations (
+        name text PRIMARY KEY,
+        paused boolean NOT NULL DEFAULT false,
+        delivered bigint NOT NULL DEFAULT 0
+      )`,
+    ],
+  },
+];

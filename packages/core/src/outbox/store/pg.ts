@@ -1,0 +1,121 @@
+import pg from 'pg';
+import type { Logger } from '../../util/logger.js';
+import type { Database, ListenHandlers, SqlClient } from './types.js';
+
+const RECONNECT_MIN_MS = 100;
+const RECONNECT_MAX_MS = 5000;
+
+/**
+ * The outbox on a PostgreSQL server through `pg`. With a connection string
+ * Ballast owns the pool and ends it on close; a pool passed in only gets an
+ * `error` listener (so an idle client's error never crashes the process) and is
+ * never ended.
+ */
+export function pgDatabase(source: string | pg.Pool, logger: Logger): Database {
+  const owned = typeof source === 'string';
+  const pool = owned ? new pg.Pool({ connectionString: source, max: 10 }) : source;
+  const onPoolError = (error: Error): void => logger.warn({ err: error }, 'ballast: idle outbox database connection failed');
+  pool.on('error', onPoolError);
+  const listeners = new Set<() => Promise<void>>();
+
+  const run = async <R>(client: pg.Pool | pg.PoolClient, text: string, params: readonly unknown[] = []): Promise<R[]> =>
+    (await client.query(text, params as unknown[])).rows as R[];
+
+  return {
+    kind: 'postgres',
+    query: (text, params) => run(pool, text, params),
+    async transaction(fn) {
+      const client = await pool.connect();
+      const sql: SqlClient = { query: (text, params) => run(client, text, params) };
+      let broken: Error | undefined;
+      try {
+        await client.query('BEGIN');
+        const result = await fn(sql);
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
+        throw error;
+      } finally {
+        // A client whose ROLLBACK failed is unusable: destroy it instead of returning it.
+        client.release(broken);
+      }
+    },
+    async listen(channel, handlers) {
+      const stop = listenWithReconnect(pool.options, channel, handlers, logger);
+      listeners.add(stop);
+      return async () => {
+        listeners.delete(stop);
+        await stop();
+      };
+    },
+    async close() {
+      await Promise.all([...listeners].map((stop) => stop()));
+      listeners.clear();
+      pool.off('error', onPoolError);
+      if (owned) await pool.end();
+    },
+  };
+}
+
+/**
+ * LISTEN on a dedicated client built from the pool's settings. When the
+ * connection drops (e.g. a PostgreSQL restart) it reconnects with backoff and
+ * re-LISTENs, then calls `reconnected` because NOTIFYs sent meanwhile are lost.
+ */
+function listenWithReconnect(
+  config: pg.PoolConfig,
+  channel: string,
+  handlers: ListenHandlers,
+  logger: Logger,
+): () => Promise<void> {
+  let stopped = false;
+  let client: pg.Client | undefined;
+  let retryTimer: NodeJS.Timeout | undefined;
+  let delayMs = RECONNECT_MIN_MS;
+
+  const connect = async (reconnecting: boolean): Promise<void> => {
+    retryTimer = undefined;
+    if (stopped) return;
+    const next = new pg.Client(config);
+    client = next;
+    let failed = false;
+    const onFailure = (error?: Error): void => {
+      if (failed) return;
+      failed = true;
+      next.removeAllListeners('notification');
+      next.end().catch(() => {});
+      if (stopped) return;
+      logger.warn({ err: error, retryInMs: delayMs }, 'ballast: outbox LISTEN connection lost; reconnecting');
+      retryTimer = setTimeout(() => void connect(true), delayMs);
+      retryTimer.unref();
+      delayMs = Math.min(delayMs * 2, RECONNECT_MAX_MS);
+    };
+    next.on('error', onFailure);
+    next.on('end', () => onFailure());
+    next.on('notification', (msg) => handlers.notify(msg.payload ?? ''));
+    try {
+      await next.connect();
+      await next.query(`LISTEN "${channel}"`);
+    } catch (error) {
+      onFailure(error as Error);
+      return;
+    }
+    if (stopped) return void next.end().catch(() => {});
+    delayMs = RECONNECT_MIN_MS;
+    if (reconnecting) handlers.reconnected();
+  };
+
+  void connect(false);
+  return async () => {
+    stopped = true;
+    if (retryTimer !== undefined) clearTimeout(retryTimer);
+    const current = client;
+    client = undefined;
+    if (current !== undefined) {
+      current.removeAllListeners('notification');
+      current.removeAllListeners('end');
+      await current.end().catch(() => {});
+    }
+  };
+}

@@ -1,0 +1,83 @@
+import type { SafeEmitter } from '../../events/index.js';
+import type { Logger } from '../../util/logger.js';
+import type { DestinationRuntime } from '../destination.js';
+import { buryMessage, completeMessage, releaseMessage, rescheduleMessage, type ClaimedRow, type LeaseRef } from '../sql/index.js';
+import type { Database } from '../store/index.js';
+import type { OutboxEvents } from '../types.js';
+import { isBreakerRefusal } from './breaker.js';
+import { describeError, isPermanent, retryDelayMs } from './backoff.js';
+import type { ResolvedWorker } from '../options.js';
+
+/** Why a delivery's signal fired. */
+export type AbortReason = 'lease' | 'shutdown';
+
+export interface DeliveryContext {
+  db: Database;
+  schema: string;
+  workerId: string;
+  settings: ResolvedWorker;
+  events: SafeEmitter<OutboxEvents>;
+  logger: Logger;
+  /** Asks the loop to look again after `delayMs` (a retry fell due). */
+  wakeIn(delayMs: number): void;
+}
+
+/**
+ * Delivers one claimed message and settles it: delete on success, reschedule
+ * with backoff on a transient failure, dead on a permanent one or after
+ * `maxAttempts`, release unattempted when the breaker refused it or on
+ * shutdown. Every settle is guarded by the lease; a settle that fails (the
+ * database is down) is logged, and the lease's expiry hands the message to
+ * another attempt. Never rejects.
+ */
+export async function deliverClaimed(
+  ctx: DeliveryContext,
+  destination: DestinationRuntime,
+  row: ClaimedRow,
+  signal: AbortSignal,
+): Promise<void> {
+  const lease: LeaseRef = { id: row.id, workerId: ctx.workerId, attempt: row.attempts };
+  const message = {
+    id: row.id,
+    destination: destination.name,
+    key: row.key ?? undefined,
+    idempotencyKey: row.idempotency_key,
+    payload: row.payload,
+    attempt: row.attempts,
+  };
+  const base = { destination: destination.name, id: row.id, idempotencyKey: row.idempotency_key, attempt: row.attempts };
+  try {
+    let failure: { error: unknown } | undefined;
+    try {
+      await destination.attempt(message, signal);
+    } catch (error) {
+      failure = { error };
+    }
+    if (failure === undefined) {
+      if (await completeMessage(ctx.db, ctx.schema, lease)) ctx.events.emit('outbox:delivered', base);
+      else ctx.logger.warn(base, 'ballast: delivered, but the lease had passed to another worker');
+      return;
+    }
+    const { error } = failure;
+    if (signal.aborted && signal.reason === ('shutdown' satisfies AbortReason)) {
+      await releaseMessage(ctx.db, ctx.schema, lease);
+      return;
+    }
+    if (isBreakerRefusal(error)) {
+      await releaseMessage(ctx.db, ctx.schema, lease);
+      return;
+    }
+    const text = signal.aborted ? 'delivery aborted: the lease ran out' : describeError(error);
+    if (isPermanent(error) || row.attempts >= destination.settings.maxAttempts) {
+      if (await buryMessage(ctx.db, ctx.schema, lease, text)) ctx.events.emit('outbox:dead', { ...base, error: text });
+      return;
+    }
+    const delayMs = retryDelayMs(row.attempts, ctx.settings.backoff, error);
+    if (await rescheduleMessage(ctx.db, ctx.schema, lease, delayMs, text)) {
+      ctx.events.emit('outbox:retry', { ...base, delayMs, error: text });
+      ctx.wakeIn(delayMs);
+    }
+  } catch (settleError) {
+    ctx.logger.warn({ err: settleError, ...base }, 'ballast: could not record a delivery outcome; the lease will expire and the message be retried');
+  }
+}

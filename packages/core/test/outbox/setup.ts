@@ -1,0 +1,51 @@
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import { createBallast, type Ballast, type BallastOptions, type OutboxOptions } from '@ballast/core';
+import { createTestDatabase, uniqueName, type Backend, type TestDatabase } from '@ballast/testkit';
+
+/**
+ * One database per test file and backend (a fresh PostgreSQL database, or an
+ * in-memory PGlite), one schema per Ballast instance, and everything stopped
+ * after each test.
+ */
+export function outboxSuite(backend: Backend) {
+  let db: TestDatabase | undefined;
+  const running: Ballast[] = [];
+
+  beforeAll(async () => {
+    db = await createTestDatabase({ backend });
+  });
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((b) => b.stop()));
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  const database = (): TestDatabase => {
+    if (db === undefined) throw new Error('the test database is not ready');
+    return db;
+  };
+
+  return {
+    database,
+    /** A started Ballast on a fresh schema; stopped after the test. Fast worker settings unless overridden. */
+    async start(outbox: Omit<OutboxOptions, 'database'> & { database?: OutboxOptions['database'] }, rest: Omit<BallastOptions, 'outbox'> = {}) {
+      const schema = outbox.schema ?? uniqueName('ob');
+      const ballast = createBallast({
+        ...rest,
+        outbox: {
+          database: database().database,
+          ...outbox,
+          schema,
+          worker: { pollIntervalMs: 50, backoff: { baseMs: 20, maxMs: 200 }, leaseMs: 5000, ...outbox.worker },
+        },
+      });
+      running.push(ballast);
+      await ballast.start();
+      return { ballast, schema };
+    },
+    /** Rows of the outbox table, for assertions. */
+    rows: (schema: string) =>
+      database().query(`SELECT id::text AS id, destination, key, state, attempts, locked_by, last_error FROM ${schema}.outbox ORDER BY id`),
+  };
+}

@@ -69,12 +69,12 @@ describe.each(testBackends())('outbox enqueue (%s)', (backend) => {
 
   it('joins the caller transaction: a rollback stores nothing, a commit stores the message', async () => {
     const { ballast, schema } = await suite.start(idle);
-    await inTransaction(suite.database(), async (client) => {
+    await suite.inTransaction(async (client) => {
       await ballast.outbox.enqueue('billing', { n: 'rolled back' }, { client });
       throw new Error('rollback');
     }).catch(() => {});
     expect(await suite.rows(schema)).toEqual([]);
-    await inTransaction(suite.database(), (client) => ballast.outbox.enqueue('billing', { n: 'committed' }, { client }));
+    await suite.inTransaction((client) => ballast.outbox.enqueue('billing', { n: 'committed' }, { client }));
     expect(await suite.rows(schema)).toHaveLength(1);
   });
 
@@ -87,27 +87,3 @@ describe.each(testBackends())('outbox enqueue (%s)', (backend) => {
     expect((await all[2]?.ballast.outbox.stats())?.billing?.pending).toBe(1);
   });
 });
-
-type Client = { query(text: string, params?: unknown[]): Promise<{ rows: unknown[] }> };
-
-/** Runs `fn` inside a transaction on the test database, as an application would. */
-async function inTransaction<T>(db: ReturnType<ReturnType<typeof outboxSuite>['database']>, fn: (client: Client) => Promise<T>): Promise<T> {
-  if (db.backend === 'pglite') {
-    const pglite = db.pglite as unknown as { transaction<R>(f: (tx: Client) => Promise<R>): Promise<R> };
-    return pglite.transaction(fn);
-  }
-  const { default: pg } = await import('pg');
-  const client = new pg.Client({ connectionString: db.url });
-  await client.connect();
-  try {
-    await client.query('BEGIN');
-    const result = await fn(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (error) {
-    await client.query('ROLLBACK');
-    throw error;
-  } finally {
-    await client.end();
-  }
-}

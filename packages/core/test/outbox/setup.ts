@@ -44,8 +44,34 @@ export function outboxSuite(backend: Backend) {
       await ballast.start();
       return { ballast, schema };
     },
+    /** Runs `fn` inside a transaction on the test database, as an application would. */
+    inTransaction: <T>(fn: (client: Client) => Promise<T>) => inTransaction(database(), fn),
     /** Rows of the outbox table, for assertions. */
     rows: (schema: string) =>
       database().query(`SELECT id::text AS id, destination, key, state, attempts, locked_by, last_error FROM ${schema}.outbox ORDER BY id`),
   };
+}
+
+export type Client = { query(text: string, params?: unknown[]): Promise<{ rows: unknown[] }> };
+
+/** Runs `fn` inside a transaction on the test database, as an application would. */
+async function inTransaction<T>(db: TestDatabase, fn: (client: Client) => Promise<T>): Promise<T> {
+  if (db.backend === 'pglite') {
+    const pglite = db.pglite as unknown as { transaction<R>(f: (tx: Client) => Promise<R>): Promise<R> };
+    return pglite.transaction(fn);
+  }
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: db.url });
+  await client.connect();
+  try {
+    await client.query('BEGIN');
+    const result = await fn(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK');
+    throw error;
+  } finally {
+    await client.end();
+  }
 }

@@ -8,7 +8,7 @@ import { TOKEN_BUCKET_LUA } from './bucketScript.js';
 import type { FleetEvents } from './sync.js';
 
 /** The parts of an ioredis client this uses. */
-export type RedisClient = Pick<Redis, 'evalsha' | 'eval' | 'status' | 'quit' | 'on' | 'off' | 'script'>;
+export type RedisClient = Pick<Redis, 'evalsha' | 'eval' | 'status' | 'disconnect' | 'script'>;
 
 export interface RedisRateOptions {
   /** A redis:// URL (Ballast owns the client) or an ioredis client (yours, never closed). */
@@ -51,14 +51,28 @@ export class RedisSharedRate implements SharedRate {
     if (typeof source === 'string') {
       // ioredis is an optional peer: loaded only by instances that share a rate.
       const { Redis } = await import('ioredis');
-      this.#client = new Redis(source, {
+      const client = new Redis(source, {
         // Fail fast instead of queueing admissions behind a dead connection.
         enableOfflineQueue: false,
         maxRetriesPerRequest: 0,
         retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 2000),
       });
-      this.#client.on('error', () => {});
+      // Outages are reported through `fleet:store-down` on use; the client's own errors are only reconnect noise.
+      client.on('error', () => {});
+      this.#client = client;
       this.#owned = true;
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          client.off('ready', done);
+          client.off('end', done);
+          clearTimeout(timer);
+          resolve();
+        };
+        // Wait briefly for the first connection so the first requests do not see a store that is merely still connecting.
+        const timer = setTimeout(done, this.#options.timeoutMs * 10);
+        client.once('ready', done);
+        client.once('end', done);
+      });
     } else {
       this.#client = source;
     }
@@ -68,7 +82,7 @@ export class RedisSharedRate implements SharedRate {
   async stop(): Promise<void> {
     const client = this.#client;
     this.#client = null;
-    if (client !== null && this.#owned) await client.quit().catch(() => {});
+    if (client !== null && this.#owned) client.disconnect();
   }
 
   async take(limiter: Limiter): Promise<Shed | null> {

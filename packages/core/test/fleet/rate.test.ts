@@ -1,0 +1,98 @@
+import { randomBytes } from 'node:crypto';
+import { Gate, PROCEED, createBallast, isBallastConfigError, type Ballast, type BallastOptions, type Shed } from '@ballast/core';
+import { afterEach, describe, expect, it } from 'vitest';
+
+const REDIS_URL = process.env.REDIS_URL;
+const reason = 'needs a Redis server: set REDIS_URL (.ci/run does)';
+if (!REDIS_URL) console.warn(`packages/core/test/fleet/rate.test.ts: the shared-bucket tests are skipped: ${reason}`);
+
+/** The response seam of `Gate.enter`: open, and never closing during these tests. */
+const openResponse = { closed: false, on: () => undefined };
+
+const shared = (onStoreDown: 'open' | 'closed') => ({
+  maxConcurrent: 1000,
+  ratePerSecond: 0.01,
+  burst: 10,
+  scope: 'fleet' as const,
+  onStoreDown,
+});
+
+describe('fleet-scoped rates', () => {
+  const instances: Ballast[] = [];
+  afterEach(async () => {
+    for (const b of instances.splice(0)) await b.stop();
+  });
+
+  async function instance(options: BallastOptions): Promise<Ballast> {
+    const b = createBallast(options);
+    instances.push(b);
+    await b.start();
+    return b;
+  }
+
+  it('refuses a fleet scope without Redis, and without an explicit onStoreDown, naming the field', () => {
+    const noRedis = () => createBallast({ limits: { s: shared('open') } });
+    expect(noRedis).toThrow(expect.objectContaining({ field: 'limits.s.scope' }));
+    const { onStoreDown: _, ...undecided } = shared('open');
+    let error: unknown;
+    try {
+      createBallast({ limits: { s: undecided }, fleet: { redis: 'redis://127.0.0.1:1' } });
+    } catch (e) {
+      error = e;
+    }
+    expect(isBallastConfigError(error) && error.field).toBe('limits.s.onStoreDown');
+  });
+
+  it('keeps local limits on the synchronous gate, and refuses to change a scope at runtime', async () => {
+    const b = await instance({ limits: { api: { maxConcurrent: 2 } }, fleet: { redis: 'redis://127.0.0.1:1', redisTimeoutMs: 10 } });
+    const gate = b.limits.gate(['api']);
+    expect(gate.constructor).toBe(Gate);
+    expect(gate.enter(openResponse)).toBe(PROCEED);
+    expect(() => b.limits.update('api', { scope: 'fleet' })).toThrow(expect.objectContaining({ field: 'scope' }));
+  });
+
+  it('follows onStoreDown while Redis is unreachable, and says so with fleet:store-down', async () => {
+    const b = await instance({
+      limits: { closedWhenDown: shared('closed'), openWhenDown: shared('open') },
+      fleet: { redis: 'redis://127.0.0.1:1', redisTimeoutMs: 10 },
+    });
+    const down: unknown[] = [];
+    b.events.on('fleet:store-down', (e) => down.push(e));
+    const shed = (await b.limits.gate(['closedWhenDown']).enter(openResponse)) as Shed;
+    expect(shed).toMatchObject({ limit: 'closedWhenDown', reason: 'rate', retryAfterSeconds: 1 });
+    expect(await b.limits.gate(['openWhenDown']).enter(openResponse)).toBe(PROCEED);
+    expect(down).toEqual([expect.objectContaining({ store: 'redis' })]);
+    expect(b.limits.get('closedWhenDown').stats.shedByReason.rate).toBe(1);
+  });
+
+  describe.skipIf(!REDIS_URL)(`with Redis (skipped without REDIS_URL: ${reason})`, () => {
+    it('shares one bucket between instances: the burst is admitted once across both, then both shed with rate', async () => {
+      const prefix = `ballast-test-${randomBytes(4).toString('hex')}:`;
+      const options = { limits: { s: shared('closed') }, fleet: { redis: REDIS_URL as string, redisKeyPrefix: prefix } };
+      const [a, b] = [await instance(options), await instance(options)];
+      const admitted = { a: 0, b: 0 };
+      for (let i = 0; i < 8; i++) if ((await a.limits.gate(['s']).enter(openResponse)) === PROCEED) admitted.a++;
+      for (let i = 0; i < 8; i++) if ((await b.limits.gate(['s']).enter(openResponse)) === PROCEED) admitted.b++;
+      expect(admitted).toEqual({ a: 8, b: 2 });
+      const shed = (await a.limits.gate(['s']).enter(openResponse)) as Shed;
+      expect(shed.reason).toBe('rate');
+      // One token per 100 s at 0.01/s: Retry-After says so.
+      expect(shed.retryAfterSeconds).toBeGreaterThan(50);
+    });
+
+    it('gives the token back when a local stage sheds the request at once', async () => {
+      const prefix = `ballast-test-${randomBytes(4).toString('hex')}:`;
+      const b = await instance({
+        limits: { s: { ...shared('closed'), burst: 1 }, tight: { maxConcurrent: 0 } },
+        fleet: { redis: REDIS_URL as string, redisKeyPrefix: prefix },
+      });
+      // `tight` is closed: the request is shed after taking the only fleet token, which must come back.
+      expect(await b.limits.gate(['s', 'tight']).enter(openResponse)).toMatchObject({ reason: 'closed' });
+      // The refund is fire-and-forget: poll until the token is back (a failed take spends nothing).
+      const deadline = Date.now() + 5000;
+      while ((await b.limits.gate(['s']).enter(openResponse)) !== PROCEED) {
+        if (Date.now() > deadline) throw new Error('the fleet token never came back');
+      }
+    });
+  });
+});

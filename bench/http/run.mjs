@@ -6,17 +6,28 @@
  *
  * Environment: BENCH_SECONDS (per throughput run, default 5), BENCH_WARMUP_SECONDS (2),
  * BENCH_REPETITIONS (5), BENCH_CONNECTIONS (100), BENCH_PIPELINING (1),
- * BENCH_OVERLOAD_SECONDS (10), BENCH_ONLY (comma list of throughput,micro,overload).
+ * BENCH_OVERLOAD_SECONDS (10), BENCH_ONLY (comma list of throughput,adapter,micro,overload).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { LOAD_CORE, SERVER_CORE, runJson } from './lib/child.mjs';
 import { envNumber } from './lib/stats.mjs';
 import { runOverload } from './overload.mjs';
 import { printSummary } from './summary.mjs';
 import { runThroughput } from './throughput.mjs';
 
-const only = new Set((process.env.BENCH_ONLY ?? 'throughput,micro,overload').split(','));
+const only = new Set((process.env.BENCH_ONLY ?? 'throughput,adapter,micro,overload').split(','));
+
+/** How busy the (shared) machine is: load average and the share of time tasks waited for a CPU. */
+function machineLoad() {
+  let cpuPressureAvg10 = null;
+  try {
+    cpuPressureAvg10 = Number(/avg10=([\d.]+)/.exec(readFileSync('/proc/pressure/cpu', 'utf8'))?.[1]);
+  } catch {
+    // not Linux, or no PSI: leave it out
+  }
+  return { loadavg1: loadavg()[0], cpuPressureAvg10 };
+}
 const log = (line) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
 const startedAt = new Date();
 const report = {
@@ -24,6 +35,7 @@ const report = {
   node: process.version,
   cpu: cpus()[0]?.model,
   cores: { server: SERVER_CORE, load: LOAD_CORE },
+  machineBefore: machineLoad(),
 };
 
 if (only.has('throughput')) {
@@ -35,6 +47,11 @@ if (only.has('throughput')) {
     pipelining: envNumber('BENCH_PIPELINING', 1),
   };
   report.throughput = await runThroughput({ ...report.throughputConfig, log });
+}
+
+if (only.has('adapter')) {
+  log('adapter: whole request in process, CPU ns per request');
+  report.adapter = await runJson(new URL('./adapter-micro.mjs', import.meta.url), [], { core: SERVER_CORE });
 }
 
 if (only.has('micro')) {
@@ -58,6 +75,7 @@ if (only.has('overload')) {
 }
 
 report.finishedAt = new Date().toISOString();
+report.machineAfter = machineLoad();
 console.log('');
 printSummary(report);
 const dir = new URL('../results/', import.meta.url);

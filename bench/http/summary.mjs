@@ -23,10 +23,30 @@ function throughputTable(rows, config) {
       fixed(r.ratio.median),
       `${fixed(r.ratio.min)}-${fixed(r.ratio.max)}`,
       `${Math.round(r.serverCpu * 100)}%`,
-      ballast ? `>= ${TARGET_RATIO}: ${verdict(r.ratio.median >= TARGET_RATIO)}` : '',
+      fixed(r.cpuMicrosPerRequest, 1),
+      fixed(r.cpuRatio.median),
+      `${fixed(r.cpuRatio.min)}-${fixed(r.cpuRatio.max)}`,
+      ballast
+        ? `>= ${TARGET_RATIO}: req/s ${verdict(r.ratio.median >= TARGET_RATIO)}, cpu ${verdict(r.cpuRatio.median >= TARGET_RATIO)}`
+        : '',
     ];
   });
-  console.log(table([['variant', 'req/s', 'p99 ms', 'x bare', 'spread', 'srv cpu', 'target'], ...body]));
+  const header = ['variant', 'req/s', 'p99 ms', 'x bare', 'spread', 'srv cpu', 'us/req', 'x bare (cpu)', 'spread', 'target'];
+  console.log(table([header, ...body]));
+}
+
+function adapterTable(adapter) {
+  console.log(
+    `\nWhole request in process, no network (CPU ns/request, ${adapter.rounds} interleaved rounds x ${adapter.requests}; ` +
+      `added = variant - bare of the same round)`,
+  );
+  const body = Object.entries(adapter.results).map(([name, r]) => [
+    name,
+    Math.round(r.medianNs),
+    name.includes('bare') ? '' : Math.round(r.addedNs),
+    name.includes('bare') ? '' : `${Math.round(r.addedMinNs)}..${Math.round(r.addedMaxNs)}`,
+  ]);
+  console.log(table([['variant', 'ns/req', 'added ns', 'spread'], ...body]));
 }
 
 function microTable(micro) {
@@ -78,7 +98,10 @@ function overloadTable(o) {
 }
 
 export function printSummary(report) {
+  const load = (m) => `load ${fixed(m.loadavg1, 1)}, cpu pressure ${fixed(m.cpuPressureAvg10, 0)}%`;
+  console.log(`Machine: before ${load(report.machineBefore)}; after ${load(report.machineAfter)} (2 cores, shared)\n`);
   if (report.throughput !== undefined) throughputTable(report.throughput, report.throughputConfig);
+  if (report.adapter !== undefined) adapterTable(report.adapter);
   if (report.micro !== undefined) microTable(report.micro);
   if (report.overload !== undefined) overloadTable(report.overload);
 }

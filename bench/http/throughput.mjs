@@ -23,7 +23,11 @@ async function measure(server, config) {
   const result = await load(server.url, config.seconds, config);
   const elapsedMicros = Number(process.hrtime.bigint() - started) / 1000;
   const cpuAfter = await server.cpu();
-  return { ...result, serverCpu: (cpuAfter - cpuBefore) / elapsedMicros };
+  return {
+    ...result,
+    serverCpu: (cpuAfter - cpuBefore) / elapsedMicros,
+    cpuMicrosPerRequest: (cpuAfter - cpuBefore) / result.total,
+  };
 }
 
 /**
@@ -47,7 +51,8 @@ export async function runThroughput(config) {
         runs[name].push(run);
         config.log(
           `rep ${rep + 1}/${config.repetitions} ${name}: ${Math.round(run.requestsPerSecond)} req/s, ` +
-            `p99 ${run.p99Ms} ms, server cpu ${(run.serverCpu * 100).toFixed(0)}%` +
+            `p99 ${run.p99Ms} ms, server cpu ${(run.serverCpu * 100).toFixed(0)}% ` +
+            `(${run.cpuMicrosPerRequest.toFixed(1)} us/req)` +
             (run.non2xx + run.errors > 0 ? `, non2xx ${run.non2xx} errors ${run.errors}` : ''),
         );
       }
@@ -58,12 +63,18 @@ export async function runThroughput(config) {
   }
 }
 
-/** Per variant: medians, and the ratio to its bare baseline per repetition (median and min–max). */
+/**
+ * Per variant: medians, and the ratio to its bare baseline per repetition (median
+ * and min–max), both of req/s and of server CPU time per request (bare ÷ variant:
+ * the req/s ratio a saturated core would show, and far less sensitive to other
+ * work on the machine).
+ */
 function summarize(names, runs) {
   return names.map((name) => {
     const own = runs[name];
     const base = runs[baselineOf(name)];
     const ratios = own.map((run, rep) => run.requestsPerSecond / base[rep].requestsPerSecond);
+    const cpuRatios = own.map((run, rep) => base[rep].cpuMicrosPerRequest / run.cpuMicrosPerRequest);
     return {
       variant: name,
       baseline: baselineOf(name),
@@ -71,6 +82,8 @@ function summarize(names, runs) {
       p99Ms: median(own.map((r) => r.p99Ms)),
       serverCpu: median(own.map((r) => r.serverCpu)),
       ratio: { median: median(ratios), min: min(ratios), max: max(ratios) },
+      cpuMicrosPerRequest: median(own.map((r) => r.cpuMicrosPerRequest)),
+      cpuRatio: { median: median(cpuRatios), min: min(cpuRatios), max: max(cpuRatios) },
       failures: own.reduce((sum, r) => sum + r.non2xx + r.errors, 0),
       runs: own,
     };

@@ -96,6 +96,9 @@ export class AssertEngine {
 
   /** Adds or replaces an assert (validated first; an invalid one changes nothing). */
   set(name: string, input: unknown, actor = 'code'): AssertView {
+    if (!/^[\w.-]{1,64}$/.test(name)) {
+      throw new InvalidSettingsError('name', 'must be 1 to 64 letters, digits, "_", "-" or "."');
+    }
     const compiled = this.compile(name, input, '');
     const before = this.#definition(name);
     this.#asserts.set(name, compiled);

@@ -40,10 +40,16 @@ export async function readiness(sources: HealthSources): Promise<HealthReport> {
   const time = new Date().toISOString();
   const checks: Record<string, HealthCheck[]> = {};
   for (const view of await sources.asserts.evaluate()) {
-    const check: HealthCheck = { componentType: 'assert', status: view.status, observedValue: view.observedValue, time };
-    if (view.observedUnit !== undefined) check.observedUnit = view.observedUnit;
-    check.output = view.output ?? view.expression;
-    checks[`assert:${view.name}`] = [check];
+    checks[`assert:${view.name}`] = [
+      {
+        componentType: 'assert',
+        status: view.status,
+        observedValue: view.observedValue,
+        ...(view.observedUnit === undefined ? {} : { observedUnit: view.observedUnit }),
+        output: view.output ?? view.expression,
+        time,
+      },
+    ];
   }
   const breakers = sources.breakers;
   if (breakers !== undefined) {

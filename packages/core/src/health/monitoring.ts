@@ -7,12 +7,30 @@ import { asConfigError, type BallastOptions } from '../config.js';
 import type { SafeEmitter } from '../events/index.js';
 import type { DependencyRegistry } from '../dependencies/index.js';
 import type { LimitRegistry } from '../limits/index.js';
-import { MetricsExporter, MissingPeerError, breakerFamilies, coreFamilies, metricsRoutes, parseMetricsOptions } from '../metrics/index.js';
+import {
+  DeliveryDurations,
+  MetricsExporter,
+  MissingPeerError,
+  breakerFamilies,
+  coreFamilies,
+  metricsRoutes,
+  outboxFamilies,
+  parseMetricsOptions,
+  type OutboxMetricSource,
+} from '../metrics/index.js';
 import { HttpObserver } from '../observe/index.js';
 import type { Logger } from '../util/logger.js';
 import { parseHealthOptions } from './options.js';
 import { healthRoutes } from './routes.js';
 import { ShedLog } from './shedLog.js';
+
+/** Events of other modules that monitoring logs and measures. */
+export interface WatchedEvents {
+  'outbox:delivered': { destination: string; durationMs?: number };
+  'outbox:retry': { destination: string; durationMs?: number };
+  'outbox:dead': { destination: string; id: string; attempt: number; error: string; durationMs?: number };
+  'worker:restarted': { worker: string; restarts: number };
+}
 
 /** Everything monitoring adds to an instance. */
 export interface Monitoring {
@@ -20,13 +38,14 @@ export interface Monitoring {
   asserts: AssertMonitor;
   metrics: MetricsExporter;
   routes: AdminRoute[];
+  /** Hands over the outbox once it exists: its stats feed asserts, readiness and metrics. */
+  attachOutbox(outbox: OutboxMetricSource): void;
   lifecycle: { start(): Promise<void>; stop(): Promise<void> };
 }
 
 export interface MonitoringDeps {
   limits: LimitRegistry;
   dependencies: DependencyRegistry;
-  outbox?: OutboxSource;
   audit: AuditLog;
   events: SafeEmitter<AssertEvents>;
   logger: Logger;
@@ -44,7 +63,19 @@ export function createMonitoring(options: BallastOptions, deps: MonitoringDeps):
   const metricsOptions = asConfigError(() => parseMetricsOptions(options.metrics));
   const observer = new HttpObserver(observeOptions.windowMs);
   const breakers = breakerSource(deps.dependencies);
-  const asserts = new AssertMonitor(options.asserts ?? {}, observeOptions.evaluateIntervalMs, { ...deps, breakers, observer });
+  // Destination names are known from the options, so asserts naming one compile before the outbox exists.
+  const destinations = Object.keys((options as { outbox?: { destinations?: object } }).outbox?.destinations ?? {});
+  const outboxRef: { current?: OutboxMetricSource } = {};
+  const outboxSignals = destinations.length === 0 ? undefined : outboxSource(destinations, outboxRef);
+  const asserts = new AssertMonitor(options.asserts ?? {}, observeOptions.evaluateIntervalMs, {
+    ...deps,
+    breakers,
+    outbox: outboxSignals,
+    observer,
+  });
+  const durations = new DeliveryDurations();
+  // Monitoring only listens, to the slice of the event map it declares.
+  watchEvents(deps.events as unknown as SafeEmitter<WatchedEvents>, deps.logger, durations);
   const families = [...coreFamilies({ observer, limits: deps.limits, asserts }), ...breakerFamilies(deps.dependencies)];
   const metrics = new MetricsExporter(families, metricsOptions, observer);
   const shedLog = new ShedLog(deps.limits, deps.logger);
@@ -56,7 +87,7 @@ export function createMonitoring(options: BallastOptions, deps: MonitoringDeps):
     ...healthRoutes({
       asserts,
       breakers,
-      outbox: deps.outbox,
+      outbox: outboxSignals,
       public: health.public,
       authenticated: (header) => deps.tokens.verify(header) !== undefined,
     }),
@@ -67,6 +98,10 @@ export function createMonitoring(options: BallastOptions, deps: MonitoringDeps):
     asserts,
     metrics,
     routes,
+    attachOutbox(outbox) {
+      outboxRef.current = outbox;
+      if (destinations.length > 0) metrics.add(...outboxFamilies(outbox, durations));
+    },
     lifecycle: {
       start: async () => {
         observer.start();
@@ -89,4 +124,31 @@ function breakerSource(dependencies: DependencyRegistry): BreakerSource {
     isOpen: (name) => dependencies.get(name).state === 'open',
     hasFallback: (name) => dependencies.get(name).degraded > 0,
   };
+}
+
+function outboxSource(destinations: string[], ref: { current?: OutboxMetricSource }): OutboxSource {
+  return {
+    has: (destination) => destinations.includes(destination),
+    pending: async () => {
+      if (ref.current === undefined) throw new Error('the outbox is not attached');
+      const stats = await ref.current.stats();
+      const out: Record<string, { pending: number; oldestAgeMs: number | null }> = {};
+      for (const [name, s] of Object.entries(stats)) out[name] = { pending: s.pending, oldestAgeMs: s.oldestPendingAgeMs };
+      return out;
+    },
+  };
+}
+
+/** Dead letters and worker restarts get a log line; delivery durations feed the histogram. */
+function watchEvents(events: SafeEmitter<WatchedEvents>, logger: Logger, durations: DeliveryDurations): void {
+  const timed = (outcome: string) => (e: { destination: string; durationMs?: number }) => {
+    if (e.durationMs !== undefined) durations.record(e.destination, outcome, e.durationMs);
+  };
+  events.on('outbox:delivered', timed('delivered'));
+  events.on('outbox:retry', timed('retry'));
+  events.on('outbox:dead', (e) => {
+    timed('dead')(e);
+    logger.warn({ destination: e.destination, id: e.id, attempt: e.attempt, error: e.error }, 'ballast: outbox message moved to dead');
+  });
+  events.on('worker:restarted', (e) => logger.info({ worker: e.worker, restarts: e.restarts }, 'ballast: background worker restarted'));
 }

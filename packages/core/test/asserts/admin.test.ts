@@ -58,6 +58,8 @@ describe('asserts through the admin API', () => {
     expect(unknown.body.message).toMatch(/unknown limit "nope"/);
     const extra = await request(url).put('/asserts/busy').set(auth).send({ expression: 'running(api) < 4', when: 'now' }).expect(400);
     expect(extra.body).toMatchObject({ field: 'when' });
+    const badName = await request(url).put(`/asserts/${'x'.repeat(65)}`).set(auth).send({ expression: 'running(api) < 4' }).expect(400);
+    expect(badName.body).toMatchObject({ field: 'name' });
     await request(url).put('/asserts/busy').set('authorization', `Bearer ${READ}`).send({ expression: 'running(api) < 9' }).expect(403);
     expect((await ballast!.asserts.evaluate()).map((v) => v.expression)).toEqual(['running(api) < 4']);
     expect(ballast!.audit.recent()).toEqual([]);

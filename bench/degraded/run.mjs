@@ -16,6 +16,7 @@ import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import http from 'node:http';
 import autocannon from 'autocannon';
+import { runMicro } from './micro.mjs';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 20);
@@ -108,3 +109,9 @@ for (const [name, a, b] of rows) console.log(`${pad(name, 48)}${pad(a, 12)}${pad
 console.log(`probes expected while open (one per ${settings.resetTimeoutMs + settings.timeoutMs} ms): ${expectedProbes}`);
 console.log(`Ballast-Degraded on a fallback response: ballast "${ballast.degradedHeader}", opossum (set by hand) "${opossum.degradedHeader}"`);
 console.log(`targets: p99 < 5 ms once open (ballast HTTP ${ballast.p99} ms, in-handler ${fix(ballast.reads.p99)} ms); only probes reach the dependency (ballast ${ballast.hitsWhileOpen <= expectedProbes ? 'met' : 'MISSED'})`);
+
+console.log('\nin-process, no HTTP (ns per read):');
+for (const row of await runMicro()) {
+  const { ballast: b, opossum: o } = row;
+  console.log(`${pad(row.name, 48)}${pad(`${b.ns.toFixed(0)} (${b.state})`, 16)}${pad(`${o.ns.toFixed(0)} (${o.state})`, 16)}${ratio(b.ns, o.ns)}`);
+}

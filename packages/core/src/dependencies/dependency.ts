@@ -33,6 +33,7 @@ export class Dependency {
   readonly #errorFilter: ErrorFilter | undefined;
   readonly #now: () => number;
   readonly #counters = new DependencyCounters();
+  #openReason: DependencyOpenError | undefined;
 
   constructor(
     name: string,
@@ -88,7 +89,9 @@ export class Dependency {
     const ticket = this.#machine.admit(this.#now());
     if (ticket === undefined) {
       this.#counters.rejected++;
-      return this.#degrade(new DependencyOpenError(this.name), options);
+      // One shared reason for fallbacks: capturing a stack on every fast-failed read
+      // cost more than all the rest of the open path. A thrown error is always fresh.
+      return this.#degrade((this.#openReason ??= new DependencyOpenError(this.name)), options, true);
     }
     this.#counters.calls++;
     this.#counters.inFlight++;
@@ -116,7 +119,7 @@ export class Dependency {
     }
   }
 
-  async #degrade<T>(reason: unknown, options: ReadOptions<T>): Promise<ReadResult<T>> {
+  async #degrade<T>(reason: unknown, options: ReadOptions<T>, open = false): Promise<ReadResult<T>> {
     if (options.cacheKey !== undefined) {
       const hit = this.#cache.get(options.cacheKey, this.#now());
       if (hit.found) {
@@ -124,7 +127,7 @@ export class Dependency {
         return { value: hit.value as T, source: 'stale' };
       }
     }
-    if (options.fallback === undefined) throw reason;
+    if (options.fallback === undefined) throw open ? new DependencyOpenError(this.name) : reason;
     const value = await options.fallback(reason);
     this.#counters.fallbacks++;
     return { value, source: 'fallback' };

@@ -2,7 +2,12 @@ import CircuitBreaker from 'opossum';
 import { DependencyTimeoutError } from './errors.js';
 import type { DependencySettings } from './settings.js';
 
-/** The call a handler makes to its dependency; it should stop when `signal` fires. */
+/**
+ * The call a handler makes to its dependency; it should stop when `signal` fires.
+ * A function that declares no parameter gets a signal that never fires: creating
+ * an `AbortController` is the largest cost of a healthy read, so it is skipped
+ * when nobody can listen.
+ */
 export type DependencyCall<T> = (signal: AbortSignal) => T | Promise<T>;
 
 /** Decides which errors are answers rather than failures (a 404, say): they reach the caller unchanged. */
@@ -21,6 +26,7 @@ interface CallContext {
 
 type Action = (context: CallContext, fn: DependencyCall<unknown>) => Promise<unknown>;
 const action: Action = async (context, fn) => fn(context.signal);
+const NEVER_ABORTED = new AbortController().signal;
 
 /**
  * Runs admitted calls through an opossum breaker: its timeout, its error
@@ -65,14 +71,14 @@ export class OpossumExecutor {
   }
 
   async run<T>(fn: DependencyCall<T>): Promise<Outcome<T>> {
-    const controller = new AbortController();
-    const context: CallContext = { signal: controller.signal, filtered: false };
+    const controller = fn.length === 0 ? undefined : new AbortController();
+    const context: CallContext = { signal: controller?.signal ?? NEVER_ABORTED, filtered: false };
     try {
       return { kind: 'success', value: (await this.#breaker.fire(context, fn)) as T };
     } catch (error) {
       if (isOpossumTimeout(error)) {
         const timeout = new DependencyTimeoutError(this.#name, this.#timeoutMs);
-        controller.abort(timeout);
+        controller?.abort(timeout);
         return { kind: 'timeout', error: timeout };
       }
       return { kind: context.filtered ? 'filtered' : 'failure', error };

@@ -37,6 +37,13 @@ describe('degraded reads outside a request', () => {
     expect(b.dependencies.view('slow').stats).toMatchObject({ calls: 1, timeouts: 1, fallbacks: 1, inFlight: 0 });
   });
 
+  it('gives a function that declares no parameter a signal that never fires', async () => {
+    const b = make({ dependencies: { fast: { timeoutMs: 50 } } });
+    const signal = await b.dependency('fast').read((...args: unknown[]) => args[0] as AbortSignal);
+    expect(signal).toBeInstanceOf(AbortSignal);
+    expect(signal.aborted).toBe(false);
+  });
+
   it('passes an error the errorFilter accepts to the caller unchanged, without counting it or using the fallback', async () => {
     class NotFound extends Error {
       status = 404;

@@ -5,11 +5,17 @@
  *   limiter:        Limiter.acquire() + release()
  *   gate (fake):    Gate.enter(lifetime) on an object that only records the close
  *                   listener, then fires it (the gate's own cost)
- *   gate (emitter): the same on a real EventEmitter, emitting 'close' (adds what
- *                   listener bookkeeping costs on a node ServerResponse)
+ *   EventEmitter + close (baseline): a fresh emitter, one 'close' listener, emit
+ *   gate (EventEmitter): Gate.enter on such an emitter, then 'close' emitted
+ *   express/koa ... middleware: the adapters' own middleware functions called
+ *                   directly on minimal request objects and an EventEmitter as
+ *                   the response, then 'close' emitted; subtract "EventEmitter
+ *                   alone" for what Ballast adds to each request
  */
 import { EventEmitter } from 'node:events';
 import { createBallast } from '@ballast/core';
+import { ballastExpress } from '@ballast/express';
+import { ballastKoa } from '@ballast/koa';
 
 const iterations = Number(process.env.BENCH_MICRO_ITERATIONS ?? 5_000_000);
 const runs = Number(process.env.BENCH_MICRO_RUNS ?? 7);
@@ -41,29 +47,70 @@ const cases = {
       lifetime.listener();
     }
   },
-  'gate (EventEmitter)'(n) {
-    for (let i = 0; i < n; i++) {
-      const lifetime = new EventEmitter();
-      lifetime.closed = false;
-      if (gate.enter(lifetime) !== 0) throw new Error('not admitted');
-      lifetime.emit('close');
-    }
-  },
-  // What a fresh EventEmitter + emit costs alone, to subtract from the line above.
-  'EventEmitter alone'(n) {
-    const noop = () => {};
-    for (let i = 0; i < n; i++) {
-      const lifetime = new EventEmitter();
-      lifetime.on('close', noop);
-      lifetime.emit('close');
-    }
-  },
 };
 
 function nsPerOp(run) {
   const start = process.hrtime.bigint();
   run(iterations);
   return Number(process.hrtime.bigint() - start) / iterations;
+}
+
+// The adapters' middleware on minimal stand-ins: what each adds per request, framework excluded.
+const socket = { server: Object.assign(new EventEmitter(), { getConnections: (cb) => cb(null, 1) }) };
+const requestProto = {};
+const next = () => undefined;
+const noop = () => {};
+function response() {
+  const res = new EventEmitter();
+  res.closed = false;
+  res.statusCode = 200;
+  return res;
+}
+function expressMiddleware(...middleware) {
+  return (n) => {
+    for (let i = 0; i < n; i++) {
+      const req = Object.create(requestProto);
+      req.socket = socket;
+      req.baseUrl = '';
+      req.route = { path: '/' };
+      const res = response();
+      for (const mw of middleware) mw(req, res, next);
+      res.emit('close');
+    }
+  };
+}
+function koaMiddleware(...middleware) {
+  return (n) => {
+    for (let i = 0; i < n; i++) {
+      const res = response();
+      const ctx = { state: {}, res, req: { socket }, _matchedRoute: '/' };
+      for (const mw of middleware) mw(ctx, next);
+      res.emit('close');
+    }
+  };
+}
+const b = ballastExpress(createBallast({ limits: { api: { maxConcurrent: 10_000 } } }));
+const k = ballastKoa(createBallast({ limits: { api: { maxConcurrent: 10_000 } } }));
+// What a fresh EventEmitter with one 'close' listener costs alone: subtract it from the lines below.
+cases['EventEmitter + close (baseline)'] = (n) => {
+  for (let i = 0; i < n; i++) {
+    const res = response();
+    res.on('close', noop);
+    res.emit('close');
+  }
+};
+cases['gate (EventEmitter)'] = (n) => {
+  for (let i = 0; i < n; i++) {
+    const res = response();
+    if (gate.enter(res) !== 0) throw new Error('not admitted');
+    res.emit('close');
+  }
+};
+cases['express limit middleware'] = expressMiddleware(b.limit('api'));
+cases['koa limit middleware'] = koaMiddleware(k.limit('api'));
+if (typeof b.observe === 'function' && typeof k.observe === 'function') {
+  cases['express observe+limit middleware'] = expressMiddleware(b.observe(), b.limit('api'));
+  cases['koa observe+limit middleware'] = koaMiddleware(k.observe(), k.limit('api'));
 }
 
 const results = {};
@@ -74,3 +121,4 @@ for (const [name, run] of Object.entries(cases)) {
   if (limiter.running !== 0) throw new Error(`${name} leaked ${limiter.running} slots`);
 }
 console.log(JSON.stringify({ iterations, runs, results }));
+process.exit(0); // observe() starts the instance's background sampling

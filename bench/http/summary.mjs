@@ -50,14 +50,19 @@ function adapterTable(adapter) {
 }
 
 function microTable(micro) {
-  console.log(`\nAdmit + release, not saturated (${micro.iterations} iterations x ${micro.runs} runs)`);
-  const body = Object.entries(micro.results).map(([name, r]) => [
-    name,
-    fixed(r.medianNs, 1),
-    `${fixed(r.minNs, 1)}-${fixed(r.maxNs, 1)}`,
-    name === 'limiter' || name.includes('fake') ? `<= ${TARGET_NS}: ${verdict(r.medianNs <= TARGET_NS)}` : '',
-  ]);
-  console.log(table([['case', 'ns/op', 'spread', 'target'], ...body]));
+  console.log(`\nAdmit + release, not saturated (median of ${micro.runs} runs x ${micro.iterations} iterations)`);
+  const baseline = micro.results['EventEmitter + close (baseline)']?.medianNs;
+  const body = Object.entries(micro.results).map(([name, r]) => {
+    const onEmitter = name.includes('middleware') || name === 'gate (EventEmitter)';
+    return [
+      name,
+      fixed(r.medianNs, 1),
+      `${fixed(r.minNs, 1)}-${fixed(r.maxNs, 1)}`,
+      onEmitter && baseline !== undefined ? fixed(r.medianNs - baseline, 1) : '',
+      name === 'limiter' || name.includes('fake') ? `<= ${TARGET_NS}: ${verdict(r.medianNs <= TARGET_NS)}` : '',
+    ];
+  });
+  console.log(table([['case', 'ns/op', 'spread', 'minus baseline', 'target'], ...body]));
 }
 
 function overloadTable(o) {

@@ -10,7 +10,7 @@ import { jsonReply, type AdminRequest, type Reply } from './http/types.js';
 import { LimitRegistry, limitRoutes, type LimitEvents } from './limits/index.js';
 import { DependencyRegistry, dependencyRoutes, type Dependency, type DependencyEvents } from './dependencies/index.js';
 import { silentLogger, type Logger } from './util/logger.js';
-import { dependencyOverrideRoutes, fleetFor, fleetStatusRoute, type Fleet, type FleetEvents } from './fleet/index.js';
+import { assertFleetRoutes, dependencyOverrideRoutes, fleetFor, fleetStatusRoute, type Fleet, type FleetEvents } from './fleet/index.js';
 import { createMonitoring, type Monitoring } from './health/monitoring.js';
 import type { AssertEvents, AssertMonitor } from './asserts/index.js';
 import type { HttpObserver } from './observe/index.js';
@@ -97,10 +97,12 @@ export function createBallast(options?: BallastOptions): Ballast {
   const monitoring: Monitoring = createMonitoring(resolved, { limits, dependencies, audit, events, logger, tokens });
   lifecycles.push(monitoring.lifecycle);
 
-  const fleet = asConfigError(() => fleetFor(resolved, { limits, dependencies, events, logger }));
+  const fleetParts = { limits, dependencies, asserts: monitoring.asserts, codeAsserts: resolved.asserts ?? {}, events, logger };
+  const fleet = asConfigError(() => fleetFor(resolved, fleetParts));
   if (fleet !== undefined) {
     lifecycles.push(fleet);
-    api.add(fleetStatusRoute(fleet));
+    // Before the asserts module's routes: in fleet mode these take over its PUT and DELETE.
+    api.add(fleetStatusRoute(fleet), ...assertFleetRoutes(fleet, monitoring.asserts));
   }
   api.add(...limitRoutes(limits, fleet?.writer('limit')));
   // Before the dependency module's routes: in fleet mode these take over its GET and PATCH.

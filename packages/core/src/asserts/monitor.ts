@@ -1,3 +1,4 @@
+import { InvalidSettingsError } from '../errors/index.js';
 import type { AuditLog } from '../admin/audit.js';
 import { asConfigError } from '../config.js';
 import type { SafeEmitter } from '../events/index.js';
@@ -60,6 +61,13 @@ export class AssertMonitor {
    */
   set(name: string, input: AssertInput | unknown, actor?: string): AssertView {
     return this.#engine.set(name, input, actor);
+  }
+
+  /** Validates like `set` and changes nothing (the fleet checks a change before storing it). */
+  check(name: string, input: unknown): void {
+    // The same name rule as `set`.
+    if (!/^[\w.-]{1,64}$/.test(name)) throw new InvalidSettingsError('name', 'must be 1 to 64 letters, digits, "_", "-" or "."');
+    this.#engine.compile(name, input, '');
   }
 
   /** Removes an assert; throws `UnknownNameError` when there is none by that name. */

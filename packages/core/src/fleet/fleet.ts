@@ -1,3 +1,4 @@
+import type { AssertInput, AssertMonitor } from '../asserts/index.js';
 import type { DependencyRegistry } from '../dependencies/index.js';
 import { BallastConfigError } from '../errors/index.js';
 import type { SafeEmitter } from '../events/index.js';
@@ -11,6 +12,7 @@ import { RedisSharedRate } from './redisRate.js';
 import type { FleetKind } from './sql/types.js';
 import { FleetStore } from './store.js';
 import { FleetSync, type FleetEvents } from './sync.js';
+import { assertTarget } from './assertTarget.js';
 import { dependencyTarget, limitTarget } from './targets.js';
 import { FleetWriter } from './writer.js';
 
@@ -20,6 +22,9 @@ const RETRY_READ_MS = 250;
 export interface FleetParts {
   limits: LimitRegistry;
   dependencies: DependencyRegistry;
+  asserts: AssertMonitor;
+  /** The asserts the code declared, which a revert goes back to. */
+  codeAsserts: Record<string, AssertInput>;
   events: SafeEmitter<FleetEvents>;
   logger: Logger;
 }
@@ -45,7 +50,8 @@ export class Fleet {
     registerFleetErrorStatuses();
     this.#logger = parts.logger;
     this.#events = parts.events;
-    this.sync = new FleetSync([limitTarget(parts.limits), dependencyTarget(parts.dependencies)], parts.events, parts.logger);
+    const targets = [limitTarget(parts.limits), dependencyTarget(parts.dependencies), assertTarget(parts.asserts, parts.codeAsserts)];
+    this.sync = new FleetSync(targets, parts.events, parts.logger);
     if (options.redis !== undefined) {
       const rate = new RedisSharedRate(
         { redis: options.redis, keyPrefix: options.redisKeyPrefix, timeoutMs: options.redisTimeoutMs },

@@ -1,4 +1,5 @@
 import type { AdminRoute } from '../admin/route.js';
+import type { AssertMonitor } from '../asserts/index.js';
 import type { DependencyRegistry, DependencyView } from '../dependencies/index.js';
 import { parseIfMatch, versionEtag } from '../http/etag.js';
 import { jsonReply } from '../http/types.js';
@@ -67,4 +68,47 @@ export function fleetStatusRoute(fleet: Fleet): AdminRoute {
     handle: () =>
       jsonReply(200, { connected: fleet.connected, version: fleet.sync.highest, sharedRates: fleet.sharedRateStatus }),
   };
+}
+
+/**
+ * Fleet mode: `PUT /asserts/:name` and `DELETE /asserts/:name` through the store, and
+ * `DELETE /asserts/:name/override` back to the code's asserts. Registered before the
+ * asserts module's own routes, which they take over.
+ */
+export function assertFleetRoutes(fleet: Fleet, asserts: AssertMonitor): AdminRoute[] {
+  const writer = fleet.writer('assert');
+  if (writer === undefined) return [];
+  const exists = (params: Record<string, string>): boolean => asserts.has(params.name as string);
+  const viewOf = async (name: string) => (await asserts.evaluate()).find((v) => v.name === name);
+  return [
+    {
+      method: 'PUT',
+      path: '/asserts/:name',
+      body: 'json',
+      handle: async ({ params, body, actor }) => {
+        const name = params.name as string;
+        const created = !asserts.has(name);
+        await writer.override(name, { definition: body }, { actor });
+        return jsonReply(created ? 201 : 200, await viewOf(name));
+      },
+    },
+    {
+      method: 'DELETE',
+      path: '/asserts/:name',
+      exists,
+      handle: async ({ params, actor }) => {
+        await writer.override(params.name as string, { removed: true }, { actor });
+        return { status: 204, headers: {} };
+      },
+    },
+    {
+      method: 'DELETE',
+      path: '/asserts/:name/override',
+      handle: async ({ params, actor }) => {
+        const name = params.name as string;
+        await writer.revert(name, { actor });
+        return asserts.has(name) ? jsonReply(200, await viewOf(name)) : { status: 204, headers: {} };
+      },
+    },
+  ];
 }

@@ -34,6 +34,7 @@ describe.skipIf(!process.env.DATABASE_URL)(`fleet settings store (skipped withou
     const b = createBallast({
       limits: { search: { maxConcurrent: 4, maxQueue: 8 }, api: { maxConcurrent: 64 } },
       dependencies: { profiles: { timeoutMs: 300 } },
+      asserts: { traffic: 'active_connections < 1000' },
       admin: { tokens: { ops: { secret: SECRET, role: 'write' } } },
       fleet: { database, reconnect: { minMs: 20, maxMs: 200 }, timeoutMs: 1000 },
     });
@@ -127,6 +128,20 @@ describe.skipIf(!process.env.DATABASE_URL)(`fleet settings store (skipped withou
     expect(a.limits.get('search').settings.maxConcurrent).toBe(7);
   });
 
+  it('adds, replaces and removes asserts on every instance, and reverts to the code’s asserts', async () => {
+    await setUp();
+    const [a, b] = [await instance(), await instance()];
+    expect((await call(a, 'PUT', '/asserts/latency', 'p99(latency) < 80ms')).status).toBe(201);
+    await until(() => b.asserts.has('latency'), 5000, 'B to add the assert');
+    expect((await call(a, 'PUT', '/asserts/latency', 'p99(latency) < nonsense')).status).toBe(400);
+    expect((await call(b, 'DELETE', '/asserts/traffic')).status).toBe(204);
+    await until(() => !a.asserts.has('traffic'), 5000, 'A to remove the assert');
+    expect((await call(a, 'DELETE', '/asserts/traffic/override')).status).toBe(200);
+    await until(() => b.asserts.has('traffic'), 5000, 'B to restore the code’s assert');
+    const latency = (await b.asserts.evaluate()).find((v) => v.name === 'latency');
+    expect(latency?.expression).toBe('p99(latency) < 80ms');
+  });
+
   it('refuses changes with 503 when the store is unreachable, and keeps serving with the code settings', async () => {
     const a = await instance('postgres://postgres@127.0.0.1:1/nowhere');
     const res = await call(a, 'PATCH', '/limits/search', { maxConcurrent: 9 });
@@ -135,5 +150,25 @@ describe.skipIf(!process.env.DATABASE_URL)(`fleet settings store (skipped withou
     expect(a.limits.get('search').settings.maxConcurrent).toBe(4);
     expect(a.fleet?.connected).toBe(false);
     expect((await call(a, 'GET', '/limits/search')).status).toBe(200);
+  });
+});
+
+describe('DELETE .../override without a fleet', () => {
+  it('reverts a limit and a dependency of this instance to the code’s settings, audited', async () => {
+    const b = createBallast({
+      limits: { search: { maxConcurrent: 4 } },
+      dependencies: { profiles: { timeoutMs: 300 } },
+      admin: { tokens: { ops: { secret: SECRET, role: 'write' } } },
+    });
+    await call(b, 'PATCH', '/limits/search', { maxConcurrent: 9 });
+    await call(b, 'PATCH', '/dependencies/profiles', { timeoutMs: 900, force: 'open' });
+    const limit = await call(b, 'DELETE', '/limits/search/override');
+    expect(limit.status).toBe(200);
+    expect(limit.body.settings.maxConcurrent).toBe(4);
+    expect(limit.body.source).toBeUndefined();
+    const dep = await call(b, 'DELETE', '/dependencies/profiles/override');
+    expect(dep.body).toMatchObject({ state: 'closed', settings: { timeoutMs: 300, force: null } });
+    expect(b.audit.recent(2).map((e) => e.action)).toEqual(['dependency.update', 'limit.revert']);
+    await b.stop();
   });
 });

@@ -4,7 +4,7 @@ export interface Queryable {
 }
 
 /** Kinds of settings the fleet stores. */
-export type FleetKind = 'limit' | 'dependency';
+export type FleetKind = 'limit' | 'dependency' | 'assert';
 
 /** One row of `fleet_settings`. */
 export interface FleetRow {

@@ -1,7 +1,7 @@
 // Outbox benchmark: Ballast side by side with graphile-worker 0.17, pg-boss 10
 // and hand-written SQL (floor and ceiling). Needs PostgreSQL (DATABASE_URL, or
 // postgres://postgres@127.0.0.1:5432) and a built @ballast/core (`pnpm build`).
-// Options: --only=<substring of a system name>, --quick (shorter runs).
+// Options: --only=<substring of a system name>, --scenarios=enqueue,drain,http,latency, --quick (shorter runs).
 import { performance } from 'node:perf_hooks';
 import { dropDatabase, freshDatabase, waitFor } from './lib/db.mjs';
 import { closedLoop, openLoop, percentile } from './lib/measure.mjs';
@@ -23,6 +23,7 @@ const settings = {
   latencyMs: quick ? 4000 : 10_000,
 };
 
+const scenarios = new Set((args.get('scenarios') ?? 'enqueue,drain,http,latency').split(','));
 const systems = [rawSystem('floor'), rawSystem('ceiling'), graphileSystem, pgBossSystem, ballastSystem].filter(
   (s) => !args.has('only') || s.name.toLowerCase().includes(args.get('only').toLowerCase()),
 );
@@ -87,17 +88,20 @@ async function latency(system) {
   });
 }
 
+async function step(label, measure) {
+  process.stderr.write(` ${label}…`);
+  return measure();
+}
+
 const results = new Map(systems.map((s) => [s.name, {}]));
 for (const system of systems) {
   const r = results.get(system.name);
-  process.stderr.write(`${system.name}: enqueue… `);
-  r.enqueue = await enqueueRate(system);
-  process.stderr.write(`drain (no-op)… `);
-  r.drainNoop = await drainRate(system, false);
-  process.stderr.write(`drain (HTTP)… `);
-  r.drainHttp = await drainRate(system, true);
-  process.stderr.write(`latency…\n`);
-  r.latency = await latency(system);
+  process.stderr.write(`${system.name}:`);
+  if (scenarios.has('enqueue')) r.enqueue = await step('enqueue', () => enqueueRate(system));
+  if (scenarios.has('drain')) r.drainNoop = await step('drain (no-op)', () => drainRate(system, false));
+  if (scenarios.has('http')) r.drainHttp = await step('drain (HTTP)', () => drainRate(system, true));
+  if (scenarios.has('latency')) r.latency = await step('latency', () => latency(system));
+  process.stderr.write('\n');
 }
 
 printTable(results, settings);

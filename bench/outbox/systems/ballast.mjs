@@ -1,4 +1,4 @@
-import pg from 'pg';
+import { ownedPool } from '../lib/db.mjs';
 
 /**
  * Ballast's outbox, built (`pnpm build`). One instance with its worker off
@@ -12,7 +12,7 @@ const destination = 'bench';
 async function open(url) {
   // Imported here so the other systems still run when core is not built yet.
   const { createBallast, httpDestination } = await import('@ballast/core');
-  const producerPool = new pg.Pool({ connectionString: url, max: 12 });
+  const producerPool = ownedPool(url);
   const producer = createBallast({
     outbox: { database: producerPool, destinations: { [destination]: { deliver: async () => {} } }, worker: { enabled: false } },
   });
@@ -36,7 +36,7 @@ async function open(url) {
   }
 
   async function startConsumer({ deliver, concurrency, httpUrl }) {
-    consumerPool = new pg.Pool({ connectionString: url, max: 12 });
+    consumerPool = ownedPool(url);
     const deliverFn = httpUrl ? httpDestination(httpUrl) : (message) => deliver(message.payload);
     consumer = createBallast({
       outbox: {

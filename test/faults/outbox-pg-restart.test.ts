@@ -1,0 +1,108 @@
+import { execFile } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { promisify } from 'node:util';
+import { createBallast, httpDestination, type Ballast } from '@ballast/core';
+import { createTestDatabase, startReceiver, until, type Receiver, type TestDatabase } from '@ballast/testkit';
+import { afterAll, describe, expect, it } from 'vitest';
+import { auditDeliveries, type RedeliveryWindow } from '../outbox/support/ledger.js';
+
+const reason = 'restarts a real PostgreSQL server: set DATABASE_URL (CI does)';
+if (!process.env.DATABASE_URL) console.warn(`test/faults/outbox-pg-restart.test.ts skipped: ${reason}`);
+
+const run = promisify(execFile);
+// --mode fast: every session is cut at once (the default, smart, would wait for the worker to disconnect).
+const cluster = 'pg_ctlcluster --skip-systemctl-redirect --mode fast "$(ls /etc/postgresql | head -1)" main';
+const requireFromCore = createRequire(new URL('../../packages/core/package.json', import.meta.url));
+interface PgClient {
+  connect(): Promise<void>;
+  query(text: string): Promise<unknown>;
+  end(): Promise<void>;
+  on(event: 'error', listener: () => void): void;
+}
+const pg = requireFromCore('pg') as { Client: new (c: { connectionString: string }) => PgClient };
+
+async function postgresAnswers(): Promise<boolean> {
+  const client = new pg.Client({ connectionString: process.env.DATABASE_URL! });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+async function waitForPostgres(timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await postgresAnswers()) return true;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return false;
+}
+
+describe.skipIf(!process.env.DATABASE_URL)(`outbox through a PostgreSQL restart (skipped without DATABASE_URL: ${reason})`, () => {
+  let db: TestDatabase | undefined;
+  let rx: Receiver | undefined;
+  let ballast: Ballast | undefined;
+
+  // Whatever happened, leave a running server for everything after us.
+  afterAll(async () => {
+    if (!(await waitForPostgres(30_000))) {
+      await run('sh', ['-c', `${cluster} start`]).catch(() => {});
+      if (!(await waitForPostgres(60_000))) throw new Error('PostgreSQL did not come back after the restart test');
+    }
+    await ballast?.stop();
+    await rx?.close();
+    await db?.drop();
+  });
+
+  it('reconnects and delivers everything; only what was in flight when the server went away is redelivered', async () => {
+    db = await createTestDatabase({ backend: 'postgres' });
+    if (db.backend !== 'postgres') throw new Error('unreachable');
+    rx = await startReceiver();
+    rx.script(() => ({ status: 200, delayMs: 5 }));
+    const worker = { batchSize: 10, concurrency: 4, leaseMs: 2000, pollIntervalMs: 100, backoff: { baseMs: 50, maxMs: 500 } };
+    ballast = createBallast({
+      outbox: { database: db.url, destinations: { sink: { deliver: httpDestination(rx.url) } }, worker },
+    });
+    const keys: string[] = [];
+    for (let i = 0; i < 600; i++) keys.push((await ballast.outbox.enqueue('sink', { i })).idempotencyKey);
+    // When each message's acknowledgement committed: nothing may reach the downstream after that.
+    const receiver = rx;
+    const ackedAtSeq = new Map<string, number>();
+    ballast.events.on('outbox:delivered', (e) => ackedAtSeq.set(e.idempotencyKey, receiver.received.length));
+    await ballast.start();
+    await until(() => receiver.delivered().length >= 80, 20_000, '80 deliveries before the restart');
+
+    const bootedBefore = await db.query('SELECT pg_postmaster_start_time()::text AS t');
+    const restartedAtSeq = receiver.received.length;
+    await run('sh', ['-c', `${cluster} restart`]);
+    expect(await waitForPostgres(30_000)).toBe(true);
+    // It really was a new server, and it came back with work still to do.
+    expect(await db.query('SELECT pg_postmaster_start_time()::text AS t')).not.toEqual(bootedBefore);
+    expect(receiver.deliveredKeys().size).toBeLessThan(keys.length);
+    await until(() => receiver.deliveredKeys().size === keys.length, 60_000, 'every message after the restart');
+    for (let i = 0; ; i++) {
+      const s = (await ballast.outbox.stats()).sink!;
+      if (s.pending === 0 && s.inFlight === 0) break;
+      if (i > 400) throw new Error(`outbox not drained: ${JSON.stringify(s)}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+
+    // Deliveries whose acks died with the connections may be repeated: at the earliest those of
+    // the batches in hand when the server went away. A repeat after a committed ack never is.
+    const window: RedeliveryWindow = { worker: '', fromSeq: restartedAtSeq - worker.batchSize - worker.concurrency, atSeq: restartedAtSeq };
+    const report = auditDeliveries(receiver.received, keys, [window]);
+    expect(report.missing).toEqual([]);
+    expect(report.unexpected).toEqual([]);
+    expect(report.illegalDuplicates).toEqual([]);
+    const afterAck = receiver.received.filter((r) => r.seq > (ackedAtSeq.get(r.idempotencyKey!) ?? Infinity));
+    expect(afterAck.map((r) => `${r.idempotencyKey} #${r.seq}`)).toEqual([]);
+    expect(ackedAtSeq.size).toBe(keys.length);
+    expect((await ballast.outbox.stats()).sink).toMatchObject({ pending: 0, inFlight: 0, dead: 0 });
+  });
+});

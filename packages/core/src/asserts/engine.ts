@@ -47,6 +47,11 @@ interface Compiled extends AssertDefinition {
   verdict?: 'pass' | 'fail';
 }
 
+/** Throws `InvalidSettingsError` for a name that cannot be an assert's (it becomes a path and a label). */
+export function checkAssertName(name: string): void {
+  if (!/^[\w.-]{1,64}$/.test(name)) throw new InvalidSettingsError('name', 'must be 1 to 64 letters, digits, "_", "-" or "."');
+}
+
 const COMPARE: Record<Comparison, (a: number, b: number) => boolean> = {
   '<': (a, b) => a < b,
   '<=': (a, b) => a <= b,
@@ -96,9 +101,7 @@ export class AssertEngine {
 
   /** Adds or replaces an assert (validated first; an invalid one changes nothing). */
   set(name: string, input: unknown, actor = 'code'): AssertView {
-    if (!/^[\w.-]{1,64}$/.test(name)) {
-      throw new InvalidSettingsError('name', 'must be 1 to 64 letters, digits, "_", "-" or "."');
-    }
+    checkAssertName(name);
     const compiled = this.compile(name, input, '');
     const before = this.#definition(name);
     this.#asserts.set(name, compiled);

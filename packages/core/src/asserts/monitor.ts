@@ -1,11 +1,10 @@
-import { InvalidSettingsError } from '../errors/index.js';
 import type { AuditLog } from '../admin/audit.js';
 import { asConfigError } from '../config.js';
 import type { SafeEmitter } from '../events/index.js';
 import type { LimitRegistry } from '../limits/index.js';
 import { WINDOW_SLOTS, type HttpObserver } from '../observe/index.js';
 import type { Logger } from '../util/logger.js';
-import { AssertEngine, type AssertEvents, type AssertView } from './engine.js';
+import { AssertEngine, checkAssertName, type AssertEvents, type AssertView } from './engine.js';
 import { LimitWindow } from './limitWindow.js';
 import type { AssertInput } from './options.js';
 import type { BreakerSource, OutboxSource } from './sources.js';
@@ -65,8 +64,7 @@ export class AssertMonitor {
 
   /** Validates like `set` and changes nothing (the fleet checks a change before storing it). */
   check(name: string, input: unknown): void {
-    // The same name rule as `set`.
-    if (!/^[\w.-]{1,64}$/.test(name)) throw new InvalidSettingsError('name', 'must be 1 to 64 letters, digits, "_", "-" or "."');
+    checkAssertName(name);
     this.#engine.compile(name, input, '');
   }
 

@@ -3,6 +3,7 @@ import { limitsContract } from './limits.js';
 import { adminContract } from './admin.js';
 import { observeContract } from './observe.js';
 import { dependenciesContract } from './dependencies.js';
+import { desyncContract } from './desync.js';
 
 /**
  * The adapter contract: every behaviour both adapters must share.
@@ -13,4 +14,5 @@ export function runContractSuite(harness: AdapterHarness): void {
   adminContract(harness);
   observeContract(harness);
   dependenciesContract(harness);
+  desyncContract(harness);
 }

@@ -7,7 +7,8 @@ import { until } from '../latch.js';
 import { WRITE_SECRET } from './admin.js';
 
 const GUEST = { name: 'guest' };
-const fast = { timeoutMs: 150, volumeThreshold: 4, errorThresholdPercentage: 50, resetTimeoutMs: 200 } satisfies DependencySettingsInput;
+// A generous timeout so a healthy call never times out on a loaded CI machine; only the hang step waits for it.
+const fast = { timeoutMs: 1000, volumeThreshold: 4, errorThresholdPercentage: 50, resetTimeoutMs: 200 } satisfies DependencySettingsInput;
 
 /** Degraded reads: breakers against a real HTTP dependency, fallbacks, last good values, `Ballast-Degraded`. */
 export function dependenciesContract(harness: AdapterHarness): void {

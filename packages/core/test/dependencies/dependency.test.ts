@@ -85,12 +85,16 @@ describe('degraded reads outside a request', () => {
     const opened: string[] = [];
     b.events.on('breaker:opened', (e) => opened.push(e.name));
     const profiles = b.dependency('profiles');
-    await profiles.read(boom, { fallback: () => null });
-    await profiles.read(boom, { fallback: () => null });
+    const slowBoom = (): Promise<never> => new Promise((_, reject) => setTimeout(() => reject(new Error('boom')), 5));
+    await profiles.read(slowBoom, { fallback: () => null });
+    await profiles.read(slowBoom, { fallback: () => null });
     expect(opened).toEqual(['profiles']);
+    const latencyBefore = b.dependencies.view('profiles').stats.latencyMs;
+    expect(latencyBefore.mean).toBeGreaterThan(0);
     const view = b.dependencies.update('profiles', { timeoutMs: 250, errorThresholdPercentage: 90 }, { actor: 'ops' });
     expect(view).toMatchObject({ state: 'open', version: 2, settings: { timeoutMs: 250, errorThresholdPercentage: 90 } });
-    expect(view.stats).toMatchObject({ calls: 2, failures: 2 });
+    expect(view.stats).toMatchObject({ calls: 2, failures: 2, window: { calls: 2, failures: 2 } });
+    expect(view.stats.latencyMs).toEqual(latencyBefore); // opossum's window, carried into the new breaker
     expect(b.audit.recent(1)[0]).toMatchObject({ actor: 'ops', action: 'dependency.update', target: 'profiles' });
     await profiles.read(() => 'live', { fallback: () => 'fallback' }).then((v) => expect(v).toBe('fallback'));
   });

@@ -115,6 +115,7 @@ export async function startReceiver(): Promise<Receiver> {
       status: 0,
     };
     received.push(record);
+    notify();
     const answer = choose(record);
     if (answer === 'hang') return;
     if (answer === 'reset') {

@@ -22,7 +22,9 @@ export const isPermanent = (error: unknown): boolean => isPermanentDeliveryError
 export function describeError(error: unknown): string {
   if (error instanceof Error) {
     const code = (error as { code?: unknown }).code;
-    const text = typeof code === 'string' && !error.message.includes(code) ? `${code}: ${error.message}` : error.message;
+    // System codes (ECONNREFUSED) help an operator; Ballast's own add nothing to the message.
+    const useful = typeof code === 'string' && !code.startsWith('BALLAST_') && !error.message.includes(code);
+    const text = useful ? `${code}: ${error.message}` : error.message;
     return text.slice(0, 2000);
   }
   return String(error).slice(0, 2000);

@@ -1,0 +1,88 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  httpDestination,
+  isDeliveryError,
+  isPermanentDeliveryError,
+  parseRetryAfter,
+  type DeliveryError,
+  type OutboundMessage,
+} from '@ballast/core';
+import { startReceiver, type Receiver } from '@ballast/testkit';
+
+const message: OutboundMessage = {
+  id: '7',
+  destination: 'billing',
+  key: 'acct-1',
+  idempotencyKey: '0190f3c2-0000-7000-8000-000000000001',
+  payload: { amount: 3, tags: ['a'] },
+  attempt: 2,
+};
+
+describe('httpDestination', () => {
+  let rx: Receiver;
+  beforeEach(async () => {
+    rx = await startReceiver();
+  });
+  afterEach(async () => {
+    await rx.close();
+  });
+
+  const send = (options = {}) => httpDestination(`${rx.url}/hook`, options)(message, new AbortController().signal);
+  const failure = (options = {}) => send(options).then(() => undefined, (e: unknown) => e);
+
+  it('POSTs the payload as JSON with idempotency and metadata headers', async () => {
+    await send({ headers: { authorization: 'Bearer t' } });
+    expect(rx.received[0]).toMatchObject({
+      path: '/hook',
+      body: { amount: 3, tags: ['a'] },
+      idempotencyKey: message.idempotencyKey,
+      destination: 'billing',
+      key: 'acct-1',
+      attempt: 2,
+    });
+    expect(rx.received[0]?.headers.authorization).toBe('Bearer t');
+  });
+
+  it.each([408, 429, 500, 503])('retries %i', async (status) => {
+    rx.failNext(1, { status });
+    const error = await failure();
+    expect(isDeliveryError(error)).toBe(true);
+    expect((error as DeliveryError).httpStatus).toBe(status);
+  });
+
+  it.each([400, 404, 409, 422])('gives up on %i', async (status) => {
+    rx.failNext(1, { status });
+    expect(isPermanentDeliveryError(await failure())).toBe(true);
+  });
+
+  it('carries Retry-After in seconds or as an HTTP-date', async () => {
+    rx.failNext(1, { status: 429, retryAfter: 3 });
+    expect(((await failure()) as DeliveryError).retryAfterMs).toBe(3000);
+    expect(parseRetryAfter(new Date(Date.UTC(2030, 0, 1, 0, 0, 10)).toUTCString(), Date.UTC(2030, 0, 1))).toBe(10_000);
+    expect(parseRetryAfter('soon')).toBeUndefined();
+  });
+
+  it('retries network errors and timeouts', async () => {
+    rx.failNext(1, 'reset');
+    expect(isDeliveryError(await failure())).toBe(true);
+    rx.failNext(1, 'hang');
+    const timedOut = await failure({ timeoutMs: 50 });
+    expect(isDeliveryError(timedOut)).toBe(true);
+    expect((timedOut as Error).message).toContain('timed out');
+    const closed = httpDestination('http://127.0.0.1:1/nothing');
+    expect(isDeliveryError(await closed(message, new AbortController().signal).catch((e: unknown) => e))).toBe(true);
+  });
+
+  it('stops when the worker aborts the attempt', async () => {
+    rx.failNext(1, 'hang');
+    const controller = new AbortController();
+    const pending = httpDestination(rx.url)(message, controller.signal).catch((e: unknown) => e);
+    await rx.waitForReceived(1);
+    controller.abort('lease');
+    expect(isDeliveryError(await pending)).toBe(true);
+  });
+
+  it('refuses a malformed URL at configuration', () => {
+    expect(() => httpDestination('not a url')).toThrow();
+  });
+});

@@ -1,0 +1,22 @@
+import { describe, expect, it } from 'vitest';
+import type { OutboundMessage } from '@ballast/core';
+import { outboxSuite } from './setup.js';
+
+// LISTEN/NOTIFY crosses processes only on a PostgreSQL server.
+describe.runIf(process.env.DATABASE_URL)('outbox wake-up hints (postgres)', () => {
+  const suite = outboxSuite('postgres');
+
+  it('a NOTIFY from an enqueuing instance wakes a worker long before its polling floor', async () => {
+    const calls: OutboundMessage[] = [];
+    const { schema, ballast: consumer } = await suite.start({
+      destinations: { d: { deliver: async (m) => void calls.push(m) } },
+      worker: { pollIntervalMs: 600_000 },
+    });
+    // Let the worker finish its first round and go to sleep on the 10-minute floor.
+    await new Promise((r) => setTimeout(r, 200));
+    const { ballast: producer } = await suite.start({ schema, destinations: { d: { deliver: async () => {} } }, worker: { enabled: false } });
+    await producer.outbox.enqueue('d', { n: 1 });
+    await expect.poll(() => calls.length, { timeout: 5000 }).toBe(1);
+    await expect.poll(async () => (await consumer.outbox.stats()).d?.delivered).toBe(1);
+  });
+});

@@ -46,7 +46,8 @@ const fields = {
   force: z.enum(['open', 'closed'], { error: 'must be "open", "closed" or null' }).nullable(),
 };
 
-export const DEPENDENCY_DEFAULTS: DependencySettings = {
+/** The value of every setting left out of a definition. */
+export const DEPENDENCY_DEFAULTS: Readonly<DependencySettings> = Object.freeze({
   timeoutMs: 3000,
   errorThresholdPercentage: 50,
   volumeThreshold: 10,
@@ -57,7 +58,7 @@ export const DEPENDENCY_DEFAULTS: DependencySettings = {
   cacheMaxEntries: 1000,
   cacheMaxAgeMs: 300_000,
   force: null,
-};
+});
 
 /** Each bucket must span at least 10 ms, or rotation would cost more than it tells. */
 const bucketsFit = (s: { rollingWindowMs: number; rollingBuckets: number }): boolean =>

@@ -52,6 +52,15 @@ describe('metrics registry and OpenTelemetry', () => {
     expect(() => createBallast({ metrics: { openTelemetry: { meter: {} as never } } })).toThrow(/metrics\.openTelemetry: must be true, false or \{ meter \}/);
   });
 
+  it('loads @opentelemetry/api on start for openTelemetry: true and records through the global meter provider', async () => {
+    ballast = createBallast({ metrics: { openTelemetry: true } });
+    expect(ballast.observer.sink).toBeUndefined();
+    await ballast.start();
+    expect(ballast.observer.sink).toBeTypeOf('function');
+    ballast.observer.end('/a', 200, ballast.observer.begin({}));
+    expect(ballast.observer.windowHistogram('/a').count).toBe(1);
+  });
+
   it('reports the same measures through an OpenTelemetry meter', async () => {
     const observed = new Map<string, { value: number; attributes?: Record<string, string> }[]>();
     const recorded: { name: string; value: number; attributes?: Record<string, string> }[] = [];

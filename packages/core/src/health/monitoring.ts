@@ -88,6 +88,7 @@ export function createMonitoring(options: BallastOptions, deps: MonitoringDeps):
       asserts,
       breakers,
       outbox: outboxSignals,
+      observer,
       public: health.public,
       authenticated: (header) => deps.tokens.verify(header) !== undefined,
     }),

@@ -1,6 +1,7 @@
 import type { AdminRoute } from '../admin/route.js';
 import type { Reply } from '../http/types.js';
-import { readiness, type HealthReport, type HealthSources } from './checks.js';
+import type { HttpObserver } from '../observe/index.js';
+import { readiness, type HealthCheck, type HealthReport, type HealthSources } from './checks.js';
 
 export const HEALTH_CONTENT_TYPE = 'application/health+json';
 
@@ -9,8 +10,28 @@ export interface HealthRouteOptions extends HealthSources {
   public: boolean;
   /** Whether the request carries a valid admin token. */
   authenticated(authorization: string | undefined): boolean;
-  /** Version or release shown in the body, when known. */
-  releaseId?: string;
+  /** For the informational HTTP checks of `/health`. */
+  observer: HttpObserver;
+}
+
+const uptimeCheck = (time: string): HealthCheck => ({
+  componentType: 'system',
+  status: 'pass',
+  observedValue: Math.round(process.uptime()),
+  observedUnit: 's',
+  time,
+});
+
+/** `/health` shows what Ballast measures besides the verdicts; these never change the status. */
+async function informational(observer: HttpObserver, time: string): Promise<Record<string, HealthCheck[]>> {
+  const checks: Record<string, HealthCheck[]> = {
+    'http:in_flight': [{ componentType: 'system', status: 'pass', observedValue: observer.inFlight, time }],
+  };
+  if (observer.watchingServers) {
+    checks['http:active_connections'] = [{ componentType: 'system', status: 'pass', observedValue: await observer.connections(), time }];
+  }
+  checks['process:uptime'] = [uptimeCheck(time)];
+  return checks;
 }
 
 function healthReply(report: HealthReport, details: boolean): Reply {
@@ -23,8 +44,9 @@ function healthReply(report: HealthReport, details: boolean): Reply {
 }
 
 /**
- * `GET /health` (everything, 503 on fail), `GET /readyz` (the same verdict:
- * asserts, open breakers, outbox database) and `GET /livez` (the process only,
+ * `GET /health` (the readiness verdict with every check, plus what Ballast
+ * measures; 503 on fail), `GET /readyz` (asserts, open breakers, outbox
+ * database) and `GET /livez` (the process only,
  * so that a dependency blip never makes an orchestrator restart a healthy process).
  */
 export function healthRoutes(options: HealthRouteOptions): AdminRoute[] {
@@ -36,7 +58,11 @@ export function healthRoutes(options: HealthRouteOptions): AdminRoute[] {
       method: 'GET',
       path: '/health',
       ...publicFlag,
-      handle: async ({ header }) => healthReply(await readiness(options), details(header)),
+      handle: async ({ header }) => {
+        const report = await readiness(options);
+        const extra = details(header) ? await informational(options.observer, new Date().toISOString()) : {};
+        return healthReply({ status: report.status, checks: { ...report.checks, ...extra } }, details(header));
+      },
     },
     {
       method: 'GET',
@@ -48,10 +74,7 @@ export function healthRoutes(options: HealthRouteOptions): AdminRoute[] {
       method: 'GET',
       path: '/livez',
       ...publicFlag,
-      handle: ({ header }) => {
-        const uptime = { componentType: 'system' as const, status: 'pass' as const, observedValue: Math.round(process.uptime()), observedUnit: 's', time: new Date().toISOString() };
-        return healthReply({ status: 'pass', checks: { 'process:uptime': [uptime] } }, details(header));
-      },
+      handle: ({ header }) => healthReply({ status: 'pass', checks: { 'process:uptime': [uptimeCheck(new Date().toISOString())] } }, details(header)),
     },
   ];
 }

@@ -36,6 +36,8 @@ describe('health endpoints', () => {
       status: 'pass',
       checks: { 'assert:idle': [{ componentType: 'assert', status: 'pass', observedValue: 0 }] },
     });
+    expect(JSON.parse(full.text).checks).toMatchObject({ 'http:in_flight': [{ status: 'pass' }], 'process:uptime': [{ observedUnit: 's' }] });
+    expect(JSON.parse((await request(url).get('/readyz').set('authorization', `Bearer ${SECRET}`)).text).checks).not.toHaveProperty('process:uptime');
     await request(url).get('/metrics').expect(401);
   });
 

@@ -2,50 +2,11 @@ import type { AuditLog } from '../admin/audit.js';
 import { InvalidSettingsError, UnknownNameError } from '../errors/index.js';
 import type { SafeEmitter } from '../events/index.js';
 import type { Logger } from '../util/logger.js';
-import { parseAssertInput, type AssertDefinition } from './options.js';
+import { parseAssertInput } from './options.js';
 import { parseAssert, type Comparison } from './parse.js';
-import { DISPLAY, compileSignal, thresholdInBaseUnit, type CompiledSignal } from './signals.js';
+import { DISPLAY, compileSignal, thresholdInBaseUnit } from './signals.js';
 import type { SignalSources, Snapshot } from './sources.js';
-
-export type AssertStatus = 'pass' | 'warn' | 'fail';
-
-/** What `GET /asserts` shows for one assert. */
-export interface AssertView {
-  name: string;
-  expression: string;
-  minSamples: number;
-  status: AssertStatus;
-  /** In `observedUnit`; `null` without data. */
-  observedValue: number | null;
-  observedUnit: string | undefined;
-  /** Requests the value rests on, for signals where that matters. */
-  samples: number | undefined;
-  /** Why the status is `warn`, when it is. */
-  output?: string;
-  /** ISO-8601 time of the last evaluation; `null` before the first. */
-  checkedAt: string | null;
-}
-
-export interface AssertTransition {
-  name: string;
-  expression: string;
-  observedValue: number | null;
-  observedUnit: string | undefined;
-}
-
-export interface AssertEvents {
-  'assert:failed': AssertTransition;
-  'assert:recovered': AssertTransition;
-}
-
-interface Compiled extends AssertDefinition {
-  signal: CompiledSignal;
-  op: Comparison;
-  threshold: number;
-  view: AssertView;
-  /** The last verdict reached (a `warn` in between keeps it), for transition events. */
-  verdict?: 'pass' | 'fail';
-}
+import type { AssertEvents, AssertTransition, AssertView, Compiled } from './types.js';
 
 /** Throws `InvalidSettingsError` for a name that cannot be an assert's (it becomes a path and a label). */
 export function checkAssertName(name: string): void {

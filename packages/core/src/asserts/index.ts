@@ -1,5 +1,5 @@
 export { AssertMonitor, type AssertMonitorDeps } from './monitor.js';
-export { type AssertView, type AssertStatus, type AssertEvents, type AssertTransition } from './engine.js';
+export type { AssertView, AssertStatus, AssertEvents, AssertTransition } from './types.js';
 export { parseAssert, AssertSyntaxError, type ParsedAssert, type Comparison, type Unit } from './parse.js';
 export { parseObserveOptions, assertSchema, DEFAULT_MIN_SAMPLES, type AssertInput, type ObserveOptions } from './options.js';
 export { assertRoutes } from './routes.js';

@@ -1,5 +1,5 @@
-import type { Server } from 'node:http';
 import { LogHistogram } from './histogram.js';
+import { ServerWatch } from './servers.js';
 import { RouteSeries, statusClassOf } from './routeSeries.js';
 
 /** The route label of requests that matched no route (never the raw path). */
@@ -39,10 +39,9 @@ export class HttpObserver {
   active = false;
   sink: RequestSink | undefined;
   readonly #series = new Map<string, RouteSeries>();
-  readonly #servers = new Set<Server>();
+  readonly #servers = new ServerWatch();
   readonly #rotateListeners: (() => void)[] = [];
   readonly #tickers: { everyMs: number; run: () => void; timer?: NodeJS.Timeout }[] = [];
-  #lastServer: unknown;
   #slot = 0;
   #timer: NodeJS.Timeout | undefined;
   #startedAt = nowMs();
@@ -92,9 +91,7 @@ export class HttpObserver {
 
   /** Marks the start of a request; returns the timestamp to give back to `end`. */
   begin(socket: object): number {
-    // Node sets `server` on every socket a server accepted; it is not in the typings.
-    const server = (socket as { server?: unknown }).server;
-    if (server !== this.#lastServer) this.#watch(server);
+    this.#servers.see(socket);
     this.inFlight++;
     return nowMs();
   }
@@ -112,13 +109,8 @@ export class HttpObserver {
   }
 
   /** Open connections on every server seen so far. */
-  async connections(): Promise<number> {
-    const counts = await Promise.all(
-      [...this.#servers].map(
-        (server) => new Promise<number>((resolve) => server.getConnections((error, n) => resolve(error ? 0 : n))),
-      ),
-    );
-    return counts.reduce((a, b) => a + b, 0);
+  connections(): Promise<number> {
+    return this.#servers.connections();
   }
 
   /** Whether a server was seen, so that a connection count means something. */
@@ -168,15 +160,6 @@ export class HttpObserver {
       this.#series.set(name, series);
     }
     return series;
-  }
-
-  #watch(server: unknown): void {
-    this.#lastServer = server;
-    if (typeof server !== 'object' || server === null || this.#servers.has(server as Server)) return;
-    const s = server as Server;
-    if (typeof s.getConnections !== 'function') return;
-    this.#servers.add(s);
-    s.once('close', () => this.#servers.delete(s));
   }
 
   #rotate(): void {

@@ -48,7 +48,7 @@ describe.skipIf(!process.env.DATABASE_URL)(`fleet of instance processes (skipped
       version: res.body.version,
       source: { fields: { maxConcurrent: 'override' }, lastChange: { action: 'override', actor: 'ops' } },
     });
-  });
+  }, 60_000);
 
   it('an instance restarted still applies the override, and a revert reaches everyone', async () => {
     await setUp();
@@ -63,7 +63,7 @@ describe.skipIf(!process.env.DATABASE_URL)(`fleet of instance processes (skipped
     expect(await shedReason(c)).toBe('closed');
     expect((await c.admin('DELETE', '/limits/api/override')).status).toBe(200);
     for (const i of [a, b, c]) await eventually(async () => (await i.hit('/work')).status === 200, 10_000, `${i.name} to revert`);
-  });
+  }, 60_000);
 
   it('an instance cut off from the database keeps serving its last settings, refuses changes with 503, and converges when it is back', async () => {
     await setUp();
@@ -99,5 +99,5 @@ describe.skipIf(!process.env.DATABASE_URL)(`fleet of instance processes (skipped
     await db.query(`ALTER ROLE ${role} LOGIN`);
     await eventually(async () => (await shedReason(c)) === 'closed', 15_000, 'C to converge after reconnecting');
     expect(await fleetConnected(c)).toBe(true);
-  });
+  }, 60_000);
 });

@@ -39,5 +39,5 @@ describe.skipIf(missing.length > 0)(`a fleet-wide rate over instance processes (
     console.info(`shared rate: ${admitted} of ${3 * PER_INSTANCE} admitted across 3 instances; expected ${expected.toFixed(1)}`);
     expect(admitted + shed).toBe(3 * PER_INSTANCE);
     expect(Math.abs(admitted - expected)).toBeLessThanOrEqual(expected * 0.1);
-  });
+  }, 60_000);
 });

@@ -4,7 +4,6 @@
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { burst, patchLimit, printBurst } from '../../shared/demo.mjs';
 
 const database = process.env.DATABASE_URL;
 if (!database) {
@@ -17,6 +16,20 @@ if (!database) {
 }
 const adminToken = process.env.BALLAST_ADMIN_TOKEN ?? randomBytes(18).toString('base64url');
 const auth = { authorization: `Bearer ${adminToken}` };
+
+/** Fires `count` concurrent searches at one instance and prints how they were answered. */
+async function burst(base, count) {
+  const answers = await Promise.all(
+    Array.from({ length: count }, async () => {
+      const res = await fetch(`${base}/search`);
+      const body = await res.json();
+      return res.status === 200 ? '200 ok' : `${res.status} ${body.reason}`;
+    }),
+  );
+  const tally = {};
+  for (const a of answers) tally[a] = (tally[a] ?? 0) + 1;
+  for (const [answer, n] of Object.entries(tally)) console.log(`    ${String(n).padStart(3)} × ${answer}`);
+}
 
 const instances = await Promise.all(
   ['instance-1', 'instance-2', 'instance-3'].map(
@@ -44,19 +57,25 @@ await until(async () => (await Promise.all(instances.map(settingsOf))).every((s)
 console.log('\n1) 20 concurrent searches on each instance, search = { maxConcurrent: 2, maxQueue: 3 }:');
 for (const i of instances) {
   console.log(`   ${i.name}:`);
-  printBurst(await burst(`${i.base}/search`, 20));
+  await burst(i.base, 20);
 }
 
 console.log('\n2) One retune, through instance-1 only:');
 console.log(`   curl -X PATCH ${first.base}/_ballast/limits/search -H 'Authorization: Bearer ${adminToken}' -H 'Content-Type: application/json' -d '{"maxConcurrent":20}'`);
-const view = await patchLimit(first.base, adminToken, 'search', { maxConcurrent: 20 });
+const patched = await fetch(`${first.base}/_ballast/limits/search`, {
+  method: 'PATCH',
+  headers: { ...auth, 'content-type': 'application/json' },
+  body: JSON.stringify({ maxConcurrent: 20 }),
+});
+if (!patched.ok) throw new Error(`PATCH failed: ${patched.status} ${await patched.text()}`);
+const view = await patched.json();
 console.log(`   → version ${view.version}, set by ${view.source.lastChange.actor} at ${view.source.lastChange.at}`);
 await until(async () => (await Promise.all(instances.map(settingsOf))).every((s) => s.maxConcurrent === 20));
 
 console.log('\n3) The same burst on each instance:');
 for (const i of instances) {
   console.log(`   ${i.name}: maxConcurrent ${(await settingsOf(i)).maxConcurrent}`);
-  printBurst(await burst(`${i.base}/search`, 20));
+  await burst(i.base, 20);
 }
 
 console.log(`\nSee where each value comes from:\n   curl ${instances[2].base}/_ballast/limits/search -H 'Authorization: Bearer ${adminToken}'`);

@@ -69,8 +69,10 @@ export class FleetSync {
     try {
       target.apply(row.name, row.patch, row.actor);
     } catch (error) {
-      if (!isInvalidSettingsError(error)) throw error;
-      const detail = { kind: row.kind, name: row.name, version: row.version, field: error.field, message: error.detail };
+      // Whatever is wrong with one row, it must neither crash the instance nor stop the other rows.
+      const detail = isInvalidSettingsError(error)
+        ? { kind: row.kind, name: row.name, version: row.version, field: error.field, message: error.detail }
+        : { kind: row.kind, name: row.name, version: row.version, field: '(row)', message: String((error as Error)?.message ?? error) };
       this.#logger.error(detail, 'ballast: invalid stored fleet override skipped; keeping the current settings');
       this.#events.emit('fleet:invalid', detail);
       return;

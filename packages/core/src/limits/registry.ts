@@ -111,6 +111,7 @@ export class LimitRegistry {
   /**
    * Retunes a limit at once, without waiting for in-flight work. The patch is
    * validated first; an invalid one throws `InvalidSettingsError` and changes nothing.
+   * It changes this instance only; in fleet mode the admin API writes through the store instead.
    *
    * @example
    * ballast.limits.update('search', { maxConcurrent: 8 });

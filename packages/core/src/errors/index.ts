@@ -13,7 +13,8 @@ export class BallastError extends Error {
   }
 }
 
-const hasCode = (error: unknown, code: string): boolean =>
+/** Whether `error` carries Ballast error `code` (by value, so it survives duplicate installs). */
+export const hasCode = (error: unknown, code: string): boolean =>
   typeof error === 'object' && error !== null && (error as { code?: unknown }).code === code;
 
 /** Invalid options passed to `createBallast` (or to a factory); `field` names the offending path. */

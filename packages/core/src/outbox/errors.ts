@@ -1,7 +1,4 @@
-import { BallastError } from '../errors/index.js';
-
-const hasCode = (error: unknown, code: string): boolean =>
-  typeof error === 'object' && error !== null && (error as { code?: unknown }).code === code;
+import { BallastError, hasCode } from '../errors/index.js';
 
 /**
  * A destination's `maxPending` is reached: nothing was stored. It carries the

@@ -1,14 +1,15 @@
 import type { AuditLog } from '../admin/audit.js';
-import { BallastError, UnknownNameError } from '../errors/index.js';
+import { UnknownNameError } from '../errors/index.js';
 import type { SafeEmitter } from '../events/index.js';
 import type { Logger } from '../util/logger.js';
 import { DestinationRuntime } from './destination.js';
-import { OutboxFullError, OutboxUnavailableError } from './errors.js';
+import { OutboxConnection } from './connection.js';
+import { OutboxFullError } from './errors.js';
 import { WakeHints } from './hint.js';
 import { uuidv7 } from './ids.js';
 import type { ResolvedOutboxOptions } from './options.js';
-import { insertMessage, keyHasPending, listDead, migrate, readStats, redriveDead, sendHint, setPaused } from './sql/index.js';
-import { asSqlClient, openDatabase, type Database, type SqlClient } from './store/index.js';
+import { insertMessage, keyHasPending, listDead, readStats, redriveDead, sendHint, setPaused } from './sql/index.js';
+import { asSqlClient, type SqlClient } from './store/index.js';
 import { desync } from './desync.js';
 import type { DeadMessage, DesyncOptions, DesyncResult, DestinationStats, EnqueueOptions, EnqueueResult, OutboxEvents } from './types.js';
 import { checkMessageOptions, serialisePayload } from './validate.js';
@@ -19,6 +20,8 @@ export interface OutboxDeps {
   logger: Logger;
   audit: AuditLog;
 }
+
+const notConfigured = (): UnknownNameError => new UnknownNameError('outbox destination', '(no outbox configured: set options.outbox)');
 
 const emptyStats = (): DestinationStats => ({ pending: 0, inFlight: 0, dead: 0, oldestPendingAgeMs: 0, delivered: 0, paused: false });
 
@@ -31,13 +34,21 @@ export class Outbox {
   readonly #options: ResolvedOutboxOptions | undefined;
   readonly #deps: OutboxDeps;
   readonly #runtimes = new Map<string, DestinationRuntime>();
-  #db: Promise<Database> | undefined;
+  readonly #connection: OutboxConnection | undefined;
   #worker: OutboxWorker | undefined;
   #hints: WakeHints | undefined;
 
   constructor(options: ResolvedOutboxOptions | undefined, deps: OutboxDeps) {
     this.#options = options;
     this.#deps = deps;
+    if (options !== undefined) {
+      this.#connection = new OutboxConnection(options.database, options.dataDir, options.schema, deps.logger, (db) => {
+        const channel = `${options.schema}_outbox`;
+        // PGlite lives in this process only: the local wake-up is all it needs.
+        const notify = db.kind === 'postgres' ? () => sendHint(db, channel, '') : undefined;
+        this.#hints = new WakeHints(() => this.#worker?.wake(), notify);
+      });
+    }
   }
 
   /** Names of the configured destinations. */
@@ -66,13 +77,13 @@ export class Outbox {
     const idempotencyKey = checked.idempotencyKey ?? uuidv7();
     const message = { destination, key: checked.key, idempotencyKey, json, delayMs: checked.delayMs, maxPending: settings.maxPending };
     if (options.client !== undefined) {
-      await this.#ready(); // the tables must exist before the caller's transaction uses them
+      await this.#conn.ready(); // the tables must exist before the caller's transaction uses them
       const result = await insertMessage(asSqlClient(options.client), this.schema, message);
       if ('full' in result) throw new OutboxFullError(destination, settings.maxPending ?? 0);
       this.#hints?.joinedTransaction();
       return { id: 'stored' in result ? result.stored : result.duplicate, idempotencyKey };
     }
-    const result = await this.#withDb((db) => insertMessage(db, this.schema, message));
+    const result = await this.#run((db) => insertMessage(db, this.schema, message));
     if ('full' in result) throw new OutboxFullError(destination, settings.maxPending ?? 0);
     this.#hints?.committed();
     return { id: 'stored' in result ? result.stored : result.duplicate, idempotencyKey };
@@ -89,12 +100,12 @@ export class Outbox {
   /** Whether a message of `key` is still pending for `destination`. */
   async pendingForKey(destination: string, key: string): Promise<boolean> {
     this.#settings(destination);
-    return this.#withDb((db) => keyHasPending(db, this.schema, destination, key));
+    return this.#run((db) => keyHasPending(db, this.schema, destination, key));
   }
 
   /** Per-destination counts (database clock ages); `delivered` counts deliveries by workers of every instance. */
   async stats(): Promise<Record<string, DestinationStats>> {
-    const rows = await this.#withDb((db) => readStats(db, this.schema));
+    const rows = await this.#run((db) => readStats(db, this.schema));
     const out: Record<string, DestinationStats> = {};
     for (const name of this.destinations) out[name] = emptyStats();
     for (const r of rows) {
@@ -113,7 +124,7 @@ export class Outbox {
   /** Dead messages, oldest first; `limit` defaults to 100. */
   async dead(destination?: string, options: { limit?: number } = {}): Promise<DeadMessage[]> {
     if (destination !== undefined) this.#settings(destination);
-    const rows = await this.#withDb((db) => listDead(db, this.schema, destination, options.limit ?? 100));
+    const rows = await this.#run((db) => listDead(db, this.schema, destination, options.limit ?? 100));
     return rows.map((r) => ({
       id: r.id,
       destination: r.destination,
@@ -130,7 +141,7 @@ export class Outbox {
   /** Makes a dead message pending again with a fresh attempt budget; throws `UnknownNameError` when no dead message has `id`. */
   async retryDead(id: string, actor = 'code'): Promise<{ id: string; destination: string }> {
     if (!/^\d{1,18}$/.test(id)) throw new UnknownNameError('dead message', id);
-    const destination = await this.#withDb((db) => redriveDead(db, this.schema, id));
+    const destination = await this.#run((db) => redriveDead(db, this.schema, id));
     if (destination === undefined) throw new UnknownNameError('dead message', id);
     this.#deps.audit.record({ actor, action: 'outbox.retry_dead', target: id, before: { state: 'dead' }, after: { state: 'pending' } });
     this.#deps.logger.info({ actor, id, destination }, 'ballast: dead outbox message redriven');
@@ -170,7 +181,7 @@ export class Outbox {
   async start(): Promise<void> {
     if (this.#options === undefined) return;
     try {
-      await this.#ready();
+      await this.#conn.ready();
     } catch (error) {
       // An outage at boot degrades: the worker keeps retrying, enqueue answers OutboxUnavailableError.
       this.#deps.logger.error({ err: error }, 'ballast: outbox database not ready at start; retrying in the background');
@@ -178,7 +189,7 @@ export class Outbox {
     if (!this.#options.worker.enabled || this.#worker !== undefined) return;
     const { events, logger } = this.#deps;
     const worker = new OutboxWorker(
-      { db: this.#lazyDb(), schema: this.schema, settings: this.#options.worker, events, logger },
+      { db: this.#conn.deferred(), schema: this.schema, settings: this.#options.worker, events, logger },
       this.destinations.map((name) => this.runtime(name)),
       `${this.schema}_outbox`,
       {
@@ -199,13 +210,11 @@ export class Outbox {
     this.#hints = undefined;
     await Promise.all([...this.#runtimes.values()].map((r) => r.close()));
     this.#runtimes.clear();
-    const db = this.#db;
-    this.#db = undefined;
-    if (db !== undefined) await (await db.catch(() => undefined))?.close();
+    await this.#connection?.close();
   }
 
   get #resolved(): ResolvedOutboxOptions {
-    if (this.#options === undefined) throw new UnknownNameError('outbox destination', '(no outbox configured: set options.outbox)');
+    if (this.#options === undefined) throw notConfigured();
     return this.#options;
   }
 
@@ -217,65 +226,18 @@ export class Outbox {
 
   async #setPaused(destination: string, paused: boolean, actor: string): Promise<void> {
     this.#settings(destination);
-    const before = await this.#withDb((db) => setPaused(db, this.schema, destination, paused));
+    const before = await this.#run((db) => setPaused(db, this.schema, destination, paused));
     this.#deps.audit.record({ actor, action: paused ? 'outbox.pause' : 'outbox.resume', target: destination, before: { paused: before }, after: { paused } });
     this.#deps.logger.info({ actor, destination, paused }, 'ballast: outbox destination pause changed');
     if (!paused) this.#hints?.committed();
   }
 
-  /** Opens and migrates once; a failure is forgotten so the next call tries again. */
-  #ready(): Promise<Database> {
-    const options = this.#resolved;
-    this.#db ??= (async () => {
-      const db = await openDatabase(options.database, options.dataDir, this.#deps.logger);
-      try {
-        await migrate(db, options.schema);
-      } catch (error) {
-        await db.close().catch(() => {});
-        throw error;
-      }
-      const channel = `${options.schema}_outbox`;
-      const notify = db.kind === 'postgres' ? () => sendHint(db, channel, '') : undefined;
-      this.#hints = new WakeHints(() => this.#worker?.wake(), notify);
-      return db;
-    })();
-    const pending = this.#db;
-    pending.catch(() => {
-      if (this.#db === pending) this.#db = undefined;
-    });
-    return pending;
+  #run<T>(fn: (db: SqlClient) => Promise<T>): Promise<T> {
+    return this.#conn.run(fn);
   }
 
-  /** A `Database` whose every call first waits for readiness, so the worker survives a late database. */
-  #lazyDb(): Database {
-    const ready = (): Promise<Database> => this.#ready();
-    return {
-      get kind() {
-        return 'postgres' as const;
-      },
-      query: async (text, params) => (await ready()).query(text, params),
-      transaction: async (fn) => (await ready()).transaction(fn),
-      listen: async (channel, handlers) => {
-        const db = await ready().catch(() => undefined);
-        return db === undefined ? async () => {} : db.listen(channel, handlers);
-      },
-      close: async () => {},
-    };
-  }
-
-  /** Runs `fn` on the outbox database; an unreachable database becomes `OutboxUnavailableError` (503). */
-  async #withDb<T>(fn: (db: SqlClient) => Promise<T>): Promise<T> {
-    let db: Database;
-    try {
-      db = await this.#ready();
-    } catch (error) {
-      throw new OutboxUnavailableError(error);
-    }
-    try {
-      return await fn(db);
-    } catch (error) {
-      if (error instanceof BallastError) throw error;
-      throw new OutboxUnavailableError(error);
-    }
+  get #conn(): OutboxConnection {
+    if (this.#connection === undefined) throw notConfigured();
+    return this.#connection;
   }
 }

@@ -1,33 +1,131 @@
-// Small helpers the examples use to demonstrate themselves.
+// Runs an example and demonstrates it step by step against its own admin API:
+// shedding and a live retune, a degraded read, a write outage absorbed by the
+// outbox, and the health verdict. Pass --once to exit after the demonstration.
+import { randomBytes } from 'node:crypto';
+import { startDownstreams } from './downstreams.mjs';
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function waitFor(check, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value || Date.now() > deadline) return value;
+    await sleep(100);
+  }
+}
 
 /** Fires `count` concurrent GETs and tallies the answers. */
-export async function burst(url, count) {
+async function burst(url, count) {
   const answers = await Promise.all(
     Array.from({ length: count }, async () => {
       const res = await fetch(url);
       const body = await res.json();
-      return { status: res.status, reason: body.reason, retryAfter: res.headers.get('retry-after') };
+      return res.status === 200 ? '200 ok' : `${res.status} ${body.reason} (Retry-After: ${res.headers.get('retry-after')})`;
     }),
   );
   const tally = {};
-  for (const a of answers) {
-    const key = a.status === 200 ? '200 ok' : `${a.status} ${a.reason} (Retry-After: ${a.retryAfter})`;
-    tally[key] = (tally[key] ?? 0) + 1;
-  }
-  return tally;
-}
-
-export function printBurst(tally) {
+  for (const a of answers) tally[a] = (tally[a] ?? 0) + 1;
   for (const [answer, n] of Object.entries(tally)) console.log(`   ${String(n).padStart(3)} × ${answer}`);
 }
 
-/** PATCHes a limit through the admin API and returns the new view. */
-export async function patchLimit(base, token, name, settings) {
-  const res = await fetch(`${base}/_ballast/limits/${name}`, {
-    method: 'PATCH',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify(settings),
-  });
-  if (!res.ok) throw new Error(`PATCH failed: ${res.status} ${await res.text()}`);
-  return res.json();
+export async function runDemo({ name, createApp }) {
+  const adminToken = process.env.BALLAST_ADMIN_TOKEN ?? randomBytes(18).toString('base64url');
+  const downstreams = await startDownstreams();
+  const { app, ballast } = createApp({ adminToken, profilesUrl: downstreams.profilesUrl, billingUrl: downstreams.billingUrl });
+  await ballast.start();
+  const server = app.listen(Number(process.env.PORT ?? 3000), '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const base = `http://127.0.0.1:${server.address().port}`;
+  const auth = { authorization: `Bearer ${adminToken}` };
+  const admin = async (method, path, body) => {
+    const res = await fetch(`${base}/_ballast${path}`, {
+      method,
+      headers: body === undefined ? auth : { ...auth, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: res.status, body: res.headers.get('content-type')?.includes('json') ? await res.json() : await res.text() };
+  };
+  console.log(`${name} listening on ${base} (outbox on ${process.env.DATABASE_URL ? 'DATABASE_URL' : 'embedded PGlite under .ballast/'})`);
+
+  console.log(`\n1) 20 concurrent searches against search = { maxConcurrent: 2, maxQueue: 3 }:`);
+  await burst(`${base}/search?q=ballast`, 20);
+
+  console.log(`\n2) An operator raises the limit at runtime, no restart:`);
+  const curl = `curl -X PATCH ${base}/_ballast/limits/search -H 'Authorization: Bearer ${adminToken}' -H 'Content-Type: application/json' -d '{"maxConcurrent":20}'`;
+  console.log(`   ${curl}`);
+  const view = await admin('PATCH', '/limits/search', { maxConcurrent: 20 });
+  console.log(`   → ${view.status}, version ${view.body.version}, settings ${JSON.stringify(view.body.settings)}`);
+  console.log(`   The same burst again:`);
+  await burst(`${base}/search?q=ballast`, 20);
+
+  console.log(`\n3) Degraded reads: the profile service goes down.`);
+  const profile = async (id) => {
+    const res = await fetch(`${base}/profile/${id}`);
+    return `${res.status} ${JSON.stringify(await res.json())}  Ballast-Degraded: ${res.headers.get('ballast-degraded') ?? '-'}`;
+  };
+  console.log(`   up:   /profile/7  → ${await profile(7)}`);
+  downstreams.state.profilesUp = false;
+  console.log(`   down: /profile/7  → ${await profile(7)}   (last good value)`);
+  console.log(`   down: /profile/8  → ${await profile(8)}   (fallback)`);
+  for (let i = 0; i < 4; i++) await profile(9);
+  console.log(`   breaker: ${(await admin('GET', '/dependencies/profiles')).body.state}`);
+  downstreams.state.profilesUp = true;
+  await sleep(1100);
+  await profile(8);
+  console.log(`   back up, after resetTimeoutMs: /profile/8 → ${await profile(8)}; breaker ${(await admin('GET', '/dependencies/profiles')).body.state}`);
+
+  console.log(`\n4) Writes through the outbox while billing is down:`);
+  downstreams.state.billingUp = false;
+  const keys = [];
+  const statuses = {};
+  for (let i = 0; i < 20; i++) {
+    const res = await fetch(`${base}/orders`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ accountId: `acct-${i % 4}`, amount: i + 1 }),
+    });
+    const body = await res.json();
+    statuses[res.status] = (statuses[res.status] ?? 0) + 1;
+    keys.push(body.idempotencyKey);
+  }
+  console.log(`   20 POST /orders → ${JSON.stringify(statuses)} (202 = accepted, queued)`);
+  await sleep(500);
+  console.log(`   GET /_ballast/outbox → ${JSON.stringify((await admin('GET', '/outbox')).body)}`);
+  downstreams.state.billingUp = true;
+  console.log('   billing is back; the worker drains the backlog…');
+  const drained = await waitFor(() => keys.every((k) => downstreams.state.billingKeys.has(k)), 60_000);
+  const received = keys.filter((k) => downstreams.state.billingKeys.has(k)).length;
+  console.log(`   billing received ${received}/20 of this run's orders (${drained ? 'all' : 'NOT all'} delivered)`);
+  console.log(`   GET /_ballast/outbox → ${JSON.stringify((await admin('GET', '/outbox')).body)}`);
+
+  console.log(`\n5) Health and metrics:`);
+  const health = await admin('GET', '/health');
+  console.log(`   GET /_ballast/health → ${health.status} ${JSON.stringify(health.body)}`);
+  const metrics = await admin('GET', '/metrics');
+  const lines = String(metrics.body).split('\n').filter((l) => /^ballast_limit_(shed_total|admitted_total)\{limit="search"/.test(l));
+  for (const line of lines) console.log(`   ${line}`);
+
+  console.log(`\nTry it yourself:`);
+  console.log(`   curl ${base}/_ballast/limits -H 'Authorization: Bearer ${adminToken}'`);
+  console.log(`   ${curl.replace('"maxConcurrent":20', '"maxConcurrent":0')}   # closes /search`);
+  console.log(`   curl -i ${base}/search`);
+
+  const stop = async () => {
+    await new Promise((resolve) => {
+      server.close(resolve);
+      server.closeAllConnections();
+    });
+    await ballast.stop();
+    await downstreams.close();
+  };
+  if (process.argv.includes('--once')) {
+    await stop();
+    if (!drained) process.exitCode = 1;
+    return;
+  }
+  console.log('\n(Ctrl-C to stop)');
+  const shutdown = () => stop().then(() => process.exit(0));
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
 }

@@ -1,30 +1,41 @@
-// An Express 5 service protected by Ballast: a global `api` limit, a tighter
-// `search` limit, and the admin API under /_ballast.
+// An Express 5 service protected by Ballast: limits on its code paths, a
+// degraded read from a profile service, writes to billing through the outbox,
+// an assert, and the admin API under /_ballast.
 import express from 'express';
-import { createBallast } from '@ballast/core';
 import { ballastExpress } from '@ballast/express';
+import { fetchProfile } from '../../shared/downstreams.mjs';
+import { createExampleBallast } from '../../shared/config.mjs';
 
-export function createApp({ adminToken }) {
-  const ballast = createBallast({
-    limits: {
-      api: { maxConcurrent: 64, maxQueue: 128, queueTimeoutMs: 2000 },
-      search: { maxConcurrent: 2, maxQueue: 3, queueTimeoutMs: 500 },
-    },
-    admin: { tokens: { ops: { secret: adminToken, role: 'write' } } },
-  });
+export function createApp({ adminToken, profilesUrl, billingUrl }) {
+  const ballast = createExampleBallast({ adminToken, billingUrl });
   const b = ballastExpress(ballast);
   const app = express();
 
+  app.use(b.observe());
   app.use('/_ballast', b.admin());
   app.use(b.limit('api'));
 
-  // A slow code path: each search holds its slot for 100 ms.
+  // A slow code path: each search holds its slot for 250 ms.
   app.get('/search', b.limit('search'), async (req, res) => {
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await new Promise((resolve) => setTimeout(resolve, 250));
     res.json({ q: req.query.q ?? '', results: ['a', 'b', 'c'] });
   });
 
-  app.get('/', (_req, res) => res.json({ service: 'express-basic', try: ['/search?q=x', '/_ballast/limits'] }));
+  // A read that degrades: last good value first, else a guest profile.
+  app.get('/profile/:id', async (req, res) => {
+    const { id } = req.params;
+    const profile = await req.ballast.read('profiles', (signal) => fetchProfile(profilesUrl, id, signal), {
+      fallback: () => ({ id, name: 'guest' }),
+      cacheKey: `profile:${id}`,
+    });
+    res.json(profile);
+  });
+
+  // A write that must not be lost: buffered in the outbox, delivered by the worker.
+  app.post('/orders', express.json(), async (req, res) => {
+    const result = await req.ballast.desync('billing', { order: req.body }, { key: String(req.body.accountId ?? 'anon') });
+    res.status(result.status === 'delivered' ? 200 : 202).json(result);
+  });
 
   return { app, ballast };
 }

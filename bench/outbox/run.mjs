@@ -1,7 +1,8 @@
 // Outbox benchmark: Ballast side by side with graphile-worker 0.17, pg-boss 10
 // and hand-written SQL (floor and ceiling). Needs PostgreSQL (DATABASE_URL, or
 // postgres://postgres@127.0.0.1:5432) and a built @ballast/core (`pnpm build`).
-// Options: --only=<substring of a system name>, --scenarios=enqueue,drain,http,latency, --quick (shorter runs).
+// Options: --only=<substring of a system name>, --scenarios=enqueue,drain,http,latency, --quick (shorter runs),
+// --ballast-remote (Ballast enqueues from an instance without a worker, as another process would).
 import { performance } from 'node:perf_hooks';
 import { dropDatabase, freshDatabase, waitFor } from './lib/db.mjs';
 import { closedLoop, openLoop, percentile } from './lib/measure.mjs';

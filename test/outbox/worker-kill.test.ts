@@ -42,10 +42,32 @@ describe.skipIf(!process.env.DATABASE_URL)(`outbox worker processes (skipped wit
     return w;
   }
 
+  /** Enqueues `count` messages spread over 10 ordering keys, one after another. */
   async function enqueueMany(count: number): Promise<string[]> {
     const keys: string[] = [];
-    for (let i = 0; i < count; i++) keys.push((await producer.outbox.enqueue(destination, { i })).idempotencyKey);
+    for (let i = 0; i < count; i++) keys.push((await producer.outbox.enqueue(destination, { i }, { key: `acct-${i % 10}` })).idempotencyKey);
     return keys;
+  }
+
+  /**
+   * Per-key order across processes and kills: walking a key's requests in arrival order, each is
+   * for its next undelivered message, or repeats the one just delivered (a legal redelivery,
+   * which the audit checks separately). A later message never goes out before an earlier one.
+   */
+  function expectPerKeyOrder(): void {
+    const byKey = new Map<string, ReceivedRequest[]>();
+    for (const r of rx.received) byKey.set(r.key!, [...(byKey.get(r.key!) ?? []), r]);
+    expect(byKey.size).toBe(10);
+    for (const [key, requests] of byKey) {
+      let next = 0;
+      const indexes = [...new Set(requests.map((r) => (r.body as { i: number }).i))].sort((a, b) => a - b);
+      for (const r of requests) {
+        const at = indexes.indexOf((r.body as { i: number }).i);
+        expect([next, next - 1], `${key} request #${r.seq}`).toContain(at);
+        if (at === next && r.status === 200) next++;
+      }
+      expect(next, key).toBe(indexes.length);
+    }
   }
 
   async function drained(): Promise<void> {
@@ -57,7 +79,7 @@ describe.skipIf(!process.env.DATABASE_URL)(`outbox worker processes (skipped wit
     }
   }
 
-  it('delivers every message when workers are SIGKILLed mid-batch three times, redelivering only what a killed worker held', async () => {
+  it('delivers every message in per-key order when workers are SIGKILLed mid-batch three times, redelivering only what a killed worker held', async () => {
     await setUp();
     const keys = await enqueueMany(300);
     // Each victim delivers normally for a while, then the receiver holds its next requests:
@@ -101,6 +123,7 @@ describe.skipIf(!process.env.DATABASE_URL)(`outbox worker processes (skipped wit
     expect(report.illegalDuplicates).toEqual([]);
     // The late 200s really reached the downstream, and were redelivered since nobody acknowledged them.
     for (const key of acceptedUnacked) expect(report.redelivered).toContain(key);
+    expectPerKeyOrder();
     // A request cut off by the kill was reclaimed after the lease and delivered by another worker.
     for (const [key, cut] of hung) {
       const later = rx.delivered().filter((r) => r.idempotencyKey === key && r.seq > cut.seq && workerOf(r) !== workerOf(cut));
@@ -111,7 +134,7 @@ describe.skipIf(!process.env.DATABASE_URL)(`outbox worker processes (skipped wit
     expect(stats).toMatchObject({ pending: 0, inFlight: 0, dead: 0, delivered: keys.length });
   });
 
-  it('two worker processes on one outbox deliver every message exactly once', async () => {
+  it('two worker processes on one outbox deliver every message exactly once, in per-key order', async () => {
     await setUp();
     rx.script(() => ({ status: 200, delayMs: Math.floor(Math.random() * 4) }));
     await Promise.all([spawn('a'), spawn('b')]);
@@ -126,6 +149,7 @@ describe.skipIf(!process.env.DATABASE_URL)(`outbox worker processes (skipped wit
     expect(report.missing).toEqual([]);
     expect(report.unexpected).toEqual([]);
     expect(report.redelivered).toEqual([]);
+    expectPerKeyOrder();
     // Both processes took part, so SKIP LOCKED claims were really contended.
     const byWorker = new Set(rx.received.map(workerOf));
     expect([...byWorker].sort()).toEqual(['a', 'b']);

@@ -9,6 +9,8 @@ export const ballastSystem = { name: 'Ballast', open };
 
 const destination = 'bench';
 
+const remote = process.argv.includes('--ballast-remote');
+
 async function open(url) {
   // Imported here so the other systems still run when core is not built yet.
   const { createBallast, httpDestination } = await import('@ballast/core');
@@ -20,7 +22,10 @@ async function open(url) {
   let consumer;
   let consumerPool;
 
-  const enqueue = (i) => producer.outbox.enqueue(destination, { i });
+  // Once a delivering instance runs, enqueue through it: one instance that both enqueues and
+  // delivers is the default deployment, and its worker is woken in-process. (Another process
+  // is woken by NOTIFY, sent at most every 25 ms: compare with --ballast-remote.)
+  const enqueue = (i) => (consumer && !remote ? consumer : producer).outbox.enqueue(destination, { i });
 
   async function preload(n) {
     const client = await producerPool.connect();

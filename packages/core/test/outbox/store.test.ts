@@ -1,0 +1,80 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { createBallast, isBallastConfigError, type Deliver } from '@ballast/core';
+import { createTestDatabase, uniqueName, type TestDatabase } from '@ballast/testkit';
+
+const noop: Deliver = async () => {};
+
+describe('outbox options', () => {
+  it.each([
+    [{ destinations: { d: { deliver: 'nope' } } }, 'outbox.destinations.d.deliver'],
+    [{ destinations: { d: { deliver: noop, maxAttempts: 0 } } }, 'outbox.destinations.d.maxAttempts'],
+    [{ destinations: { d: { deliver: noop } }, schema: 'Robert"; DROP' }, 'outbox.schema'],
+    [{ destinations: { d: { deliver: noop } }, worker: { leaseMs: 5 } }, 'outbox.worker.leaseMs'],
+    [{ destinations: { d: { deliver: noop } }, database: 42 }, 'outbox.database'],
+    [{ destinations: { d: { deliver: noop, breaker: { resetTimeoutMs: -1 } } } }, 'outbox.destinations.d.breaker.resetTimeoutMs'],
+    [{ destinations: { d: { deliver: noop } }, surprise: true }, 'outbox.surprise'],
+  ])('rejects %j naming %s', (outbox, field) => {
+    const error = (() => {
+      try {
+        createBallast({ outbox } as never);
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    })();
+    expect(isBallastConfigError(error)).toBe(true);
+    expect((error as { field: string }).field).toBe(field);
+  });
+});
+
+describe('embedded PGlite', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'ballast-pglite-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('persists messages on disk across restarts when no database is given', async () => {
+    const options = { outbox: { dataDir: dir, destinations: { d: { deliver: noop } }, worker: { enabled: false } } };
+    const first = createBallast(options);
+    await first.start();
+    await first.outbox.enqueue('d', { survives: true });
+    await first.stop();
+    const second = createBallast(options);
+    await second.start();
+    expect((await second.outbox.stats()).d?.pending).toBe(1);
+    await second.stop();
+  }, 120_000); // initdb of an on-disk PGlite takes several seconds on a busy machine
+});
+
+describe.runIf(process.env.DATABASE_URL)('a pg.Pool given by the user', () => {
+  let db: TestDatabase & { backend: 'postgres' };
+  beforeAll(async () => {
+    db = (await createTestDatabase({ backend: 'postgres' })) as TestDatabase & { backend: 'postgres' };
+  });
+  afterAll(() => db.drop());
+
+  it('survives an idle connection dying, and is never ended by stop()', async () => {
+    const appName = uniqueName('app');
+    const pool = new pg.Pool({ connectionString: db.url, application_name: appName, max: 2 });
+    const ballast = createBallast({
+      outbox: { database: pool, schema: uniqueName('ob'), destinations: { d: { deliver: noop } }, worker: { enabled: false } },
+    });
+    await ballast.start();
+    expect(pool.listenerCount('error')).toBe(1);
+    await ballast.outbox.enqueue('d', {});
+    // Kill the pool's idle connection from the server side: pg emits 'error' on the pool.
+    const killed = new Promise((resolve) => pool.once('error', resolve));
+    await db.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1`, [appName]);
+    await killed;
+    expect((await ballast.outbox.stats()).d?.pending).toBe(1);
+    await ballast.stop();
+    expect(pool.listenerCount('error')).toBe(0);
+    expect((await pool.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+    await pool.end();
+  });
+});

@@ -9,7 +9,9 @@ const reason = 'needs a PostgreSQL server shared by several processes: set DATAB
 if (!process.env.DATABASE_URL) console.warn(`test/outbox/worker-kill.test.ts skipped: ${reason}`);
 
 const destination = 'sink';
-const workerSettings = { batchSize: 10, concurrency: 4, leaseMs: 1000, pollIntervalMs: 100, backoff: { baseMs: 50, maxMs: 500 } };
+// A short lease so killed workers' messages come back quickly, yet far longer than any delivery
+// here: a lease that ran out under a live worker would be a (legal) duplicate this test cannot tell apart.
+const workerSettings = { batchSize: 10, concurrency: 4, leaseMs: 2000, pollIntervalMs: 100, backoff: { baseMs: 50, maxMs: 500 } };
 
 describe.skipIf(!process.env.DATABASE_URL)(`outbox worker processes (skipped without DATABASE_URL: ${reason})`, () => {
   let db: TestDatabase & { backend: 'postgres' };
@@ -36,8 +38,9 @@ describe.skipIf(!process.env.DATABASE_URL)(`outbox worker processes (skipped wit
     await producer.start();
   }
 
-  async function spawn(name: string): Promise<WorkerProcess> {
-    const w = await startWorker({ name, database: db.url, receiverUrl: rx.url, destination, worker: workerSettings });
+  async function spawn(name: string, leaseMs = workerSettings.leaseMs): Promise<WorkerProcess> {
+    const worker = { ...workerSettings, leaseMs };
+    const w = await startWorker({ name, database: db.url, receiverUrl: rx.url, destination, worker });
     workers.push(w);
     return w;
   }
@@ -137,7 +140,8 @@ describe.skipIf(!process.env.DATABASE_URL)(`outbox worker processes (skipped wit
   it('two worker processes on one outbox deliver every message exactly once, in per-key order', async () => {
     await setUp();
     rx.script(() => ({ status: 200, delayMs: Math.floor(Math.random() * 4) }));
-    await Promise.all([spawn('a'), spawn('b')]);
+    // Nobody is killed here, so the default lease: every repeat would be a bug.
+    await Promise.all([spawn('a', 30_000), spawn('b', 30_000)]);
     const keys = await enqueueMany(300);
     await rx.waitForDelivered(keys.length, 60_000);
     await drained();

@@ -3,7 +3,9 @@
 // postgres://postgres@127.0.0.1:5432) and a built @ballast/core (`pnpm build`).
 // Options: --only=<substring of a system name>, --scenarios=enqueue,drain,http,latency, --quick (shorter runs),
 // --ballast-remote (Ballast enqueues from an instance without a worker, as another process would).
+import { mkdir, writeFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import { dropDatabase, freshDatabase, waitFor } from './lib/db.mjs';
 import { closedLoop, openLoop, percentile } from './lib/measure.mjs';
 import { makePoster, startReceiver } from './lib/receiver.mjs';
@@ -106,3 +108,7 @@ for (const system of systems) {
 }
 
 printTable(results, settings);
+const file = new URL(`../results/outbox-${new Date().toISOString().replace(/[:.]/g, '-')}.json`, import.meta.url);
+await mkdir(new URL('.', file), { recursive: true });
+await writeFile(file, JSON.stringify({ settings, results: Object.fromEntries(results) }, null, 2));
+console.log(`\nwritten: ${fileURLToPath(file)}`);

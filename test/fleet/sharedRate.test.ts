@@ -4,13 +4,13 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { assertCoreBuilt, startInstance, type Instance } from './support/instances.js';
 
 const missing = [!process.env.DATABASE_URL && 'DATABASE_URL', !process.env.REDIS_URL && 'REDIS_URL'].filter(Boolean);
-const reason = `needs PostgreSQL and Redis servers shared by several processes: set ${missing.join(' and ')} (.ci/run does)`;
-if (missing.length > 0) console.warn(`test/fleet/sharedRate.test.ts skipped: ${reason}`);
+const reason = 'needs PostgreSQL and Redis servers shared by several processes: set DATABASE_URL and REDIS_URL (.ci/run does)';
+if (missing.length > 0) console.warn(`test/fleet/sharedRate.test.ts skipped: ${reason}; missing: ${missing.join(', ')}`);
 
 const RATE = { ratePerSecond: 0.5, burst: 60, onStoreDown: 'closed' as const };
 const PER_INSTANCE = 50;
 
-describe.skipIf(missing.length > 0)(`a fleet-wide rate over instance processes (skipped otherwise: ${reason})`, () => {
+describe.skipIf(missing.length > 0)(`a fleet-wide rate over instance processes (skipped unless both are set: ${reason})`, () => {
   let db: TestDatabase & { backend: 'postgres' };
   const instances: Instance[] = [];
 

@@ -35,7 +35,8 @@ export interface FleetParts {
  * and the shared rates. Started and stopped with the instance.
  */
 export class Fleet {
-  readonly sync: FleetSync;
+  /** Keeps this instance's settings in step with the store; `undefined` without `fleet.database`. */
+  readonly sync: FleetSync | undefined;
   readonly store: FleetStore | undefined;
   readonly #writer: FleetWriter | undefined;
   readonly #listener: FleetListener | undefined;
@@ -50,8 +51,6 @@ export class Fleet {
     registerFleetErrorStatuses();
     this.#logger = parts.logger;
     this.#events = parts.events;
-    const targets = [limitTarget(parts.limits), dependencyTarget(parts.dependencies), assertTarget(parts.asserts, parts.codeAsserts)];
-    this.sync = new FleetSync(targets, parts.events, parts.logger);
     if (options.redis !== undefined) {
       const rate = new RedisSharedRate(
         { redis: options.redis, keyPrefix: options.redisKeyPrefix, timeoutMs: options.redisTimeoutMs },
@@ -62,19 +61,22 @@ export class Fleet {
       this.#rate = rate;
     }
     if (options.database === undefined) return;
+    const targets = [limitTarget(parts.limits), dependencyTarget(parts.dependencies), assertTarget(parts.asserts, parts.codeAsserts)];
+    const sync = new FleetSync(targets, parts.events, parts.logger);
+    this.sync = sync;
     const store = new FleetStore(options.database, { schema: options.schema, channel: options.channel, timeoutMs: options.timeoutMs }, parts.logger);
     this.store = store;
-    this.#writer = new FleetWriter(store, this.sync);
+    this.#writer = new FleetWriter(store, sync);
     let migrated = false;
     this.#listener = new FleetListener(store.pool, options.channel, options.reconnect, {
       onConnect: async (client) => {
         if (!migrated) await store.migrate(client);
         migrated = true;
-        this.sync.applyRows(await store.readSince(0, client));
-        this.#logger.info({ version: this.sync.highest }, 'ballast: fleet store connected; settings in step');
-        this.#events.emit('fleet:connected', { version: this.sync.highest });
+        sync.applyRows(await store.readSince(0, client));
+        this.#logger.info({ version: sync.highest }, 'ballast: fleet store connected; settings in step');
+        this.#events.emit('fleet:connected', { version: sync.highest });
       },
-      onNotify: (version) => this.#changed(store, version),
+      onNotify: (version) => this.#changed(sync, store, version),
       onDisconnect: (error) => this.#events.emit('fleet:disconnected', { error }),
     }, parts.logger);
   }
@@ -116,17 +118,17 @@ export class Fleet {
   }
 
   /** A NOTIFY: reads from its version on, coalescing notifications that arrive during a read. */
-  #changed(store: FleetStore, version: number): void {
+  #changed(sync: FleetSync, store: FleetStore, version: number): void {
     this.#pending = Math.min(this.#pending ?? version, version);
-    this.#reading ??= this.#drain(store).finally(() => (this.#reading = undefined));
+    this.#reading ??= this.#drain(sync, store).finally(() => (this.#reading = undefined));
   }
 
-  async #drain(store: FleetStore): Promise<void> {
+  async #drain(sync: FleetSync, store: FleetStore): Promise<void> {
     while (this.#pending !== undefined && !this.#stopped) {
       const since = this.#pending;
       this.#pending = undefined;
       try {
-        this.sync.applyRows(await store.readSince(since));
+        sync.applyRows(await store.readSince(since));
       } catch (error) {
         // Try again shortly; if the connection is really gone, the reconnect re-reads everything anyway.
         this.#logger.warn({ err: error }, 'ballast: could not read a fleet change; retrying');

@@ -14,7 +14,7 @@ import { dependencyTarget } from './targets.js';
  * dependency module's own routes, which they take over.
  */
 export function dependencyOverrideRoutes(dependencies: DependencyRegistry, fleet: Fleet | undefined): AdminRoute[] {
-  const target = fleet?.sync.target('dependency') ?? dependencyTarget(dependencies);
+  const target = fleet?.sync?.target('dependency') ?? dependencyTarget(dependencies);
   const exists = (params: Record<string, string>): boolean => dependencies.has(params.name as string);
   const writer = fleet?.writer('dependency');
   const view = (name: string): DependencyView & { source?: SettingsSource } => {
@@ -66,7 +66,7 @@ export function fleetStatusRoute(fleet: Fleet): AdminRoute {
     method: 'GET',
     path: '/fleet',
     handle: () =>
-      jsonReply(200, { connected: fleet.connected, version: fleet.sync.highest, sharedRates: fleet.sharedRateStatus }),
+      jsonReply(200, { connected: fleet.connected, version: fleet.sync?.highest ?? null, sharedRates: fleet.sharedRateStatus }),
   };
 }
 

@@ -162,7 +162,7 @@ export class LimitRegistry {
     this.#sharedRate = rate;
   }
 
-  /** Applies only the fields that differ, so an unchanged value never rebuilds a token bucket; audits real changes. */
+  /** Applies only the fields that differ (an unchanged rate keeps its token bucket); a revert that changes nothing is not recorded. */
   #retune(limiter: Limiter, target: LimitPatch, actor: string, action: 'limit.update' | 'limit.revert'): void {
     const current = limiter.settings as Record<string, unknown>;
     const diff: Record<string, unknown> = {};

@@ -49,6 +49,9 @@ describe('fleet-scoped rates', () => {
     expect(gate.constructor).toBe(Gate);
     expect(gate.enter(openResponse)).toBe(PROCEED);
     expect(() => b.limits.update('api', { scope: 'fleet' })).toThrow(expect.objectContaining({ field: 'scope' }));
+    // Redis alone shares rates, not settings: views and retunes stay those of one instance.
+    expect(b.limits.update('api', { maxConcurrent: 3 })).toMatchObject({ version: 2, settings: { maxConcurrent: 3 } });
+    expect(b.limits.view('api').source).toBeUndefined();
   });
 
   it('follows onStoreDown while Redis is unreachable, and says so with fleet:store-down', async () => {

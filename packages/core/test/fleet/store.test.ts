@@ -1,4 +1,5 @@
 import { createBallast, type Ballast } from '@ballast/core';
+import pg from 'pg';
 import { createTestDatabase, until, type TestDatabase } from '@ballast/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 
@@ -140,6 +141,28 @@ describe.skipIf(!process.env.DATABASE_URL)(`fleet settings store (skipped withou
     await until(() => b.asserts.has('traffic'), 5000, 'B to restore the code’s assert');
     const latency = (await b.asserts.evaluate()).find((v) => v.name === 'latency');
     expect(latency?.expression).toBe('p99(latency) < 80ms');
+  });
+
+  it('uses the outbox database when fleet names none, and leaves a pg.Pool it was given open', async () => {
+    await setUp();
+    const pool = new pg.Pool({ connectionString: db.url, max: 3 });
+    try {
+      const a = createBallast({
+        limits: { search: { maxConcurrent: 4 } },
+        outbox: { database: pool, destinations: { sink: { deliver: async () => {} } }, worker: { enabled: false } },
+        fleet: {},
+      });
+      instances.push(a);
+      await a.start();
+      const b = await instance();
+      await call(b, 'PATCH', '/limits/search', { maxConcurrent: 6 });
+      await until(() => a.limits.get('search').settings.maxConcurrent === 6, 5000, 'A to follow through the outbox database');
+      await a.stop();
+      instances.splice(instances.indexOf(a), 1);
+      expect((await pool.query('SELECT 1 AS ok')).rows).toEqual([{ ok: 1 }]);
+    } finally {
+      await pool.end();
+    }
   });
 
   it('refuses changes with 503 when the store is unreachable, and keeps serving with the code settings', async () => {

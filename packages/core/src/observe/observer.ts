@@ -145,11 +145,12 @@ export class HttpObserver {
     return errors;
   }
 
-  /** How many seconds the window covers now (shorter than `windowMs` just after start). */
+  /** How many seconds the window covers now (shorter than `windowMs` just after start, never under one slot). */
   windowSeconds(): number {
     const now = nowMs();
     const full = (SLOTS * this.slotMs + (now - this.#rotatedAt)) / 1000;
-    return Math.max(0.001, Math.min(full, (now - this.#startedAt) / 1000));
+    // At least one slot: a rate over the first few milliseconds would be noise.
+    return Math.max(this.slotMs / 1000, Math.min(full, (now - this.#startedAt) / 1000));
   }
 
   #add(route: string): RouteSeries {

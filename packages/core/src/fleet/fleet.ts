@@ -46,6 +46,7 @@ export class Fleet {
   #pending: number | undefined;
   #reading: Promise<void> | undefined;
   #stopped = false;
+  #disconnected = false;
 
   constructor(options: ResolvedFleetOptions, parts: FleetParts) {
     registerFleetErrorStatuses();
@@ -74,10 +75,16 @@ export class Fleet {
         migrated = true;
         sync.applyRows(await store.readSince(0, client));
         this.#logger.info({ version: sync.highest }, 'ballast: fleet store connected; settings in step');
+        this.#disconnected = false;
         this.#events.emit('fleet:connected', { version: sync.highest });
       },
       onNotify: (version) => this.#changed(sync, store, version),
-      onDisconnect: (error) => this.#events.emit('fleet:disconnected', { error }),
+      onDisconnect: (error) => {
+        // Once per outage, not once per reconnect attempt.
+        if (this.#disconnected) return;
+        this.#disconnected = true;
+        this.#events.emit('fleet:disconnected', { error });
+      },
     }, parts.logger);
   }
 

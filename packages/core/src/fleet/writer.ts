@@ -44,6 +44,10 @@ export class FleetWriter {
     await this.#compareAndSet(kind, name, options, () => null);
   }
 
+  #readOne(kind: FleetKind, name: string) {
+    return readTwice(() => this.#store.readOne(kind, name));
+  }
+
   async #compareAndSet(
     kind: FleetKind,
     name: string,
@@ -51,7 +55,7 @@ export class FleetWriter {
     next: (stored: unknown) => Record<string, unknown> | null,
   ): Promise<void> {
     for (let attempt = 1; ; attempt++) {
-      const row = await this.#store.readOne(kind, name);
+      const row = await this.#readOne(kind, name);
       const current = row?.version ?? 0;
       if (options.ifVersion !== undefined && options.ifVersion !== current) throw new VersionConflictError(current);
       const stored = row?.patch ?? null;
@@ -67,6 +71,19 @@ export class FleetWriter {
         throw new VersionConflictError((await this.#store.readOne(kind, name))?.version ?? 0);
       }
     }
+  }
+}
+
+/**
+ * A read is safe to repeat: once, for a pooled connection the server dropped while it
+ * sat idle. Not after a timeout, which would only double the wait for the 503.
+ */
+async function readTwice<T>(read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    if (/timeout/i.test(String((error as Error).cause))) throw error;
+    return read();
   }
 }
 

@@ -16,7 +16,9 @@ export interface LimitSettingsInput {
   burst?: number | null;
   /**
    * Who shares `ratePerSecond`: `local` counts per instance; `fleet` counts across every
-   * instance through Redis (`fleet.redis`). Fixed at construction. Default `local`.
+   * instance through Redis (`fleet.redis`), each instance keeping its local bucket as
+   * well (a per-instance ceiling, and the only one while Redis is down with `open`).
+   * Fixed at construction. Default `local`.
    */
   scope?: LimitScope;
   /** With `scope: 'fleet'`, required: admit (`open`) or shed with `rate` (`closed`) while Redis is unreachable. */

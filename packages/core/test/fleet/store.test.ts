@@ -165,6 +165,20 @@ describe.skipIf(!process.env.DATABASE_URL)(`fleet settings store (skipped withou
     }
   });
 
+  it('reconnects after its backend is terminated, reporting the outage once, and listens again', async () => {
+    await setUp();
+    const [a, b] = [await instance(), await instance()];
+    const seen: string[] = [];
+    a.events.on('fleet:disconnected', () => seen.push('disconnected'));
+    a.events.on('fleet:connected', () => seen.push('connected'));
+    await db.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND application_name = 'ballast-fleet'`, [db.name]);
+    await until(() => seen.includes('connected') && b.fleet?.connected === true, 10_000, 'both instances to reconnect');
+    expect(seen).toEqual(['disconnected', 'connected']);
+    // Pooled connections were terminated too: the write must get a live one.
+    expect((await call(b, 'PATCH', '/limits/search', { maxConcurrent: 11 })).status).toBe(200);
+    await until(() => a.limits.get('search').settings.maxConcurrent === 11, 5000, 'A to hear the change on its new connection');
+  });
+
   it('refuses changes with 503 when the store is unreachable, and keeps serving with the code settings', async () => {
     const a = await instance('postgres://postgres@127.0.0.1:1/nowhere');
     const res = await call(a, 'PATCH', '/limits/search', { maxConcurrent: 9 });

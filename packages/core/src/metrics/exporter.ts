@@ -91,7 +91,15 @@ export class MetricsExporter {
       unit: 's',
       advice: { explicitBucketBoundaries: DURATION_BOUNDS_MS.map((ms) => ms / 1000) },
     });
-    this.#observer.sink = (route, cls, durationMs) =>
-      duration.record(durationMs / 1000, { route, status_class: STATUS_CLASSES[cls] as string });
+    // One attributes object per route and class, reused: this runs for every request.
+    const attributes = new Map<string, Record<string, string>[]>();
+    this.#observer.sink = (route, cls, durationMs) => {
+      let byClass = attributes.get(route);
+      if (byClass === undefined) {
+        byClass = STATUS_CLASSES.map((statusClass) => ({ route, status_class: statusClass }));
+        attributes.set(route, byClass);
+      }
+      duration.record(durationMs / 1000, byClass[cls]);
+    };
   }
 }

@@ -11,13 +11,14 @@ import { LimitRegistry, limitRoutes, type LimitEvents } from './limits/index.js'
 import { DependencyRegistry, dependencyRoutes, type Dependency, type DependencyEvents } from './dependencies/index.js';
 import { silentLogger, type Logger } from './util/logger.js';
 import { assertFleetRoutes, dependencyOverrideRoutes, fleetFor, fleetStatusRoute, type Fleet, type FleetEvents } from './fleet/index.js';
+import { Outbox, outboxRoutes, resolveOutboxOptions, type OutboxEvents } from './outbox/index.js';
 import { createMonitoring, type Monitoring } from './health/monitoring.js';
 import type { AssertEvents, AssertMonitor } from './asserts/index.js';
 import type { HttpObserver } from './observe/index.js';
 import type { MetricsExporter } from './metrics/index.js';
 
 /** Every event a Ballast instance emits, by `noun:verb` name. */
-export interface BallastEvents extends AssertEvents, LimitEvents, DependencyEvents, FleetEvents {
+export interface BallastEvents extends AssertEvents, LimitEvents, DependencyEvents, FleetEvents, OutboxEvents {
   'listener:error': { event: string; error: unknown };
 }
 
@@ -46,6 +47,8 @@ export interface Ballast {
   readonly limits: LimitRegistry;
   /** Fleet mode (`fleet` option): `connected`; `undefined` when each instance is on its own. */
   readonly fleet: Fleet | undefined;
+  /** The write outbox: `enqueue`, `desync`, `stats`, `dead`, `retryDead`, `pause`, `resume`. */
+  readonly outbox: Outbox;
   /** Live HTTP measurements that `observe()` feeds. */
   readonly observer: HttpObserver;
   /** Monitoring asserts: `evaluate`, `set`, `remove`. */
@@ -109,6 +112,11 @@ export function createBallast(options?: BallastOptions): Ballast {
   api.add(...dependencyOverrideRoutes(dependencies, fleet));
   api.add(...monitoring.routes);
   api.add(...dependencyRoutes(dependencies));
+  const outboxOptions = resolved.outbox === undefined ? undefined : asConfigError(() => resolveOutboxOptions(resolved.outbox));
+  const outbox = new Outbox(outboxOptions, { events, logger, audit });
+  lifecycles.push(outbox);
+  api.add(...outboxRoutes(outbox));
+  monitoring.attachOutbox(outbox);
   api.add({ method: 'GET', path: '/audit', handle: ({ query }) => auditReply(audit, query) });
 
   const admin: BallastAdmin = {
@@ -135,6 +143,7 @@ export function createBallast(options?: BallastOptions): Ballast {
     metrics: monitoring.metrics,
     dependencies,
     dependency: (name) => dependencies.get(name),
+    outbox,
     admin,
     audit,
     events,

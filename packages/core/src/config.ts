@@ -9,6 +9,7 @@ import type { FleetOptions } from './fleet/index.js';
 import type { AssertInput, ObserveOptions } from './asserts/index.js';
 import type { HealthOptions } from './health/index.js';
 import type { MetricsOptions } from './metrics/index.js';
+import type { OutboxOptions } from './outbox/index.js';
 
 /** Options of `createBallast`. Every section is optional. */
 export interface BallastOptions {
@@ -30,6 +31,8 @@ export interface BallastOptions {
   metrics?: MetricsOptions;
   /** `/health`, `/livez`, `/readyz`. */
   health?: HealthOptions;
+  /** The write outbox: destinations, database, worker. */
+  outbox?: OutboxOptions;
 }
 
 export interface AdminOptions {
@@ -62,6 +65,7 @@ const optionsSchema = z.strictObject({
   asserts: z.record(z.string(), z.unknown(), { error: 'must be an object of named asserts' }).optional(),
   metrics: z.unknown().optional(),
   health: z.unknown().optional(),
+  outbox: z.unknown().optional(),
   logger: z
     .custom<Logger>(
       (v) => typeof v === 'object' && v !== null && ['info', 'warn', 'error'].every((m) => typeof (v as Record<string, unknown>)[m] === 'function'),

@@ -73,6 +73,8 @@ export class FleetListener {
       await connection.query(`LISTEN "${this.#channel}"`);
       if (this.#stopped) throw new Error('stopped while connecting');
       await this.#handlers.onConnect(connection);
+      // stop() may have run during the re-read: never keep a connection it could not release.
+      if (this.#stopped) throw new Error('stopped while connecting');
       this.#client = connection;
       this.#failures = 0;
       return true;

@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import type { SafeEmitter } from '../events/index.js';
 import type { Limiter, Shed } from '../limits/limiter.js';
 import { effectiveBurst } from '../limits/settings.js';
@@ -7,8 +6,17 @@ import type { SharedRate } from './rateGate.js';
 import { TOKEN_BUCKET_LUA } from './bucketScript.js';
 import type { FleetEvents } from './sync.js';
 
-/** The parts of an ioredis client this uses. */
-export type RedisClient = Pick<Redis, 'evalsha' | 'eval' | 'status' | 'disconnect' | 'script'>;
+/**
+ * The parts of an ioredis client this uses, spelled out so that the published types
+ * do not need ioredis (an optional peer) installed.
+ */
+export interface RedisClient {
+  readonly status: string;
+  evalsha(sha: string, numKeys: number, ...args: string[]): Promise<unknown>;
+  eval(script: string, numKeys: number, ...args: string[]): Promise<unknown>;
+  script(subcommand: 'LOAD', script: string): Promise<unknown>;
+  disconnect(): void;
+}
 
 export interface RedisRateOptions {
   /** A redis:// URL (Ballast owns the client) or an ioredis client (yours, never closed). */

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Gate, PROCEED, createBallast, isBallastConfigError, type Ballast, type BallastOptions, type Shed } from '@ballast/core';
+import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 
 const REDIS_URL = process.env.REDIS_URL;
@@ -81,6 +82,21 @@ describe('fleet-scoped rates', () => {
       expect(shed.reason).toBe('rate');
       // One token per 100 s at 0.01/s: Retry-After says so.
       expect(shed.retryAfterSeconds).toBeGreaterThan(50);
+    });
+
+    it('uses an ioredis client it is given, and leaves it open on stop', async () => {
+      const client = new Redis(REDIS_URL as string);
+      try {
+        const prefix = `ballast-test-${randomBytes(4).toString('hex')}:`;
+        const b = createBallast({ limits: { s: { ...shared('closed'), burst: 1 } }, fleet: { redis: client, redisKeyPrefix: prefix } });
+        await b.start();
+        expect(await b.limits.gate(['s']).enter(openResponse)).toBe(PROCEED);
+        expect(await b.limits.gate(['s']).enter(openResponse)).toMatchObject({ reason: 'rate' });
+        await b.stop();
+        expect(await client.ping()).toBe('PONG');
+      } finally {
+        await client.quit();
+      }
     });
 
     it('gives the token back when a local stage sheds the request at once', async () => {

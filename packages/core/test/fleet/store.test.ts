@@ -62,6 +62,9 @@ describe.skipIf(!process.env.DATABASE_URL)(`fleet settings store (skipped withou
     expect(view.body.source.lastChange).toMatchObject({ action: 'override', actor: 'ops', version: res.body.version });
     const stored = await db.query('SELECT actor, patch FROM ballast.fleet_settings WHERE name = $1', ['search']);
     expect(stored).toEqual([{ actor: 'ops', patch: { maxConcurrent: 9 } }]);
+    // The store keeps the history too: who, what, before, after, and when by the database clock.
+    const history = await db.query('SELECT actor, action, before, after, changed_at <= now() AS past FROM ballast.fleet_changes');
+    expect(history).toEqual([{ actor: 'ops', action: 'override', before: null, after: { maxConcurrent: 9 }, past: true }]);
   });
 
   it('merges successive patches and reverts everywhere with DELETE /limits/:name/override', async () => {

@@ -1,0 +1,78 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createBallast, type Ballast } from '@ballast/core';
+import { createTestDatabase, testBackends, uniqueName, type TestDatabase } from '@ballast/testkit';
+
+const SECRET = 'outbox-metrics-secret-01';
+
+describe.each(testBackends())('outbox signals and metrics (%s)', (backend) => {
+  let db: TestDatabase | undefined;
+  let ballast: Ballast | undefined;
+  beforeAll(async () => {
+    db = await createTestDatabase({ backend });
+  });
+  afterEach(async () => {
+    await ballast?.stop();
+    ballast = undefined;
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  async function startWithBacklog(count: number): Promise<Ballast> {
+    ballast = createBallast({
+      outbox: {
+        database: db!.database,
+        schema: uniqueName('obm'),
+        // No worker: what is enqueued stays pending, so the numbers are exact.
+        worker: { enabled: false },
+        destinations: { billing: { deliver: async () => {} } },
+      },
+      asserts: { backlog: 'pending(billing) < 2', age: 'oldest_age(billing) < 3600s' },
+      admin: { tokens: { ops: { secret: SECRET, role: 'read' } } },
+    });
+    await ballast.start();
+    for (let i = 0; i < count; i++) await ballast.outbox.enqueue('billing', { i });
+    return ballast;
+  }
+
+  it('evaluates pending() and oldest_age() against the outbox', async () => {
+    const b = await startWithBacklog(3);
+    const views = Object.fromEntries((await b.asserts.evaluate()).map((v) => [v.name, v]));
+    expect(views.backlog).toMatchObject({ status: 'fail', observedValue: 3 });
+    expect(views.age).toMatchObject({ status: 'pass', observedUnit: 'ms' });
+    expect(views.age?.observedValue).toBeGreaterThanOrEqual(0);
+    const health = await b.admin.handle({
+      method: 'GET',
+      path: '/readyz',
+      query: '',
+      header: (name) => (name === 'authorization' ? `Bearer ${SECRET}` : undefined),
+      body: { kind: 'parsed', value: undefined },
+    });
+    expect(health.status).toBe(503);
+    expect(JSON.parse(health.body ?? '{}')).toMatchObject({
+      status: 'fail',
+      checks: { 'outbox:database': [{ status: 'pass' }], 'assert:backlog': [{ status: 'fail', observedValue: 3 }] },
+    });
+  });
+
+  it('exports the outbox families with the backlog, and the database as up', async () => {
+    const b = await startWithBacklog(2);
+    const { body } = await b.metrics.text();
+    expect(body).toContain('ballast_outbox_database_up 1');
+    expect(body).toContain('ballast_outbox_pending{destination="billing"} 2');
+    expect(body).toContain('ballast_outbox_in_flight{destination="billing"} 0');
+    expect(body).toContain('ballast_outbox_dead{destination="billing"} 0');
+    expect(body).toContain('ballast_outbox_delivered_total{destination="billing"} 0');
+    expect(body).toMatch(/^ballast_outbox_oldest_pending_age_seconds\{destination="billing"\} \d+(\.\d+)?$/m);
+    expect(body).toContain('# TYPE ballast_outbox_delivery_duration_seconds histogram');
+  });
+
+  it('fails construction for an assert on a destination that is not configured', () => {
+    expect(() =>
+      createBallast({
+        outbox: { database: db!.database, destinations: { billing: { deliver: async () => {} } } },
+        asserts: { backlog: 'pending(shipping) < 2' },
+      }),
+    ).toThrow(/asserts\.backlog: at position 9: unknown outbox destination "shipping"/);
+  });
+});

@@ -13,8 +13,8 @@ import { EventEmitter } from 'node:events';
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { variants } from './lib/apps.mjs';
 
-const requests = Number(process.env.BENCH_ADAPTER_REQUESTS ?? 4000);
-const rounds = Number(process.env.BENCH_ADAPTER_ROUNDS ?? 11);
+const requests = Number(process.env.BENCH_ADAPTER_REQUESTS ?? 500);
+const rounds = Number(process.env.BENCH_ADAPTER_ROUNDS ?? 61);
 const baselineOf = (name) => (name.startsWith('koa') ? 'koa bare' : 'express bare');
 const asked = (process.env.BENCH_ADAPTER_VARIANTS ?? '').split(',').filter(Boolean);
 const ballastOnes = Object.keys(variants).filter((name) => name.includes('ballast') || name.includes('bare'));

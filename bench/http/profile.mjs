@@ -53,7 +53,15 @@ const pct = (count) => `${((100 * (count ?? 0)) / total).toFixed(2)}%`;
 const top = [...self].sort((a, b) => b[1] - a[1]).slice(0, 25);
 console.log(`\nTop self time (${total} samples)`);
 console.log(table([['function', 'self', 'total'], ...top.map(([n, c]) => [n, pct(c), pct(inclusive.get(n))])]));
-const ours = [...inclusive].filter(([n]) => /ballast|\/(core|express|koa)\/dist\//.test(n)).sort((a, b) => b[1] - a[1]);
+const ours = [...inclusive].filter(([n]) => /ballast|(^| )(core|express|koa)\/dist\//.test(n)).sort((a, b) => b[1] - a[1]);
+const idle = self.get('(idle)') ?? 0;
+let ballastSelf = 0;
+for (const [id, count] of hits) if (byId.get(id).callFrame.url.includes('/packages/')) ballastSelf += count;
+console.log(
+  `\nBallast code (self time of every function in packages/*/dist): ${((100 * ballastSelf) / (total - idle)).toFixed(2)}% ` +
+    `of the server's busy samples (${total - idle} busy of ${total}); time Node spends on Ballast's behalf ` +
+    `(e.g. adding and emitting its 'close' listener) is counted under Node's functions, not here.`,
+);
 console.log('\nBallast functions');
 console.log(table([['function', 'self', 'total'], ...ours.map(([n, c]) => [n, pct(self.get(n)), pct(c)])]));
 console.log(`\nprofile: ${join(dir, file)}`);

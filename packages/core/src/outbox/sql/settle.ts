@@ -22,6 +22,28 @@ export async function completeMessage(client: SqlClient, schema: string, lease: 
   return rows.length > 0;
 }
 
+/**
+ * Deletes many delivered messages in one statement and counts them per
+ * destination. Returns the ids actually deleted: a lease another worker took
+ * over in the meantime matches nothing.
+ */
+export async function completeMessages(client: SqlClient, schema: string, workerId: string, leases: readonly LeaseRef[]): Promise<Set<string>> {
+  const rows = await client.query<{ id: string }>(
+    `WITH done AS (
+       DELETE FROM ${schema}.outbox o USING unnest($1::bigint[], $2::int[]) AS a(id, attempt)
+       WHERE o.id = a.id AND o.attempts = a.attempt AND o.locked_by = $3
+       RETURNING o.id, o.destination
+     ), counted AS (
+       INSERT INTO ${schema}.outbox_destinations AS d (name, delivered)
+       SELECT destination, count(*) FROM done GROUP BY destination
+       ON CONFLICT (name) DO UPDATE SET delivered = d.delivered + EXCLUDED.delivered
+     )
+     SELECT id::text AS id FROM done`,
+    [leases.map((l) => l.id), leases.map((l) => l.attempt), workerId],
+  );
+  return new Set(rows.map((r) => r.id));
+}
+
 /** Schedules the next attempt `delayMs` from now (database clock). Returns false when the lease was lost. */
 export async function rescheduleMessage(
   client: SqlClient,

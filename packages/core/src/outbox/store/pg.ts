@@ -28,6 +28,11 @@ export function pgDatabase(source: string | pg.Pool, logger: Logger): Database {
       const client = await pool.connect();
       const sql: SqlClient = { query: (text, params) => run(client, text, params) };
       let broken: Error | undefined;
+      // A checked-out client has no pool listener: a server restart between statements must not crash the process.
+      const onClientError = (error: Error): void => {
+        broken = error;
+      };
+      client.on('error', onClientError);
       try {
         await client.query('BEGIN');
         const result = await fn(sql);
@@ -37,7 +42,8 @@ export function pgDatabase(source: string | pg.Pool, logger: Logger): Database {
         await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
         throw error;
       } finally {
-        // A client whose ROLLBACK failed is unusable: destroy it instead of returning it.
+        client.off('error', onClientError);
+        // A client that failed is unusable: destroy it instead of returning it to the pool.
         client.release(broken);
       }
     },
@@ -52,8 +58,10 @@ export function pgDatabase(source: string | pg.Pool, logger: Logger): Database {
     async close() {
       await Promise.all([...listeners].map((stop) => stop()));
       listeners.clear();
-      pool.off('error', onPoolError);
+      // Our pool keeps its listener: pool.end() resolves before the sockets close, and a
+      // server-side termination arriving then is emitted on the pool.
       if (owned) await pool.end();
+      else pool.off('error', onPoolError);
     },
   };
 }

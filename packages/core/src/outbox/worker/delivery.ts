@@ -1,7 +1,7 @@
 import type { SafeEmitter } from '../../events/index.js';
 import type { Logger } from '../../util/logger.js';
 import type { DestinationRuntime } from '../destination.js';
-import { buryMessage, completeMessage, releaseMessage, rescheduleMessage, type ClaimedRow, type LeaseRef } from '../sql/index.js';
+import { buryMessage, releaseMessage, rescheduleMessage, type ClaimedRow, type LeaseRef } from '../sql/index.js';
 import type { Database } from '../store/index.js';
 import type { OutboxEvents } from '../types.js';
 import { isBreakerRefusal } from './breaker.js';
@@ -20,6 +20,8 @@ export interface DeliveryContext {
   logger: Logger;
   /** Asks the loop to look again after `delayMs` (a retry fell due). */
   wakeIn(delayMs: number): void;
+  /** Deletes a delivered message (batched); false when the lease was lost. */
+  complete(lease: LeaseRef): Promise<boolean>;
 }
 
 /**
@@ -54,7 +56,7 @@ export async function deliverClaimed(
       failure = { error };
     }
     if (failure === undefined) {
-      if (await completeMessage(ctx.db, ctx.schema, lease)) ctx.events.emit('outbox:delivered', base);
+      if (await ctx.complete(lease)) ctx.events.emit('outbox:delivered', base);
       else ctx.logger.warn(base, 'ballast: delivered, but the lease had passed to another worker');
       return;
     }

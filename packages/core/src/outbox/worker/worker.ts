@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { DestinationRuntime } from '../destination.js';
 import { claimMessages, type ClaimedRow } from '../sql/index.js';
+import { AckBatcher } from './acks.js';
 import { deliverClaimed, type AbortReason, type DeliveryContext } from './delivery.js';
 import { supervise, type Supervised } from './supervisor.js';
 
@@ -31,7 +32,8 @@ async function within(promise: Promise<unknown>, ms: number): Promise<void> {
  */
 export class OutboxWorker {
   readonly id = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
-  readonly #ctx: Omit<DeliveryContext, 'workerId' | 'wakeIn'>;
+  readonly #ctx: Omit<DeliveryContext, 'workerId' | 'wakeIn' | 'complete'>;
+  readonly #acks: AckBatcher;
   readonly #destinations: DestinationRuntime[];
   readonly #channel: string | undefined;
   readonly #hooks: Parameters<typeof supervise>[1];
@@ -45,7 +47,7 @@ export class OutboxWorker {
   #retryTimer: { timer: NodeJS.Timeout; at: number } | undefined;
 
   constructor(
-    ctx: Omit<DeliveryContext, 'workerId' | 'wakeIn'>,
+    ctx: Omit<DeliveryContext, 'workerId' | 'wakeIn' | 'complete'>,
     destinations: DestinationRuntime[],
     channel: string | undefined,
     hooks: Parameters<typeof supervise>[1],
@@ -54,6 +56,7 @@ export class OutboxWorker {
     this.#destinations = destinations;
     this.#channel = channel;
     this.#hooks = hooks;
+    this.#acks = new AckBatcher(ctx.db, ctx.schema, this.id);
   }
 
   /** Deliveries running now. */
@@ -130,12 +133,20 @@ export class OutboxWorker {
       () => controller.abort('lease' satisfies AbortReason),
       Math.max(1, Math.floor(this.#ctx.settings.leaseMs * LEASE_ABORT_FRACTION)),
     );
-    const ctx: DeliveryContext = { ...this.#ctx, workerId: this.id, wakeIn: (ms) => this.#wakeIn(ms) };
+    const ctx: DeliveryContext = {
+      ...this.#ctx,
+      workerId: this.id,
+      wakeIn: (ms) => this.#wakeIn(ms),
+      complete: (lease) => this.#acks.complete(lease),
+    };
     const slot = this.#nextDelivery++;
     const done = deliverClaimed(ctx, destination, row, controller.signal).finally(() => {
       clearTimeout(leaseTimer);
       this.#inFlight.delete(slot);
-      this.wake();
+      // Claim again once half the slots are free (bigger batches under load), or at
+      // once when idle or when the message had a key (its successor may be ready now).
+      const free = this.#ctx.settings.concurrency - this.#inFlight.size;
+      if (row.key !== null || this.#inFlight.size === 0 || free >= Math.ceil(this.#ctx.settings.concurrency / 2)) this.wake();
     });
     this.#inFlight.set(slot, { controller, done });
   }

@@ -1,0 +1,51 @@
+import { completeMessages, type LeaseRef } from '../sql/index.js';
+import type { SqlClient } from '../store/index.js';
+
+interface Waiting {
+  lease: LeaseRef;
+  resolve(deleted: boolean): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * Acknowledges delivered messages in batches: one DELETE for everything that
+ * finished while the previous batch was being written. Under load the batches
+ * grow by themselves; when idle each ack goes out at once. One round trip
+ * (and one update of the delivered counter) per batch instead of per message.
+ */
+export class AckBatcher {
+  readonly #db: SqlClient;
+  readonly #schema: string;
+  readonly #workerId: string;
+  #queue: Waiting[] = [];
+  #flushing = false;
+
+  constructor(db: SqlClient, schema: string, workerId: string) {
+    this.#db = db;
+    this.#schema = schema;
+    this.#workerId = workerId;
+  }
+
+  /** Resolves true once deleted, false when the lease had passed to another worker. */
+  complete(lease: LeaseRef): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ lease, resolve, reject });
+      if (!this.#flushing) void this.#flush();
+    });
+  }
+
+  async #flush(): Promise<void> {
+    this.#flushing = true;
+    while (this.#queue.length > 0) {
+      const batch = this.#queue;
+      this.#queue = [];
+      try {
+        const deleted = await completeMessages(this.#db, this.#schema, this.#workerId, batch.map((w) => w.lease));
+        for (const w of batch) w.resolve(deleted.has(w.lease.id));
+      } catch (error) {
+        for (const w of batch) w.reject(error);
+      }
+    }
+    this.#flushing = false;
+  }
+}

@@ -13,7 +13,8 @@ const remote = process.argv.includes('--ballast-remote');
 
 async function open(url) {
   // Imported here so the other systems still run when core is not built yet.
-  const { createBallast, httpDestination } = await import('@ballast/core');
+  // BALLAST_CORE=<path to a built index.js> compares another build of core.
+  const { createBallast, httpDestination } = await import(process.env.BALLAST_CORE ?? '@ballast/core');
   const producerPool = ownedPool(url);
   const producer = createBallast({
     outbox: { database: producerPool, destinations: { [destination]: { deliver: async () => {} } }, worker: { enabled: false } },

@@ -17,7 +17,7 @@ const requests = Number(process.env.BENCH_ADAPTER_REQUESTS ?? 500);
 const rounds = Number(process.env.BENCH_ADAPTER_ROUNDS ?? 61);
 const baselineOf = (name) => (name.startsWith('koa') ? 'koa bare' : 'express bare');
 const asked = (process.env.BENCH_ADAPTER_VARIANTS ?? '').split(',').filter(Boolean);
-const ballastOnes = Object.keys(variants).filter((name) => name.includes('ballast') || name.includes('bare'));
+const ballastOnes = Object.keys(variants).filter((name) => name.includes('ballast') || name.endsWith('bare'));
 // Every variant is compared with its bare baseline, so the baselines always run.
 const chosen = [...new Set([...(asked.length > 0 ? asked : ballastOnes), ...(asked.length > 0 ? asked : ballastOnes).map(baselineOf)])];
 

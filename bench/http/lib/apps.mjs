@@ -68,6 +68,8 @@ export function hasObserve() {
 /** Variant name → a factory of the node request listener. */
 export const variants = {
   'express bare': () => expressApp(),
+  // A second bare server: its ratio to the first is the noise floor of this run.
+  'express bare (control)': () => expressApp(),
   'express + ballast limit': () => expressApp(ballastExpress(ballast()).limit('api')),
   'express + ballast observe+limit': () => {
     const b = ballastExpress(ballast());
@@ -84,6 +86,7 @@ export const variants = {
     return expressWrapped((fn) => policy.execute(fn));
   },
   'koa bare': () => koaApp(),
+  'koa bare (control)': () => koaApp(),
   'koa + ballast limit': () => koaApp(ballastKoa(ballast()).limit('api')),
   'koa + ballast observe+limit': () => {
     const k = ballastKoa(ballast());

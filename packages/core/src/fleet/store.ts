@@ -64,8 +64,10 @@ export class FleetStore {
   }
 
   async close(): Promise<void> {
-    this.pool.off('error', this.#onPoolError);
+    // A pool we own keeps its listener: `end()` resolves before its connections have
+    // closed, and one failing meanwhile would otherwise be an uncaught 'error' event.
     if (this.#owned) await this.pool.end();
+    else this.pool.off('error', this.#onPoolError);
   }
 }
 

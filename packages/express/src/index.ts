@@ -48,7 +48,11 @@ function settle(admission: Admission, res: Response, next: NextFunction): void {
   else if (admission !== DROP) writeNodeReply(res, shedReply(admission));
 }
 
-/** The route template Express matched (mount path included), known only once routing ran. */
+/**
+ * The route template Express matched, mount path included, known only once routing ran.
+ * A mount path with parameters shows as matched (Express keeps no template for it); the
+ * observer caps distinct routes, so that cannot grow without bound.
+ */
 const routeOf = (req: Request): string | undefined => {
   const route = (req as { route?: { path?: unknown } }).route;
   if (route === undefined) return undefined;

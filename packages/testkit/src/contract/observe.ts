@@ -122,6 +122,16 @@ export function observeContract(harness: AdapterHarness): void {
       expect(res.status).toBe(503);
     });
 
+    it('sets up the request scope on routes without a limit', async () => {
+      ballast = createBallast({});
+      app = await harness.start(ballast, {
+        observe: true,
+        routes: [{ method: 'get', path: '/scoped', handler: ({ scope }) => ({ body: { same: scope.ballast === ballast, degraded: scope.degraded } }) }],
+      });
+      const res = await request(app.server).get('/scoped').expect(200);
+      expect(res.body).toEqual({ same: true, degraded: [] });
+    });
+
     it('labels latency by route template, never by the raw path', async () => {
       ballast = createBallast({ admin });
       app = await harness.start(ballast, {

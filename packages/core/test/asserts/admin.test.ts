@@ -1,26 +1,14 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import request from 'supertest';
-import { createBallast, type AdminServer, type Ballast } from '@ballast/core';
+import { adminApp } from '../health/adminApp.js';
 
 const WRITE = 'asserts-write-secret-0001';
 const READ = 'asserts-read-secret-00001';
 const admin = { tokens: { ops: { secret: WRITE, role: 'write' as const }, viewer: { secret: READ, role: 'read' as const } } };
 
 describe('asserts through the admin API', () => {
-  let ballast: Ballast | undefined;
-  let server: AdminServer | undefined;
-  afterEach(async () => {
-    await server?.close();
-    await ballast?.stop();
-    server = undefined;
-    ballast = undefined;
-  });
-
-  async function start(): Promise<string> {
-    ballast = createBallast({ admin, limits: { api: { maxConcurrent: 4 } }, asserts: { busy: 'running(api) < 4' } });
-    server = await ballast.admin.listen();
-    return `http://127.0.0.1:${server.port}`;
-  }
+  const app = adminApp();
+  const start = (): Promise<string> => app.start({ admin, limits: { api: { maxConcurrent: 4 } }, asserts: { busy: 'running(api) < 4' } });
 
   it('lists each assert with its expression, observed value and status', async () => {
     const url = await start();
@@ -36,11 +24,11 @@ describe('asserts through the admin API', () => {
     const created = await request(url).put('/asserts/queue').set(auth).send({ expression: 'queued(api) <= 2', minSamples: 3 }).expect(201);
     expect(created.body).toMatchObject({ name: 'queue', expression: 'queued(api) <= 2', minSamples: 3, status: 'pass' });
     await request(url).put('/asserts/queue').set(auth).send({ expression: 'queued(api) > 2' }).expect(200);
-    expect((await ballast!.asserts.evaluate()).find((v) => v.name === 'queue')).toMatchObject({ status: 'fail', minSamples: 10 });
+    expect((await app.ballast.asserts.evaluate()).find((v) => v.name === 'queue')).toMatchObject({ status: 'fail', minSamples: 10 });
     await request(url).delete('/asserts/queue').set(auth).expect(204);
     await request(url).delete('/asserts/queue').set(auth).expect(404);
-    expect(ballast!.asserts.names()).toEqual(['busy']);
-    const actions = ballast!.audit.recent().map((e) => [e.actor, e.action, e.target]);
+    expect(app.ballast.asserts.names()).toEqual(['busy']);
+    const actions = app.ballast.audit.recent().map((e) => [e.actor, e.action, e.target]);
     expect(actions).toEqual([
       ['ops', 'assert.remove', 'queue'],
       ['ops', 'assert.update', 'queue'],
@@ -61,7 +49,7 @@ describe('asserts through the admin API', () => {
     const badName = await request(url).put(`/asserts/${'x'.repeat(65)}`).set(auth).send({ expression: 'running(api) < 4' }).expect(400);
     expect(badName.body).toMatchObject({ field: 'name' });
     await request(url).put('/asserts/busy').set('authorization', `Bearer ${READ}`).send({ expression: 'running(api) < 9' }).expect(403);
-    expect((await ballast!.asserts.evaluate()).map((v) => v.expression)).toEqual(['running(api) < 4']);
-    expect(ballast!.audit.recent()).toEqual([]);
+    expect((await app.ballast.asserts.evaluate()).map((v) => v.expression)).toEqual(['running(api) < 4']);
+    expect(app.ballast.audit.recent()).toEqual([]);
   });
 });

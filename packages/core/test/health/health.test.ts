@@ -1,25 +1,14 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import request from 'supertest';
-import { createBallast, type AdminServer, type Ballast } from '@ballast/core';
+import type { BallastOptions } from '@ballast/core';
+import { adminApp } from './adminApp.js';
 
 const SECRET = 'health-test-secret-00001';
 const admin = { tokens: { ops: { secret: SECRET, role: 'read' as const } } };
 
 describe('health endpoints', () => {
-  let ballast: Ballast | undefined;
-  let server: AdminServer | undefined;
-  afterEach(async () => {
-    await server?.close();
-    await ballast?.stop();
-    server = undefined;
-    ballast = undefined;
-  });
-
-  async function start(options: Parameters<typeof createBallast>[0]): Promise<string> {
-    ballast = createBallast({ admin, ...options });
-    server = await ballast.admin.listen();
-    return `http://127.0.0.1:${server.port}`;
-  }
+  const app = adminApp();
+  const start = (options: BallastOptions): Promise<string> => app.start({ admin, ...options });
 
   it('needs a token unless health is made public', async () => {
     const url = await start({});
@@ -60,7 +49,7 @@ describe('health endpoints', () => {
 
   it('fails readiness for an open breaker with no fallback', async () => {
     const url = await start({ dependencies: { profiles: {} } });
-    ballast!.dependencies.update('profiles', { force: 'open' });
+    app.ballast.dependencies.update('profiles', { force: 'open' });
     const res = await request(url).get('/readyz').set('authorization', `Bearer ${SECRET}`).expect(503);
     expect(JSON.parse(res.text)).toMatchObject({ checks: { 'dependency:profiles': [{ status: 'fail' }] } });
     expect((await request(url).get('/livez').set('authorization', `Bearer ${SECRET}`)).status).toBe(200);

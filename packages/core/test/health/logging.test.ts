@@ -1,19 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createBallast, type Ballast, type Logger } from '@ballast/core';
+import { until } from '@ballast/testkit';
 
 /** A pino-compatible logger that keeps its lines. */
 function capture(): Logger & { lines: { level: string; obj: object; msg: string | undefined }[] } {
   const lines: { level: string; obj: object; msg: string | undefined }[] = [];
   const at = (level: string) => (obj: object, msg?: string) => lines.push({ level, obj, msg });
   return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
-}
-
-async function until(predicate: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 describe('structured logs', () => {

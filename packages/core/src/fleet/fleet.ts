@@ -1,13 +1,12 @@
 import type { AssertInput, AssertMonitor } from '../asserts/index.js';
 import type { DependencyRegistry } from '../dependencies/index.js';
-import { BallastConfigError } from '../errors/index.js';
 import type { SafeEmitter } from '../events/index.js';
 import type { LimitRegistry } from '../limits/registry.js';
 import type { SettingsWriter } from '../limits/routes.js';
 import type { Logger } from '../util/logger.js';
 import { registerFleetErrorStatuses } from './errors.js';
 import { FleetListener } from './listener.js';
-import { resolveFleetOptions, type ResolvedFleetOptions } from './options.js';
+import type { ResolvedFleetOptions } from './options.js';
 import { RedisSharedRate } from './redisRate.js';
 import type { FleetKind } from './sql/types.js';
 import { FleetStore } from './store.js';
@@ -144,18 +143,4 @@ export class Fleet {
       }
     }
   }
-}
-
-/**
- * The fleet of `createBallast`'s options, or `undefined` without a `fleet` section.
- * Throws `BallastConfigError` for a `scope: 'fleet'` limit with no Redis to share it.
- */
-export function fleetFor(options: { fleet?: unknown; outbox?: unknown }, parts: FleetParts): Fleet | undefined {
-  const shared = parts.limits.names().filter((name) => parts.limits.get(name).settings.scope === 'fleet');
-  const resolved =
-    options.fleet === undefined ? undefined : resolveFleetOptions(options.fleet, (options.outbox as { database?: unknown } | undefined)?.database);
-  if (shared.length > 0 && resolved?.redis === undefined) {
-    throw new BallastConfigError(`limits.${shared[0]}.scope`, 'is "fleet", which needs fleet.redis to share the rate');
-  }
-  return resolved === undefined ? undefined : new Fleet(resolved, parts);
 }

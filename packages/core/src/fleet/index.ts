@@ -1,4 +1,5 @@
-export { Fleet, fleetFor, type FleetParts } from './fleet.js';
+export { Fleet, type FleetParts } from './fleet.js';
+export { fleetFor } from './create.js';
 export { resolveFleetOptions, type FleetOptions, type ResolvedFleetOptions } from './options.js';
 export { FleetStoreUnavailableError, isFleetStoreUnavailableError } from './errors.js';
 export { assertFleetRoutes, dependencyOverrideRoutes, fleetStatusRoute } from './routes.js';

@@ -69,18 +69,8 @@ export class RedisSharedRate implements SharedRate {
       client.on('error', () => {});
       this.#client = client;
       this.#owned = true;
-      await new Promise<void>((resolve) => {
-        const done = (): void => {
-          client.off('ready', done);
-          client.off('end', done);
-          clearTimeout(timer);
-          resolve();
-        };
-        // Wait briefly for the first connection so the first requests do not see a store that is merely still connecting.
-        const timer = setTimeout(done, this.#options.timeoutMs * 10);
-        client.once('ready', done);
-        client.once('end', done);
-      });
+      // Wait briefly for the first connection, so the first requests do not find a store that is merely still connecting.
+      await firstConnection(client, this.#options.timeoutMs * 10);
     } else {
       this.#client = source;
     }
@@ -149,4 +139,24 @@ export class RedisSharedRate implements SharedRate {
     }
     return undefined;
   }
+}
+
+interface ConnectionEvents {
+  once(event: 'ready' | 'end', listener: () => void): unknown;
+  off(event: 'ready' | 'end', listener: () => void): unknown;
+}
+
+/** Resolves once the client is ready, gave up, or `timeoutMs` passed, whichever comes first. */
+function firstConnection(client: ConnectionEvents, timeoutMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      client.off('ready', done);
+      client.off('end', done);
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(done, timeoutMs);
+    client.once('ready', done);
+    client.once('end', done);
+  });
 }

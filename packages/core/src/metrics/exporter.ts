@@ -6,11 +6,14 @@ import type { MetricsOptions, OtelMeter, PromRegistry } from './options.js';
 /** A family dressed as a prom-client metric: prom-client renders it, Ballast supplies the values. */
 function asPromMetric(family: Family): object {
   return {
+    // An OpenMetrics registry renames counters (drops `_total`, adds it back per line): read the name it set.
     name: family.name,
     help: family.help,
     type: family.type,
     aggregator: 'sum',
-    get: async () => ({ name: family.name, help: family.help, type: family.type, aggregator: 'sum', values: await family.collect() }),
+    async get(this: { name: string }) {
+      return { name: this.name, help: family.help, type: family.type, aggregator: 'sum', values: await family.collect() };
+    },
     reset: () => {},
   };
 }

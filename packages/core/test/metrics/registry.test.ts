@@ -39,6 +39,16 @@ describe('metrics registry and OpenTelemetry', () => {
     expect(await globalRegistry.metrics()).not.toContain('ballast_');
   });
 
+  it('renders counters right in an OpenMetrics registry', async () => {
+    const registry = new Registry(Registry.OPENMETRICS_CONTENT_TYPE);
+    ballast = createBallast({ limits: { api: { maxConcurrent: 2 } }, metrics: { registry } });
+    const { body, contentType } = await ballast.metrics.text();
+    expect(contentType).toMatch(/^application\/openmetrics-text/);
+    expect(body).toContain('# TYPE ballast_limit_admitted counter');
+    expect(body).toContain('ballast_limit_admitted_total{limit="api"} 0');
+    expect(body).not.toContain('_total_total');
+  });
+
   it('uses a registry of its own by default', async () => {
     ballast = createBallast({ limits: { api: { maxConcurrent: 2 } } });
     const { body, contentType } = await ballast.metrics.text();

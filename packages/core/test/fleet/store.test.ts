@@ -212,3 +212,20 @@ describe('DELETE .../override without a fleet', () => {
     await b.stop();
   });
 });
+
+describe('fleet options', () => {
+  it('throw at construction naming the field', () => {
+    const fieldOf = (options: Parameters<typeof createBallast>[0]): string | undefined => {
+      try {
+        createBallast(options);
+      } catch (error) {
+        return (error as { field?: string }).field;
+      }
+      return undefined;
+    };
+    expect(fieldOf({ fleet: {} })).toBe('fleet.database');
+    expect(fieldOf({ fleet: { database: 'postgres://x/y', schema: 'Not-An-Identifier' } })).toBe('fleet.schema');
+    expect(fieldOf({ fleet: { database: 'postgres://x/y', reconnect: { minMs: 500, maxMs: 100 } } })).toBe('fleet.reconnect.maxMs');
+    expect(fieldOf({ fleet: { redis: 'http://not-redis' } })).toBe('fleet.redis');
+  });
+});

@@ -1,3 +1,5 @@
+import { asConfigError } from '../config.js';
+import { InvalidSettingsError } from '../errors/index.js';
 import { DURATION_BOUNDS_MS, STATUS_CLASSES, type HttpObserver } from '../observe/index.js';
 import type { Family } from './families.js';
 import { loadOtelApi, loadPromClient } from './load.js';
@@ -26,37 +28,54 @@ export class MetricsExporter {
   readonly #families: Family[];
   readonly #options: MetricsOptions;
   readonly #observer: HttpObserver;
-  #registry: Promise<PromRegistry> | undefined;
+  #registry: PromRegistry | undefined;
+  #loading: Promise<PromRegistry> | undefined;
   #otel: Promise<void> | undefined;
 
   constructor(families: Family[], options: MetricsOptions, observer: HttpObserver) {
     this.#families = families;
     this.#options = options;
     this.#observer = observer;
+    // A registry the user passed gets the metrics at once: they may scrape it without asking Ballast.
+    if (options.registry !== undefined) {
+      const registry = options.registry;
+      asConfigError(() => {
+        try {
+          this.#adopt(registry);
+        } catch (error) {
+          throw new InvalidSettingsError('metrics.registry', `cannot take Ballast's metrics (${(error as Error).message}); give each instance its own registry`);
+        }
+      });
+    }
   }
 
-  /** Adds families (feature modules: breakers, outbox). Call before the first scrape. */
+  /** Adds families (feature modules: breakers, outbox). */
   add(...families: Family[]): void {
     this.#families.push(...families);
+    if (this.#registry !== undefined) for (const family of families) this.#registry.registerMetric(asPromMetric(family) as never);
   }
 
   /**
    * The registry holding Ballast's metrics: the one passed as `metrics.registry`
-   * or Ballast's own. Rejects with `MissingPeerError` when prom-client is not installed.
+   * or Ballast's own (prom-client is loaded then). Rejects with `MissingPeerError`
+   * when prom-client is not installed.
    *
    * @example
    * const registry = await ballast.metrics.registry();
    */
   registry(): Promise<PromRegistry> {
-    this.#registry ??= (async () => {
-      const registry = this.#options.registry ?? ((new (await loadPromClient()).Registry()) as PromRegistry);
-      for (const family of this.#families) registry.registerMetric(asPromMetric(family) as never);
-      return registry;
-    })();
-    this.#registry.catch(() => {
-      this.#registry = undefined;
+    if (this.#registry !== undefined) return Promise.resolve(this.#registry);
+    this.#loading ??= loadPromClient().then((promClient) => this.#adopt(new promClient.Registry() as PromRegistry));
+    this.#loading.catch(() => {
+      this.#loading = undefined;
     });
-    return this.#registry;
+    return this.#loading;
+  }
+
+  #adopt(registry: PromRegistry): PromRegistry {
+    for (const family of this.#families) registry.registerMetric(asPromMetric(family) as never);
+    this.#registry = registry;
+    return registry;
   }
 
   /** The Prometheus exposition and its content type. */

@@ -34,8 +34,9 @@ describe('metrics registry and OpenTelemetry', () => {
   it('registers into the registry the user passes, and never into the global one', async () => {
     const registry = new Registry();
     ballast = createBallast({ limits: { api: { maxConcurrent: 2 } }, metrics: { registry } });
-    expect(await ballast.metrics.registry()).toBe(registry);
+    // Present before anyone asks Ballast: the user may scrape their registry directly.
     expect(await registry.metrics()).toContain('ballast_limit_running{limit="api"} 0');
+    expect(await ballast.metrics.registry()).toBe(registry);
     expect(await globalRegistry.metrics()).not.toContain('ballast_');
   });
 
@@ -55,6 +56,12 @@ describe('metrics registry and OpenTelemetry', () => {
     expect(contentType).toMatch(/^text\/plain/);
     expect(body).toContain('# TYPE ballast_limit_admitted_total counter');
     expect(await globalRegistry.metrics()).not.toContain('ballast_');
+  });
+
+  it('refuses a registry that already holds another instance\'s metrics, naming the field', () => {
+    const registry = new Registry();
+    ballast = createBallast({ metrics: { registry } });
+    expect(() => createBallast({ metrics: { registry } })).toThrow(/metrics\.registry: cannot take Ballast's metrics/);
   });
 
   it('rejects a registry or meter that is not one, naming the field', () => {

@@ -93,8 +93,12 @@ export class Outbox {
    * Hands a write over from a request handler; see `DesyncOptions.mode`.
    * Resolves `{ status: 'delivered' }` (answer 200) or `{ status: 'queued' }` (answer 202).
    */
-  desync(destination: string, payload: unknown, options?: DesyncOptions): Promise<DesyncResult> {
-    return desync(this, destination, payload, options);
+  async desync(destination: string, payload: unknown, options?: DesyncOptions): Promise<DesyncResult> {
+    const result = await desync(this, destination, payload, options);
+    if (result.status === 'delivered') {
+      this.#deps.events.emit('outbox:delivered', { destination, id: undefined, idempotencyKey: result.idempotencyKey, attempt: 1 });
+    }
+    return result;
   }
 
   /** Whether a message of `key` is still pending for `destination`. */

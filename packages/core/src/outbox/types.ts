@@ -89,6 +89,7 @@ export interface DesyncResult {
 
 /** Events the outbox emits on `ballast.events`. */
 export interface OutboxEvents {
+  /** A message was delivered; `id` is undefined for a `direct-first` delivery that was never stored. */
   'outbox:delivered': { destination: string; id: string | undefined; idempotencyKey: string; attempt: number };
   'outbox:retry': { destination: string; id: string; idempotencyKey: string; attempt: number; delayMs: number; error: string };
   'outbox:dead': { destination: string; id: string; idempotencyKey: string; attempt: number; error: string };

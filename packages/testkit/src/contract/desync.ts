@@ -69,8 +69,11 @@ export function desyncContract(harness: AdapterHarness): void {
 
     it('direct-first answers 200 delivered when the destination accepts at once', async () => {
       const { post } = await start('direct-first');
+      const delivered: unknown[] = [];
+      ballast?.events.on('outbox:delivered', (e) => delivered.push(e));
       const res = await post('acct-1', { total: 5 });
       expect(res.status).toBe(200);
+      expect(delivered).toEqual([{ destination: 'billing', id: undefined, idempotencyKey: res.body.idempotencyKey, attempt: 1 }]);
       expect(res.body).toEqual({ status: 'delivered', idempotencyKey: expect.any(String) });
       expect(rx.delivered().map((r) => r.idempotencyKey)).toEqual([res.body.idempotencyKey]);
       expect((await ballast?.outbox.stats())?.billing).toMatchObject({ pending: 0, dead: 0 });

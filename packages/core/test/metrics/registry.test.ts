@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Registry, register as globalRegistry } from 'prom-client';
+import { Registry, register as globalRegistry, type OpenMetricsContentType } from 'prom-client';
 import { createBallast, observeNode, type Ballast, type OtelMeter } from '@ballast/core';
 
 /** A real node server whose requests go through observeNode, as the adapters do. */
@@ -41,7 +41,8 @@ describe('metrics registry and OpenTelemetry', () => {
   });
 
   it('renders counters right in an OpenMetrics registry', async () => {
-    const registry = new Registry(Registry.OPENMETRICS_CONTENT_TYPE);
+    const registry = new Registry<OpenMetricsContentType>();
+    registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
     ballast = createBallast({ limits: { api: { maxConcurrent: 2 } }, metrics: { registry } });
     const { body, contentType } = await ballast.metrics.text();
     expect(contentType).toMatch(/^application\/openmetrics-text/);

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { LogHistogram } from './histogram.js';
 import { ServerWatch } from './servers.js';
 import { RouteSeries, statusClassOf } from './routeSeries.js';
@@ -13,13 +14,11 @@ const SLOTS = 12;
 export const WINDOW_SLOTS = SLOTS + 1;
 
 /**
- * A monotonic clock in milliseconds. `process.hrtime()` costs about a quarter
- * of `performance.now()` on Node 20 (measured), and this runs twice per request.
+ * A monotonic clock in milliseconds. Measured interleaved on Node 20 (best of
+ * 25 runs): `performance.now()` 62 ns, `process.hrtime()` 67 ns (and it
+ * allocates), `process.hrtime.bigint()` 104 ns.
  */
-export function nowMs(): number {
-  const [seconds, nanos] = process.hrtime();
-  return seconds * 1e3 + nanos / 1e6;
-}
+export const nowMs = (): number => performance.now();
 
 /** Called for every finished request when an extra sink (OpenTelemetry) is attached. */
 export type RequestSink = (route: string, statusClass: number, durationMs: number) => void;

@@ -6,7 +6,7 @@
  *
  * Environment: BENCH_SECONDS (per throughput run, default 5), BENCH_WARMUP_SECONDS (2),
  * BENCH_REPETITIONS (5), BENCH_CONNECTIONS (100), BENCH_PIPELINING (1),
- * BENCH_OVERLOAD_SECONDS (10), BENCH_ONLY (comma list of throughput,adapter,micro,overload).
+ * BENCH_PAIRED (1; 0 skips the paired phase), BENCH_OVERLOAD_SECONDS (10), BENCH_ONLY (comma list of throughput,adapter,micro,overload).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -45,8 +45,11 @@ if (only.has('throughput')) {
     repetitions: envNumber('BENCH_REPETITIONS', 5),
     connections: envNumber('BENCH_CONNECTIONS', 100),
     pipelining: envNumber('BENCH_PIPELINING', 1),
+    paired: process.env.BENCH_PAIRED !== '0',
   };
-  report.throughput = await runThroughput({ ...report.throughputConfig, log });
+  const { sequential, paired } = await runThroughput({ ...report.throughputConfig, log });
+  report.throughput = sequential;
+  report.paired = paired;
 }
 
 if (only.has('adapter')) {

@@ -35,6 +35,21 @@ function throughputTable(rows, config) {
   console.log(table([header, ...body]));
 }
 
+function pairedTable(rows, config) {
+  console.log(
+    `\nPaired: each variant at the same time as its bare baseline, both servers on one core ` +
+      `(${config.repetitions} reps x ${config.seconds}s; ratio = variant req/s / bare req/s)`,
+  );
+  const body = rows.map((r) => [
+    r.variant,
+    fixed(r.ratio.median),
+    `${fixed(r.ratio.min)}-${fixed(r.ratio.max)}`,
+    `${Math.round(r.serverCpu.variant * 100)}% / ${Math.round(r.serverCpu.baseline * 100)}%`,
+    r.variant.includes('ballast') ? `>= ${TARGET_RATIO}: ${verdict(r.ratio.median >= TARGET_RATIO)}` : '',
+  ]);
+  console.log(table([['variant', 'x bare', 'spread', 'srv cpu (variant / bare)', 'target'], ...body]));
+}
+
 function adapterTable(adapter) {
   console.log(
     `\nWhole request in process, no network (CPU ns/request, ${adapter.rounds} interleaved rounds x ${adapter.requests}; ` +
@@ -106,6 +121,7 @@ export function printSummary(report) {
   const load = (m) => `load ${fixed(m.loadavg1, 1)}, cpu pressure ${fixed(m.cpuPressureAvg10, 0)}%`;
   console.log(`Machine: before ${load(report.machineBefore)}; after ${load(report.machineAfter)} (2 cores, shared)\n`);
   if (report.throughput !== undefined) throughputTable(report.throughput, report.throughputConfig);
+  if (report.paired !== undefined) pairedTable(report.paired, report.throughputConfig);
   if (report.adapter !== undefined) adapterTable(report.adapter);
   if (report.micro !== undefined) microTable(report.micro);
   if (report.overload !== undefined) overloadTable(report.overload);

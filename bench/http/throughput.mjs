@@ -2,6 +2,12 @@
  * HTTP throughput: every variant in its own server process pinned to one core,
  * autocannon pinned to the other. Variants run round-robin, repetition after
  * repetition (with a rotating start), so machine drift hits them all alike.
+ *
+ * Then, paired: each variant runs at the same time as its bare baseline, both
+ * servers on the same core and both load generators on the other. The kernel
+ * shares the core fairly between the two busy servers, so whatever else runs on
+ * the machine takes from both alike, and the req/s ratio is the ratio of their
+ * CPU cost per request.
  */
 import { activeVariants, baselineOf } from './lib/apps.mjs';
 import { LOAD_CORE, runJson, startServer } from './lib/child.mjs';
@@ -31,7 +37,8 @@ async function measure(server, config) {
 }
 
 /**
- * @param config {{ seconds: number, warmupSeconds: number, repetitions: number, connections: number, pipelining: number, log: (line: string) => void }}
+ * @param config {{ seconds: number, warmupSeconds: number, repetitions: number, connections: number,
+ *   pipelining: number, paired: boolean, log: (line: string) => void }}
  */
 export async function runThroughput(config) {
   const names = activeVariants();
@@ -57,10 +64,44 @@ export async function runThroughput(config) {
         );
       }
     }
-    return summarize(names, runs);
+    const sequential = summarize(names, runs);
+    const paired = config.paired ? await runPaired(names, servers, config) : undefined;
+    return { sequential, paired };
   } finally {
     for (const server of servers.values()) await server.stop();
   }
+}
+
+async function runPaired(names, servers, config) {
+  const pairs = names.filter((name) => name !== baselineOf(name));
+  const ratios = Object.fromEntries(pairs.map((name) => [name, []]));
+  const shares = Object.fromEntries(pairs.map((name) => [name, []]));
+  for (let rep = 0; rep < config.repetitions; rep++) {
+    for (let i = 0; i < pairs.length; i++) {
+      const name = pairs[(i + rep) % pairs.length];
+      const [own, base] = await Promise.all([
+        measure(servers.get(name), config),
+        measure(servers.get(baselineOf(name)), config),
+      ]);
+      ratios[name].push(own.requestsPerSecond / base.requestsPerSecond);
+      shares[name].push([own.serverCpu, base.serverCpu]);
+      config.log(
+        `paired rep ${rep + 1}/${config.repetitions} ${name}: ${Math.round(own.requestsPerSecond)} vs ` +
+          `${Math.round(base.requestsPerSecond)} req/s (server cpu ${(own.serverCpu * 100).toFixed(0)}% vs ` +
+          `${(base.serverCpu * 100).toFixed(0)}%)`,
+      );
+    }
+  }
+  return pairs.map((name) => ({
+    variant: name,
+    baseline: baselineOf(name),
+    ratio: { median: median(ratios[name]), min: min(ratios[name]), max: max(ratios[name]) },
+    serverCpu: {
+      variant: median(shares[name].map(([own]) => own)),
+      baseline: median(shares[name].map(([, base]) => base)),
+    },
+    ratios: ratios[name],
+  }));
 }
 
 /**

@@ -13,8 +13,8 @@
 import { EventEmitter } from 'node:events';
 import { createBallast, observeNode } from '@ballast/core';
 
-const iterations = Number(process.env.BENCH_MICRO_ITERATIONS ?? 2_000_000);
-const runs = Number(process.env.BENCH_MICRO_RUNS ?? 7);
+const iterations = Number(process.env.BENCH_MICRO_ITERATIONS ?? 1_000_000);
+const runs = Number(process.env.BENCH_MICRO_RUNS ?? 15);
 
 const ballast = createBallast({ limits: { api: { maxConcurrent: 10_000 } } });
 const observer = ballast.observer;
@@ -54,22 +54,24 @@ const cases = {
   },
 };
 
-const results = {};
-for (const [name, run] of Object.entries(cases)) {
-  run(iterations / 10); // warm-up
-  const samples = [];
-  for (let r = 0; r < runs; r++) {
+// Cases alternate round after round, so drift on a shared machine hits them alike;
+// each round's cost is measured against the baseline of the same round.
+const samples = Object.fromEntries(Object.keys(cases).map((name) => [name, []]));
+for (const run of Object.values(cases)) run(iterations / 10); // warm-up
+for (let r = 0; r < runs; r++) {
+  for (const [name, run] of Object.entries(cases)) {
     const started = process.hrtime.bigint();
     run(iterations);
-    samples.push(Number(process.hrtime.bigint() - started) / iterations);
+    samples[name].push(Number(process.hrtime.bigint() - started) / iterations);
   }
-  samples.sort((a, b) => a - b);
-  results[name] = { medianNs: Math.round(samples[Math.floor(runs / 2)] * 10) / 10, minNs: Math.round(samples[0] * 10) / 10 };
-  console.error(`${name}: median ${results[name].medianNs} ns/request (min ${results[name].minNs})`);
 }
-const base = results.baseline.medianNs;
-results.observeCostNs = Math.round((results.observe.medianNs - base) * 10) / 10;
-results.observePlusGateCostNs = Math.round((results['observe + gate'].medianNs - base) * 10) / 10;
-console.error(`observe costs ~${results.observeCostNs} ns/request; observe + limit ~${results.observePlusGateCostNs} ns/request`);
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const round = (x) => Math.round(x * 10) / 10;
+const results = {};
+for (const name of Object.keys(cases)) {
+  const added = samples[name].map((ns, r) => ns - samples.baseline[r]);
+  results[name] = { medianNs: round(median(samples[name])), minNs: round(Math.min(...samples[name])), addedMedianNs: round(median(added)), addedMinNs: round(Math.min(...added)) };
+  console.error(`${name}: median ${results[name].medianNs} ns/request, added over baseline: median ${results[name].addedMedianNs} (min ${results[name].addedMinNs})`);
+}
 ballast.observer.stop();
 console.log(JSON.stringify(results));

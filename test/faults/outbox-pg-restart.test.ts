@@ -67,16 +67,17 @@ describe.skipIf(!process.env.DATABASE_URL)(`outbox through a PostgreSQL restart 
     rx.script(() => ({ status: 200, delayMs: 5 }));
     const worker = { batchSize: 10, concurrency: 4, leaseMs: 2000, pollIntervalMs: 100, backoff: { baseMs: 50, maxMs: 500 } };
     ballast = createBallast({
-      outbox: { database: db.url, destinations: { sink: { deliver: httpDestination(rx.url) } }, worker },
+      // Paced, so the drain outlasts the restart however fast the worker and however slow pg_ctlcluster.
+      outbox: { database: db.url, destinations: { sink: { deliver: httpDestination(rx.url), ratePerSecond: 100 } }, worker },
     });
     const keys: string[] = [];
-    for (let i = 0; i < 600; i++) keys.push((await ballast.outbox.enqueue('sink', { i })).idempotencyKey);
+    for (let i = 0; i < 800; i++) keys.push((await ballast.outbox.enqueue('sink', { i })).idempotencyKey);
     // When each message's acknowledgement committed: nothing may reach the downstream after that.
     const receiver = rx;
     const ackedAtSeq = new Map<string, number>();
     ballast.events.on('outbox:delivered', (e) => ackedAtSeq.set(e.idempotencyKey, receiver.received.length));
     await ballast.start();
-    await until(() => receiver.delivered().length >= 80, 20_000, '80 deliveries before the restart');
+    await until(() => receiver.delivered().length >= 80, 30_000, '80 deliveries before the restart');
 
     const bootedBefore = await db.query('SELECT pg_postmaster_start_time()::text AS t');
     const restartedAtSeq = receiver.received.length;

@@ -7,6 +7,13 @@ import type { RedisClient } from './redisRate.js';
 /**
  * Fleet mode: several instances of one service share their settings overrides
  * (PostgreSQL, with LISTEN/NOTIFY) and, for `scope: 'fleet'` limits, their rates (Redis).
+ *
+ * @example
+ * createBallast({
+ *   limits: { search: { maxConcurrent: 8, ratePerSecond: 200, scope: 'fleet', onStoreDown: 'open' } },
+ *   fleet: { database: process.env.DATABASE_URL, redis: process.env.REDIS_URL },
+ *   admin: { tokens: { ops: { secret: process.env.BALLAST_ADMIN_TOKEN!, role: 'write' } } },
+ * });
  */
 export interface FleetOptions {
   /** The shared PostgreSQL: a connection string (Ballast owns that pool) or a `pg.Pool` (yours, never ended). Default: `outbox.database` when it is one of those; without either, overrides stay per instance. */

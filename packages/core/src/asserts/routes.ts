@@ -5,7 +5,9 @@ import type { AssertMonitor } from './monitor.js';
 /** `GET /asserts`, `GET|PUT|DELETE /asserts/:name`. */
 export function assertRoutes(asserts: AssertMonitor): AdminRoute[] {
   const exists = (params: Record<string, string>): boolean => asserts.has(params.name as string);
-  const viewOf = async (name: string) => (await asserts.evaluate()).find((v) => v.name === name);
+  const find = async (name: string) => (await asserts.evaluate()).find((v) => v.name === name);
+  // An evaluation already running when the assert was set does not know it yet: the next one does.
+  const viewOf = async (name: string) => (await find(name)) ?? (await find(name));
   return [
     {
       method: 'GET',

@@ -112,34 +112,14 @@ export class Outbox {
     const rows = await this.#run((db) => readStats(db, this.schema));
     const out: Record<string, DestinationStats> = {};
     for (const name of this.destinations) out[name] = emptyStats();
-    for (const r of rows) {
-      out[r.destination] = {
-        pending: r.pending,
-        inFlight: r.in_flight,
-        dead: r.dead,
-        oldestPendingAgeMs: r.oldest_pending_age_ms,
-        delivered: r.delivered,
-        paused: r.paused,
-      };
-    }
+    for (const { destination, ...stats } of rows) out[destination] = stats;
     return out;
   }
 
   /** Dead messages, oldest first; `limit` defaults to 100. */
   async dead(destination?: string, options: { limit?: number } = {}): Promise<DeadMessage[]> {
     if (destination !== undefined) this.#settings(destination);
-    const rows = await this.#run((db) => listDead(db, this.schema, destination, options.limit ?? 100));
-    return rows.map((r) => ({
-      id: r.id,
-      destination: r.destination,
-      key: r.key ?? undefined,
-      idempotencyKey: r.idempotency_key,
-      payload: r.payload,
-      attempts: r.attempts,
-      lastError: r.last_error ?? undefined,
-      createdAt: new Date(r.created_at).toISOString(),
-      deadAt: r.dead_at === null ? undefined : new Date(r.dead_at).toISOString(),
-    }));
+    return this.#run((db) => listDead(db, this.schema, destination, options.limit ?? 100));
   }
 
   /** Makes a dead message pending again with a fresh attempt budget; throws `UnknownNameError` when no dead message has `id`. */

@@ -4,5 +4,5 @@ export { insertMessage, keyHasPending, type InsertMessage, type InsertResult } f
 export { claimMessages, type ClaimedRow } from './claim.js';
 export { completeMessage, completeMessages, rescheduleMessage, buryMessage, releaseMessage, type LeaseRef } from './settle.js';
 export { readStats, type StatsRow } from './stats.js';
-export { listDead, redriveDead, type DeadRow } from './dead.js';
+export { listDead, redriveDead } from './dead.js';
 export { setPaused, sendHint } from './destinations.js';

@@ -1,14 +1,7 @@
 import type { SqlClient } from '../store/index.js';
+import type { DestinationStats } from '../types.js';
 
-export interface StatsRow {
-  destination: string;
-  pending: number;
-  in_flight: number;
-  dead: number;
-  oldest_pending_age_ms: number;
-  delivered: number;
-  paused: boolean;
-}
+export type StatsRow = DestinationStats & { destination: string };
 
 /** Counts per destination, ages on the database clock. Destinations without rows are absent. */
 export async function readStats(client: SqlClient, schema: string): Promise<StatsRow[]> {
@@ -22,8 +15,8 @@ export async function readStats(client: SqlClient, schema: string): Promise<Stat
        FROM ${schema}.outbox GROUP BY destination
      )
      SELECT coalesce(c.destination, d.name) AS destination,
-       coalesce(c.pending, 0) AS pending, coalesce(c.in_flight, 0) AS in_flight, coalesce(c.dead, 0) AS dead,
-       coalesce(floor(extract(epoch FROM now() - c.oldest) * 1000), 0)::float8 AS oldest_pending_age_ms,
+       coalesce(c.pending, 0) AS pending, coalesce(c.in_flight, 0) AS "inFlight", coalesce(c.dead, 0) AS dead,
+       coalesce(floor(extract(epoch FROM now() - c.oldest) * 1000), 0)::float8 AS "oldestPendingAgeMs",
        coalesce(d.delivered, 0)::float8 AS delivered, coalesce(d.paused, false) AS paused
      FROM counts c FULL JOIN ${schema}.outbox_destinations d ON d.name = c.destination`,
   );

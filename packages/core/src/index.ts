@@ -75,7 +75,7 @@ export {
   type OutboxEvents,
   type DatabaseOption,
 } from './outbox/index.js';
-export { HttpObserver, observeNode, LogHistogram, UNMATCHED_ROUTE, DURATION_BOUNDS_MS, STATUS_CLASSES, type StatusClass } from './observe/index.js';
+export { HttpObserver, observeNode, unobserved, LogHistogram, UNMATCHED_ROUTE, DURATION_BOUNDS_MS, STATUS_CLASSES, type StatusClass } from './observe/index.js';
 export {
   AssertMonitor,
   AssertSyntaxError,

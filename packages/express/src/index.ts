@@ -6,6 +6,7 @@ import {
   nodeAdminRequest,
   observeNode,
   shedReply,
+  unobserved,
   writeNodeReply,
   type Admission,
   type Ballast,
@@ -101,6 +102,7 @@ export function ballastExpress(ballast: Ballast): BallastExpress {
     admin() {
       ballast.admin.assertEnabled();
       return function ballastAdmin(req, res, next) {
+        unobserved(res);
         ballast.admin
           .handle(nodeAdminRequest(req, req.path, (req as { body?: unknown }).body))
           .then((reply) => writeNodeReply(res, reply), next);

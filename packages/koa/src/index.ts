@@ -5,6 +5,7 @@ import {
   nodeAdminRequest,
   observeNode,
   shedReply,
+  unobserved,
   type Admission,
   type Ballast,
   type Reply,
@@ -85,6 +86,7 @@ export function ballastKoa(ballast: Ballast): BallastKoa {
       return async function ballastAdmin(ctx, next) {
         const path = ctx.path;
         if (path !== prefix && !path.startsWith(`${prefix}/`)) return next();
+        unobserved(ctx.res);
         const parsed = (ctx.request as { body?: unknown }).body;
         const reply = await ballast.admin.handle(nodeAdminRequest(ctx.req, path.slice(prefix.length) || '/', parsed));
         writeReply(ctx, reply);

@@ -95,10 +95,11 @@ export class HttpObserver {
     return nowMs();
   }
 
-  /** Records a finished (or abandoned) request under its route template. */
-  end(route: string | undefined, status: number, startedAt: number): void {
-    const durationMs = nowMs() - startedAt;
+  /** Records a finished (or abandoned) request under its route template; `null` records nothing (left out). */
+  end(route: string | undefined | null, status: number, startedAt: number): void {
     this.inFlight--;
+    if (route === null) return;
+    const durationMs = nowMs() - startedAt;
     this.active = true;
     const name = route ?? UNMATCHED_ROUTE;
     const series = this.#series.get(name) ?? this.#add(name);

@@ -141,10 +141,14 @@ export function observeContract(harness: AdapterHarness): void {
       });
       for (const id of ['1', '2', 'abc']) await request(app.server).get(`/items/${id}`).expect(200);
       await request(app.server).get('/no/such/path').expect(404);
-      await until(() => ballast!.observer.windowHistogram().count === 4);
+      // The admin API is Ballast's own traffic: a 503 from /health must not feed error_rate.
+      await request(app.server).get('/_ballast/health').set(auth).expect(200);
+      await request(app.server).get('/_ballast/limits').expect(401);
+      await until(() => ballast!.observer.windowHistogram().count === 4 && ballast!.observer.inFlight === 0);
       const routes = ballast.observer.series().map((s) => s.route).sort();
       expect(routes).toEqual(['/items/:id', 'unmatched']);
       expect(ballast.observer.windowHistogram('/items/:id').count).toBe(3);
+      expect(ballast.observer.windowHistogram().count).toBe(4);
     });
 
     it('exposes every metric family with plausible values, parsed back from the Prometheus text', async () => {

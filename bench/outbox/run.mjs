@@ -19,7 +19,8 @@ const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split
 const quick = args.has('quick');
 const settings = {
   producers: 10,
-  enqueueMs: quick ? 2000 : 5000,
+  enqueueMs: quick ? 1000 : 2000,
+  enqueueRounds: quick ? 3 : 7,
   drainCount: quick ? 5000 : 20_000,
   concurrency: 32,
   latencyRate: 200,
@@ -43,9 +44,34 @@ async function withSystem(system, scenario, body) {
   }
 }
 
-async function enqueueRate(system) {
-  return withSystem(system, 'enqueue', (s) => closedLoop(settings.producers, settings.enqueueMs, (i) => s.enqueue(i)));
+/**
+ * Enqueue throughput of every system, interleaved: each round gives every system one short
+ * closed-loop run, in a rotated order; the median of the rounds counts. On a shared machine the
+ * load drifts by 2x within a minute, and only interleaving makes the ratios mean something.
+ */
+async function enqueueRates(list) {
+  const open = [];
+  try {
+    for (const system of list) {
+      const db = `bench_outbox_enq_${system.name.replace(/[^a-z0-9]+/gi, '_').toLowerCase()}`;
+      open.push({ system, db, instance: await system.open(await freshDatabase(db), 'enqueue'), rates: [] });
+    }
+    for (let round = 0; round < settings.enqueueRounds; round++) {
+      for (let k = 0; k < open.length; k++) {
+        const entry = open[(round + k) % open.length];
+        entry.rates.push(await closedLoop(settings.producers, settings.enqueueMs, (i) => entry.instance.enqueue(i)));
+      }
+    }
+    return new Map(open.map((e) => [e.system.name, median(e.rates)]));
+  } finally {
+    for (const e of open) {
+      await e.instance.close();
+      await dropDatabase(e.db);
+    }
+  }
 }
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 async function drainRate(system, http) {
   const receiver = http ? await startReceiver() : undefined;
@@ -97,10 +123,13 @@ async function step(label, measure) {
 }
 
 const results = new Map(systems.map((s) => [s.name, {}]));
+if (scenarios.has('enqueue')) {
+  process.stderr.write(`enqueue, ${settings.enqueueRounds} interleaved rounds…\n`);
+  for (const [name, rate] of await enqueueRates(systems)) results.get(name).enqueue = rate;
+}
 for (const system of systems) {
   const r = results.get(system.name);
   process.stderr.write(`${system.name}:`);
-  if (scenarios.has('enqueue')) r.enqueue = await step('enqueue', () => enqueueRate(system));
   if (scenarios.has('drain')) r.drainNoop = await step('drain (no-op)', () => drainRate(system, false));
   if (scenarios.has('http')) r.drainHttp = await step('drain (HTTP)', () => drainRate(system, true));
   if (scenarios.has('latency')) r.latency = await step('latency', () => latency(system));

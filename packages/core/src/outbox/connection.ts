@@ -68,10 +68,7 @@ export class OutboxConnection {
       kind: 'postgres',
       query: async (text, params) => (await ready()).query(text, params),
       transaction: async (fn) => (await ready()).transaction(fn),
-      listen: async (channel, handlers) => {
-        const db = await ready().catch(() => undefined);
-        return db === undefined ? async () => {} : db.listen(channel, handlers);
-      },
+      listen: async (channel, handlers) => (await ready()).listen(channel, handlers),
       close: async () => {},
     };
   }

@@ -66,9 +66,6 @@ export class OutboxWorker {
 
   async start(): Promise<void> {
     if (this.#supervised !== undefined) return;
-    if (this.#channel !== undefined) {
-      this.#unlisten = await this.#ctx.db.listen(this.#channel, { notify: () => this.wake(), reconnected: () => this.wake() });
-    }
     this.#supervised = supervise((signal, healthy) => this.#loop(signal, healthy), this.#hooks, this.#ctx.logger);
   }
 
@@ -95,12 +92,19 @@ export class OutboxWorker {
 
   async #loop(signal: AbortSignal, healthy: () => void): Promise<void> {
     while (!signal.aborted) {
+      await this.#listen();
       const claimed = await this.#claimRound(signal);
       healthy();
       if (signal.aborted) return;
       if (claimed > 0 && this.#inFlight.size < this.#ctx.settings.concurrency) continue;
       await this.#sleep(this.#ctx.settings.pollIntervalMs, signal);
     }
+  }
+
+  /** LISTENs once the database is reachable; until then a failure here restarts the loop like any other. */
+  async #listen(): Promise<void> {
+    if (this.#unlisten !== undefined || this.#channel === undefined) return;
+    this.#unlisten = await this.#ctx.db.listen(this.#channel, { notify: () => this.wake(), reconnected: () => this.wake() });
   }
 
   /** One pass over the destinations, starting at a rotating one so none starves the others. */

@@ -29,7 +29,7 @@ export function outboxSuite(backend: Backend) {
   return {
     database,
     /** A started Ballast on a fresh schema; stopped after the test. Fast worker settings unless overridden. */
-    async start(outbox: Omit<OutboxOptions, 'database'> & { database?: OutboxOptions['database'] }, rest: Omit<BallastOptions, 'outbox'> = {}) {
+    async start(outbox: OutboxOptions, rest: Omit<BallastOptions, 'outbox'> = {}) {
       const schema = outbox.schema ?? uniqueName('ob');
       const ballast = createBallast({
         ...rest,

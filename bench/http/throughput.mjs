@@ -72,6 +72,14 @@ export async function runThroughput(config) {
   }
 }
 
+/** Measures two servers at once; `swap` starts the second one's load first. Results in argument order. */
+async function measureTogether(a, b, swap, config) {
+  if (!swap) return Promise.all([measure(a, config), measure(b, config)]);
+  const second = measure(b, config);
+  const first = measure(a, config);
+  return [await first, await second];
+}
+
 async function runPaired(names, servers, config) {
   const pairs = names.filter((name) => name !== baselineOf(name));
   const ratios = Object.fromEntries(pairs.map((name) => [name, []]));
@@ -79,10 +87,8 @@ async function runPaired(names, servers, config) {
   for (let rep = 0; rep < config.repetitions; rep++) {
     for (let i = 0; i < pairs.length; i++) {
       const name = pairs[(i + rep) % pairs.length];
-      const [own, base] = await Promise.all([
-        measure(servers.get(name), config),
-        measure(servers.get(baselineOf(name)), config),
-      ]);
+      // Which of the two starts first alternates, so neither side keeps a head start.
+      const [own, base] = await measureTogether(servers.get(name), servers.get(baselineOf(name)), rep % 2 === 1, config);
       ratios[name].push(own.requestsPerSecond / base.requestsPerSecond);
       shares[name].push([own.serverCpu, base.serverCpu]);
       config.log(

@@ -1,10 +1,11 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { createBallast, isBallastConfigError, type Deliver } from '@ballast/core';
-import { createTestDatabase, uniqueName, type TestDatabase } from '@ballast/testkit';
+import { createTestDatabase, uniqueName, until, type TestDatabase } from '@ballast/testkit';
 
 const noop: Deliver = async () => {};
 
@@ -76,5 +77,39 @@ describe.runIf(process.env.DATABASE_URL)('a pg.Pool given by the user', () => {
     expect(pool.listenerCount('error')).toBe(0);
     expect((await pool.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
     await pool.end();
+  });
+});
+
+describe.runIf(process.env.DATABASE_URL)('a pool Ballast owns', () => {
+  let db: TestDatabase & { backend: 'postgres' };
+  beforeAll(async () => {
+    db = (await createTestDatabase({ backend: 'postgres' })) as TestDatabase & { backend: 'postgres' };
+  });
+  afterAll(() => db.drop());
+
+  it('does not crash the process when a connection is terminated while stop() ends the pool', async () => {
+    const appName = uniqueName('owned');
+    const url = new URL(db.url);
+    url.searchParams.set('application_name', appName);
+    const warnings: string[] = [];
+    const logger = { info: () => {}, error: () => {}, warn: (_: unknown, message: string) => void warnings.push(message) };
+    const ballast = createBallast({
+      logger,
+      outbox: { database: url.toString(), schema: uniqueName('ob'), destinations: { d: { deliver: noop } }, worker: { enabled: false } },
+    });
+    await ballast.start();
+    await ballast.outbox.enqueue('d', {});
+    // Synchronously, so this process reads nothing meanwhile: the server terminates the pool's idle
+    // connection (the call waits for the backend to exit) and its FATAL message sits unread in our socket.
+    const terminated = execFileSync(
+      'psql',
+      [db.url, '-XAtc', `SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, 10000)) FROM pg_stat_activity WHERE application_name = '${appName}'`],
+      { encoding: 'utf8' },
+    );
+    expect(Number(terminated.trim())).toBeGreaterThan(0);
+    // pool.end() resolves before the client reads its socket; the 'error' it emits afterwards must
+    // reach our listener (logged) instead of being an uncaught exception that ends the process.
+    await ballast.stop();
+    await until(() => warnings.includes('ballast: idle outbox database connection failed'));
   });
 });

@@ -10,7 +10,7 @@ import { dropDatabase, freshDatabase, waitFor } from './lib/db.mjs';
 import { closedLoop, openLoop, percentile } from './lib/measure.mjs';
 import { makePoster, startReceiver } from './lib/receiver.mjs';
 import { printTable } from './lib/table.mjs';
-import { ballastSystem } from './systems/ballast.mjs';
+import { ballastSystem, ballastWideSystem } from './systems/ballast.mjs';
 import { graphileSystem } from './systems/graphile.mjs';
 import { pgBossSystem } from './systems/pgboss.mjs';
 import { rawSystem } from './systems/raw.mjs';
@@ -28,7 +28,7 @@ const settings = {
 };
 
 const scenarios = new Set((args.get('scenarios') ?? 'enqueue,drain,http,latency').split(','));
-const systems = [rawSystem('floor'), rawSystem('ceiling'), graphileSystem, pgBossSystem, ballastSystem].filter(
+const systems = [rawSystem('floor'), rawSystem('ceiling'), graphileSystem, pgBossSystem, ballastSystem, ballastWideSystem].filter(
   (s) => !args.has('only') || s.name.toLowerCase().includes(args.get('only').toLowerCase()),
 );
 
@@ -123,16 +123,17 @@ async function step(label, measure) {
 }
 
 const results = new Map(systems.map((s) => [s.name, {}]));
+const runs = (system, scenario) => scenarios.has(scenario) && (system.only ?? [scenario]).includes(scenario);
 if (scenarios.has('enqueue')) {
   process.stderr.write(`enqueue, ${settings.enqueueRounds} interleaved rounds…\n`);
-  for (const [name, rate] of await enqueueRates(systems)) results.get(name).enqueue = rate;
+  for (const [name, rate] of await enqueueRates(systems.filter((s) => runs(s, 'enqueue')))) results.get(name).enqueue = rate;
 }
 for (const system of systems) {
   const r = results.get(system.name);
   process.stderr.write(`${system.name}:`);
-  if (scenarios.has('drain')) r.drainNoop = await step('drain (no-op)', () => drainRate(system, false));
-  if (scenarios.has('http')) r.drainHttp = await step('drain (HTTP)', () => drainRate(system, true));
-  if (scenarios.has('latency')) r.latency = await step('latency', () => latency(system));
+  if (runs(system, 'drain')) r.drainNoop = await step('drain (no-op)', () => drainRate(system, false));
+  if (runs(system, 'http')) r.drainHttp = await step('drain (HTTP)', () => drainRate(system, true));
+  if (runs(system, 'latency')) r.latency = await step('latency', () => latency(system));
   process.stderr.write('\n');
 }
 

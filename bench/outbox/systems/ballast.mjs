@@ -5,13 +5,24 @@ import { ownedPool } from '../lib/db.mjs';
  * produces; a second instance with its worker on delivers, so the drain
  * starts from a full table exactly as the other systems' do.
  */
-export const ballastSystem = { name: 'Ballast', open };
+export const ballastSystem = { name: 'Ballast', open: (url) => open(url, {}) };
+
+/**
+ * The same with as many messages in hand as graphile-worker's local queue holds
+ * (Ballast has no separate prefetch: claimed = in flight), for the drains only.
+ * With HTTP this also means that many concurrent POSTs.
+ */
+export const ballastWideSystem = {
+  name: 'Ballast, concurrency 256',
+  only: ['drain', 'http'],
+  open: (url) => open(url, { concurrency: 256, batchSize: 256 }),
+};
 
 const destination = 'bench';
 
 const remote = process.argv.includes('--ballast-remote');
 
-async function open(url) {
+async function open(url, workerOverrides) {
   // Imported here so the other systems still run when core is not built yet.
   // BALLAST_CORE=<path to a built index.js> compares another build of core.
   const { createBallast, httpDestination } = await import(process.env.BALLAST_CORE ?? '@ballast/core');
@@ -48,7 +59,7 @@ async function open(url) {
       outbox: {
         database: consumerPool,
         destinations: { [destination]: { deliver: deliverFn } },
-        worker: { concurrency },
+        worker: { concurrency, ...workerOverrides },
       },
     });
     await consumer.start();

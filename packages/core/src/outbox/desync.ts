@@ -13,13 +13,14 @@ const DIRECT_TIMEOUT_MS = 2000;
  * the breaker is open — or when an earlier message of the same key is still
  * pending, since delivering now would overtake it.
  * Throws `OutboxFullError` (503 in both adapters) when the message cannot be stored.
+ * A direct delivery also reports how long its attempt took (`durationMs`, for the event).
  */
 export async function desync(
   outbox: Outbox,
   destination: string,
   payload: unknown,
   options: DesyncOptions = {},
-): Promise<DesyncResult> {
+): Promise<DesyncResult & { durationMs?: number }> {
   const mode = options.mode ?? 'buffer-first';
   const enqueueOptions = {
     ...(options.key === undefined ? {} : { key: options.key }),
@@ -43,6 +44,7 @@ export async function desync(
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(new Error('direct delivery timed out')), options.timeoutMs ?? DIRECT_TIMEOUT_MS);
   const message = { id: undefined, destination, key: checked.key, idempotencyKey, payload: JSON.parse(json) as unknown, attempt: 1 };
+  const startedAt = performance.now();
   try {
     await runtime.attemptNow(message, controller.signal);
   } catch {
@@ -50,5 +52,5 @@ export async function desync(
   } finally {
     clearTimeout(timer);
   }
-  return { status: 'delivered', idempotencyKey };
+  return { status: 'delivered', idempotencyKey, durationMs: performance.now() - startedAt };
 }

@@ -94,9 +94,10 @@ export class Outbox {
    * Resolves `{ status: 'delivered' }` (answer 200) or `{ status: 'queued' }` (answer 202).
    */
   async desync(destination: string, payload: unknown, options?: DesyncOptions): Promise<DesyncResult> {
-    const result = await desync(this, destination, payload, options);
+    const { durationMs, ...result } = await desync(this, destination, payload, options);
     if (result.status === 'delivered') {
-      this.#deps.events.emit('outbox:delivered', { destination, id: undefined, idempotencyKey: result.idempotencyKey, attempt: 1 });
+      const delivered = { destination, id: undefined, idempotencyKey: result.idempotencyKey, attempt: 1, durationMs: durationMs ?? 0 };
+      this.#deps.events.emit('outbox:delivered', delivered);
     }
     return result;
   }

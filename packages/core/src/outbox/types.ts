@@ -89,10 +89,13 @@ export interface DesyncResult {
 
 /** Events the outbox emits on `ballast.events`. */
 export interface OutboxEvents {
-  /** A message was delivered; `id` is undefined for a `direct-first` delivery that was never stored. */
-  'outbox:delivered': { destination: string; id: string | undefined; idempotencyKey: string; attempt: number };
-  'outbox:retry': { destination: string; id: string; idempotencyKey: string; attempt: number; delayMs: number; error: string };
-  'outbox:dead': { destination: string; id: string; idempotencyKey: string; attempt: number; error: string };
+  /**
+   * A message was delivered; `id` is undefined for a `direct-first` delivery that was never stored.
+   * `durationMs` (here and on `outbox:retry` / `outbox:dead`) is how long the delivery attempt took.
+   */
+  'outbox:delivered': { destination: string; id: string | undefined; idempotencyKey: string; attempt: number; durationMs: number };
+  'outbox:retry': { destination: string; id: string; idempotencyKey: string; attempt: number; durationMs: number; delayMs: number; error: string };
+  'outbox:dead': { destination: string; id: string; idempotencyKey: string; attempt: number; durationMs: number; error: string };
   /** A destination's breaker changed state; while `open` the worker leaves that destination alone. */
   'outbox:breaker': { destination: string; state: 'open' | 'halfOpen' | 'closed' };
   /** A supervised background loop failed; it restarts after `restartInMs`. */

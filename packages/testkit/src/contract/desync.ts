@@ -73,7 +73,9 @@ export function desyncContract(harness: AdapterHarness): void {
       ballast?.events.on('outbox:delivered', (e) => delivered.push(e));
       const res = await post('acct-1', { total: 5 });
       expect(res.status).toBe(200);
-      expect(delivered).toEqual([{ destination: 'billing', id: undefined, idempotencyKey: res.body.idempotencyKey, attempt: 1 }]);
+      expect(delivered).toEqual([
+        { destination: 'billing', id: undefined, idempotencyKey: res.body.idempotencyKey, attempt: 1, durationMs: expect.any(Number) },
+      ]);
       expect(res.body).toEqual({ status: 'delivered', idempotencyKey: expect.any(String) });
       expect(rx.delivered().map((r) => r.idempotencyKey)).toEqual([res.body.idempotencyKey]);
       expect((await ballast?.outbox.stats())?.billing).toMatchObject({ pending: 0, dead: 0 });

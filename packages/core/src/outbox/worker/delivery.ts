@@ -47,14 +47,16 @@ export async function deliverClaimed(
     payload: row.payload,
     attempt: row.attempts,
   };
-  const base = { destination: destination.name, id: row.id, idempotencyKey: row.idempotency_key, attempt: row.attempts };
+  const ids = { destination: destination.name, id: row.id, idempotencyKey: row.idempotency_key, attempt: row.attempts };
   try {
     let failure: { error: unknown } | undefined;
+    const startedAt = performance.now();
     try {
       await destination.attempt(message, signal);
     } catch (error) {
       failure = { error };
     }
+    const base = { ...ids, durationMs: performance.now() - startedAt };
     if (failure === undefined) {
       if (await ctx.complete(lease)) ctx.events.emit('outbox:delivered', base);
       else ctx.logger.warn(base, 'ballast: delivered, but the lease had passed to another worker');
@@ -80,6 +82,6 @@ export async function deliverClaimed(
       ctx.wakeIn(delayMs);
     }
   } catch (settleError) {
-    ctx.logger.warn({ err: settleError, ...base }, 'ballast: could not record a delivery outcome; the lease will expire and the message be retried');
+    ctx.logger.warn({ err: settleError, ...ids }, 'ballast: could not record a delivery outcome; the lease will expire and the message be retried');
   }
 }

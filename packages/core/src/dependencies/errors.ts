@@ -1,7 +1,4 @@
-import { BallastError } from '../errors/index.js';
-
-const hasCode = (error: unknown, code: string): boolean =>
-  typeof error === 'object' && error !== null && (error as { code?: unknown }).code === code;
+import { BallastError, hasCode } from '../errors/index.js';
 
 /** The breaker is open (or its half-open probes are taken) and the read had no fallback or last good value. */
 export class DependencyOpenError extends BallastError {

@@ -1,8 +1,5 @@
 import { registerAdminErrorStatus } from '../admin/errors.js';
-import { BallastError } from '../errors/index.js';
-
-const hasCode = (error: unknown, code: string): boolean =>
-  typeof error === 'object' && error !== null && (error as { code?: unknown }).code === code;
+import { BallastError, hasCode } from '../errors/index.js';
 
 /**
  * The fleet store (PostgreSQL) could not take a change. The change was applied

@@ -1,7 +1,8 @@
 /**
  * HTTP throughput: every variant in its own server process pinned to one core,
- * autocannon pinned to the other. Variants run round-robin, repetition after
- * repetition (with a rotating start), so machine drift hits them all alike.
+ * autocannon pinned to the other. Each repetition starts fresh, warmed-up
+ * servers and runs every variant once, in a rotated order, so machine drift
+ * hits them all alike.
  *
  * Then, paired: each variant runs at the same time as its bare baseline, both
  * servers on the same core and both load generators on the other. The kernel
@@ -36,24 +37,33 @@ async function measure(server, config) {
   };
 }
 
+/** Fresh server processes for every variant, each warmed up. */
+async function startAll(names, config, rep) {
+  const servers = new Map();
+  for (const name of names) servers.set(name, await startServer(serverScript, [name]));
+  config.log(`rep ${rep + 1}/${config.repetitions}: fresh servers, warm-up ${config.warmupSeconds}s each`);
+  for (const name of names) await load(servers.get(name).url, config.warmupSeconds, config);
+  return servers;
+}
+
 /**
+ * Every repetition starts fresh server processes: two processes running the same
+ * code can differ by several percent for their whole life (memory layout, JIT
+ * decisions), which one process per variant would turn into a fixed bias.
+ *
  * @param config {{ seconds: number, warmupSeconds: number, repetitions: number, connections: number,
  *   pipelining: number, paired: boolean, log: (line: string) => void }}
  */
 export async function runThroughput(config) {
   const names = activeVariants();
-  const servers = new Map();
-  try {
-    for (const name of names) servers.set(name, await startServer(serverScript, [name]));
-    for (const name of names) {
-      config.log(`warm-up ${name} (${config.warmupSeconds}s)`);
-      await load(servers.get(name).url, config.warmupSeconds, config);
-    }
-    const runs = Object.fromEntries(names.map((name) => [name, []]));
-    for (let rep = 0; rep < config.repetitions; rep++) {
+  const pairs = names.filter((name) => name !== baselineOf(name));
+  const runs = Object.fromEntries(names.map((name) => [name, []]));
+  const pairedRuns = Object.fromEntries(pairs.map((name) => [name, []]));
+  for (let rep = 0; rep < config.repetitions; rep++) {
+    const servers = await startAll(names, config, rep);
+    try {
       // Rotate the start so no variant always follows the same neighbour.
-      const order = names.map((_, i) => names[(i + rep) % names.length]);
-      for (const name of order) {
+      for (const name of rotate(names, rep)) {
         const run = await measure(servers.get(name), config);
         runs[name].push(run);
         config.log(
@@ -63,14 +73,25 @@ export async function runThroughput(config) {
             (run.non2xx + run.errors > 0 ? `, non2xx ${run.non2xx} errors ${run.errors}` : ''),
         );
       }
+      if (!config.paired) continue;
+      for (const name of rotate(pairs, rep)) {
+        // Which of the two starts first alternates, so neither side keeps a head start.
+        const [own, base] = await measureTogether(servers.get(name), servers.get(baselineOf(name)), rep % 2 === 1, config);
+        pairedRuns[name].push({ ratio: own.requestsPerSecond / base.requestsPerSecond, cpu: [own.serverCpu, base.serverCpu] });
+        config.log(
+          `paired rep ${rep + 1}/${config.repetitions} ${name}: ${Math.round(own.requestsPerSecond)} vs ` +
+            `${Math.round(base.requestsPerSecond)} req/s (server cpu ${(own.serverCpu * 100).toFixed(0)}% vs ` +
+            `${(base.serverCpu * 100).toFixed(0)}%)`,
+        );
+      }
+    } finally {
+      for (const server of servers.values()) await server.stop();
     }
-    const sequential = summarize(names, runs);
-    const paired = config.paired ? await runPaired(names, servers, config) : undefined;
-    return { sequential, paired };
-  } finally {
-    for (const server of servers.values()) await server.stop();
   }
+  return { sequential: summarize(names, runs), paired: config.paired ? summarizePaired(pairs, pairedRuns) : undefined };
 }
+
+const rotate = (list, by) => list.map((_, i) => list[(i + by) % list.length]);
 
 /** Measures two servers at once; `swap` starts the second one's load first. Results in argument order. */
 async function measureTogether(a, b, swap, config) {
@@ -80,34 +101,20 @@ async function measureTogether(a, b, swap, config) {
   return [await first, await second];
 }
 
-async function runPaired(names, servers, config) {
-  const pairs = names.filter((name) => name !== baselineOf(name));
-  const ratios = Object.fromEntries(pairs.map((name) => [name, []]));
-  const shares = Object.fromEntries(pairs.map((name) => [name, []]));
-  for (let rep = 0; rep < config.repetitions; rep++) {
-    for (let i = 0; i < pairs.length; i++) {
-      const name = pairs[(i + rep) % pairs.length];
-      // Which of the two starts first alternates, so neither side keeps a head start.
-      const [own, base] = await measureTogether(servers.get(name), servers.get(baselineOf(name)), rep % 2 === 1, config);
-      ratios[name].push(own.requestsPerSecond / base.requestsPerSecond);
-      shares[name].push([own.serverCpu, base.serverCpu]);
-      config.log(
-        `paired rep ${rep + 1}/${config.repetitions} ${name}: ${Math.round(own.requestsPerSecond)} vs ` +
-          `${Math.round(base.requestsPerSecond)} req/s (server cpu ${(own.serverCpu * 100).toFixed(0)}% vs ` +
-          `${(base.serverCpu * 100).toFixed(0)}%)`,
-      );
-    }
-  }
-  return pairs.map((name) => ({
-    variant: name,
-    baseline: baselineOf(name),
-    ratio: { median: median(ratios[name]), min: min(ratios[name]), max: max(ratios[name]) },
-    serverCpu: {
-      variant: median(shares[name].map(([own]) => own)),
-      baseline: median(shares[name].map(([, base]) => base)),
-    },
-    ratios: ratios[name],
-  }));
+function summarizePaired(pairs, pairedRuns) {
+  return pairs.map((name) => {
+    const ratios = pairedRuns[name].map((r) => r.ratio);
+    return {
+      variant: name,
+      baseline: baselineOf(name),
+      ratio: { median: median(ratios), min: min(ratios), max: max(ratios) },
+      serverCpu: {
+        variant: median(pairedRuns[name].map((r) => r.cpu[0])),
+        baseline: median(pairedRuns[name].map((r) => r.cpu[1])),
+      },
+      ratios,
+    };
+  });
 }
 
 /**

@@ -29,7 +29,11 @@ export interface DestinationOptions {
 export interface OutboxWorkerOptions {
   /** Run the delivery worker in this process. `false` makes an enqueue-only instance. Default `true`. */
   enabled?: boolean;
-  /** Most messages claimed per query. Default `50`. */
+  /**
+   * Most messages claimed per query. The worker also holds up to this many claimed messages waiting
+   * for a free slot (fewer when deliveries are slow, so none waits long on its lease): a fast
+   * destination gets big claims without more deliveries at once. Default `250`.
+   */
   batchSize?: number;
   /** Most deliveries in flight at once in this process. Default `16`. */
   concurrency?: number;
@@ -155,7 +159,7 @@ export function resolveOutboxOptions(input: unknown): ResolvedOutboxOptions {
     destinations,
     worker: {
       enabled: w.enabled ?? true,
-      batchSize: w.batchSize ?? 50,
+      batchSize: w.batchSize ?? 250,
       concurrency: w.concurrency ?? 16,
       leaseMs: w.leaseMs ?? 30_000,
       pollIntervalMs: w.pollIntervalMs ?? 1000,

@@ -1,4 +1,5 @@
 import type { SqlClient } from '../store/index.js';
+import { ASYNC_COMMIT } from './relaxed.js';
 
 export interface ClaimedRow {
   id: string;
@@ -16,6 +17,7 @@ export interface ClaimedRow {
  * delivered out of order nor twice at once; dead messages no longer count.
  * SKIP LOCKED lets concurrent workers claim disjoint rows without waiting.
  * The lease end is stored in `run_at`, so an expired lease is simply ready again.
+ * Commits without waiting for the WAL flush (see `ASYNC_COMMIT`).
  */
 export async function claimMessages(
   client: SqlClient,
@@ -23,7 +25,7 @@ export async function claimMessages(
   args: { destination: string; limit: number; workerId: string; leaseMs: number },
 ): Promise<ClaimedRow[]> {
   return client.query<ClaimedRow>(
-    `WITH picked AS (
+    `WITH ${ASYNC_COMMIT}, picked AS (
        SELECT o.id FROM ${schema}.outbox o
        WHERE o.destination = $1 AND o.state = 'pending' AND o.run_at <= now()
          AND (o.key IS NULL OR NOT EXISTS (
@@ -36,7 +38,7 @@ export async function claimMessages(
      )
      UPDATE ${schema}.outbox o
      SET attempts = o.attempts + 1, locked_by = $3, run_at = now() + $4 * interval '1 millisecond'
-     FROM picked WHERE o.id = picked.id
+     FROM picked, async_commit WHERE o.id = picked.id
      RETURNING o.id::text AS id, o.key, o.idempotency_key, o.payload, o.attempts`,
     [args.destination, args.limit, args.workerId, args.leaseMs],
   );

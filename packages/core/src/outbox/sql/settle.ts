@@ -1,4 +1,5 @@
 import type { SqlClient } from '../store/index.js';
+import { ASYNC_COMMIT } from './relaxed.js';
 
 /** Identifies one claim: a worker that lost its lease (another worker re-claimed) matches nothing. */
 export interface LeaseRef {
@@ -25,12 +26,19 @@ export async function completeMessage(client: SqlClient, schema: string, lease: 
 /**
  * Deletes many delivered messages in one statement and counts them per
  * destination. Returns the ids actually deleted: a lease another worker took
- * over in the meantime matches nothing.
+ * over in the meantime matches nothing. Without `durable` (no message of the
+ * batch has a key) the commit does not wait for the WAL flush (`ASYNC_COMMIT`).
  */
-export async function completeMessages(client: SqlClient, schema: string, workerId: string, leases: readonly LeaseRef[]): Promise<Set<string>> {
+export async function completeMessages(
+  client: SqlClient,
+  schema: string,
+  workerId: string,
+  leases: readonly LeaseRef[],
+  durable: boolean,
+): Promise<Set<string>> {
   const rows = await client.query<{ id: string }>(
-    `WITH done AS (
-       DELETE FROM ${schema}.outbox o USING unnest($1::bigint[], $2::int[]) AS a(id, attempt)
+    `WITH ${durable ? '' : `${ASYNC_COMMIT},`} done AS (
+       DELETE FROM ${schema}.outbox o USING unnest($1::bigint[], $2::int[]) AS a(id, attempt)${durable ? '' : ', async_commit'}
        WHERE o.id = a.id AND o.attempts = a.attempt AND o.locked_by = $3
        RETURNING o.id, o.destination
      ), counted AS (
@@ -44,7 +52,7 @@ export async function completeMessages(client: SqlClient, schema: string, worker
   return new Set(rows.map((r) => r.id));
 }
 
-/** Schedules the next attempt `delayMs` from now (database clock). Returns false when the lease was lost. */
+/** Schedules the next attempt `delayMs` from now (database clock). Returns false when the lease was lost. Commits without waiting for the WAL flush. */
 export async function rescheduleMessage(
   client: SqlClient,
   schema: string,
@@ -53,8 +61,9 @@ export async function rescheduleMessage(
   error: string,
 ): Promise<boolean> {
   const rows = await client.query(
-    `UPDATE ${schema}.outbox SET locked_by = NULL, run_at = now() + $4 * interval '1 millisecond', last_error = $5
-     WHERE ${GUARD} RETURNING id`,
+    `WITH ${ASYNC_COMMIT}
+     UPDATE ${schema}.outbox SET locked_by = NULL, run_at = now() + $4 * interval '1 millisecond', last_error = $5
+     FROM async_commit WHERE ${GUARD} RETURNING id`,
     [...guardParams(lease), delayMs, error],
   );
   return rows.length > 0;
@@ -73,8 +82,22 @@ export async function buryMessage(client: SqlClient, schema: string, lease: Leas
 /** Gives a message back unattempted (shutdown, or the breaker refused it): ready at once, the attempt not counted. */
 export async function releaseMessage(client: SqlClient, schema: string, lease: LeaseRef): Promise<boolean> {
   const rows = await client.query(
-    `UPDATE ${schema}.outbox SET locked_by = NULL, run_at = now(), attempts = attempts - 1 WHERE ${GUARD} RETURNING id`,
+    `WITH ${ASYNC_COMMIT}
+     UPDATE ${schema}.outbox SET locked_by = NULL, run_at = now(), attempts = attempts - 1 FROM async_commit WHERE ${GUARD} RETURNING id`,
     guardParams(lease),
   );
   return rows.length > 0;
+}
+
+/** Gives many claimed, never-started messages back at once (shutdown, or they waited too long in the local queue). */
+export async function releaseMessages(client: SqlClient, schema: string, workerId: string, leases: readonly LeaseRef[]): Promise<number> {
+  const rows = await client.query(
+    `WITH ${ASYNC_COMMIT}
+     UPDATE ${schema}.outbox o SET locked_by = NULL, run_at = now(), attempts = o.attempts - 1
+     FROM unnest($1::bigint[], $2::int[]) AS a(id, attempt), async_commit
+     WHERE o.id = a.id AND o.attempts = a.attempt AND o.locked_by = $3
+     RETURNING o.id`,
+    [leases.map((l) => l.id), leases.map((l) => l.attempt), workerId],
+  );
+  return rows.length;
 }

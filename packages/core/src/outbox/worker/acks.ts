@@ -3,6 +3,7 @@ import type { SqlClient } from '../store/index.js';
 
 interface Waiting {
   lease: LeaseRef;
+  keyed: boolean;
   resolve(deleted: boolean): void;
   reject(error: unknown): void;
 }
@@ -26,10 +27,10 @@ export class AckBatcher {
     this.#workerId = workerId;
   }
 
-  /** Resolves true once deleted, false when the lease had passed to another worker. */
-  complete(lease: LeaseRef): Promise<boolean> {
+  /** Resolves true once deleted, false when the lease had passed to another worker. `keyed`: the message had an ordering key. */
+  complete(lease: LeaseRef, keyed: boolean): Promise<boolean> {
     return new Promise((resolve, reject) => {
-      this.#queue.push({ lease, resolve, reject });
+      this.#queue.push({ lease, keyed, resolve, reject });
       if (!this.#flushing) void this.#flush();
     });
   }
@@ -40,7 +41,8 @@ export class AckBatcher {
       const batch = this.#queue;
       this.#queue = [];
       try {
-        const deleted = await completeMessages(this.#db, this.#schema, this.#workerId, batch.map((w) => w.lease));
+        const leases = batch.map((w) => w.lease);
+        const deleted = await completeMessages(this.#db, this.#schema, this.#workerId, leases, batch.some((w) => w.keyed));
         for (const w of batch) w.resolve(deleted.has(w.lease.id));
       } catch (error) {
         for (const w of batch) w.reject(error);

@@ -20,8 +20,8 @@ export interface DeliveryContext {
   logger: Logger;
   /** Asks the loop to look again after `delayMs` (a retry fell due). */
   wakeIn(delayMs: number): void;
-  /** Deletes a delivered message (batched); false when the lease was lost. */
-  complete(lease: LeaseRef): Promise<boolean>;
+  /** Deletes a delivered message (batched); false when the lease was lost. `keyed`: it had an ordering key. */
+  complete(lease: LeaseRef, keyed: boolean): Promise<boolean>;
 }
 
 /**
@@ -30,13 +30,16 @@ export interface DeliveryContext {
  * `maxAttempts`, release unattempted when the breaker refused it or on
  * shutdown. Every settle is guarded by the lease; a settle that fails (the
  * database is down) is logged, and the lease's expiry hands the message to
- * another attempt. Never rejects.
+ * another attempt. Calls `attempted` once the attempt is over, before the
+ * outcome is written, so the caller can start the next delivery meanwhile.
+ * Never rejects.
  */
 export async function deliverClaimed(
   ctx: DeliveryContext,
   destination: DestinationRuntime,
   row: ClaimedRow,
   signal: AbortSignal,
+  attempted: () => void = () => {},
 ): Promise<void> {
   const lease: LeaseRef = { id: row.id, workerId: ctx.workerId, attempt: row.attempts };
   const message = {
@@ -57,8 +60,9 @@ export async function deliverClaimed(
       failure = { error };
     }
     const base = { ...ids, durationMs: performance.now() - startedAt };
+    attempted();
     if (failure === undefined) {
-      if (await ctx.complete(lease)) ctx.events.emit('outbox:delivered', base);
+      if (await ctx.complete(lease, row.key !== null)) ctx.events.emit('outbox:delivered', base);
       else ctx.logger.warn(base, 'ballast: delivered, but the lease had passed to another worker');
       return;
     }

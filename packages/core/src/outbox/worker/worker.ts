@@ -1,20 +1,19 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { DestinationRuntime } from '../destination.js';
-import { claimMessages, type ClaimedRow } from '../sql/index.js';
+import { claimMessages, releaseMessages } from '../sql/index.js';
 import { AckBatcher } from './acks.js';
 import { deliverClaimed, type AbortReason, type DeliveryContext } from './delivery.js';
+import { LeaseBatch, type QueuedRow } from './leases.js';
 import { supervise, type Supervised } from './supervisor.js';
+import { Sleeper } from './sleeper.js';
 
-/** Part of the lease kept back so a delivery aborted at lease end still has time to record its outcome. */
-const LEASE_ABORT_FRACTION = 0.9;
 /** After aborting the deliveries left at shutdown, how long to wait for them to release their leases. */
 const RELEASE_WAIT_MS = 1000;
-
-interface InFlight {
-  controller: AbortController;
-  done: Promise<void>;
-}
+/** A queued row starts only within this part of its lease; later it is given back, unattempted. */
+const START_WITHIN_LEASE = 0.5;
+/** Prefetch only what this part of the lease covers at the pace deliveries have been taking. */
+const PREFETCH_LEASE_SHARE = 0.25;
 
 /** Resolves when `promise` settles or after `ms`, whichever is first, leaving no timer behind. */
 async function within(promise: Promise<unknown>, ms: number): Promise<void> {
@@ -26,24 +25,32 @@ async function within(promise: Promise<unknown>, ms: number): Promise<void> {
 /**
  * The delivery worker of one process: a supervised loop that claims ready
  * messages per destination (skipping destinations whose breaker is open or
- * whose pace is used up), runs at most `concurrency` deliveries at once, and
- * sleeps until a wake-up hint (NOTIFY, a local enqueue, a finished delivery,
- * a retry falling due) or the polling floor.
+ * whose pace is used up) into a local queue, and runs at most `concurrency`
+ * deliveries from it at once. Claiming ahead (up to `batchSize` rows beyond
+ * the running ones, fewer when deliveries are slow) lets fast destinations get
+ * big claims — one round trip for many messages — without more concurrent
+ * calls. It sleeps until a wake-up hint (NOTIFY, a local enqueue, room in the
+ * queue, a retry falling due) or the polling floor.
  */
 export class OutboxWorker {
   readonly id = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
-  readonly #ctx: Omit<DeliveryContext, 'workerId' | 'wakeIn' | 'complete'>;
+  readonly #ctx: DeliveryContext;
   readonly #acks: AckBatcher;
   readonly #destinations: DestinationRuntime[];
   readonly #channel: string | undefined;
   readonly #hooks: Parameters<typeof supervise>[1];
-  readonly #inFlight = new Map<number, InFlight>();
-  #nextDelivery = 0;
+  /** Every started row until its outcome is written. */
+  readonly #held = new Set<Promise<void>>();
+  /** Deliveries whose attempt is still running: what `concurrency` bounds. */
+  #attempting = 0;
+  readonly #batches = new Set<LeaseBatch>();
+  readonly #sleeper = new Sleeper();
+  #queue: QueuedRow[] = [];
+  /** Moving average of how long a delivery holds its slot; undefined until one finished. */
+  #averageMs: number | undefined;
   #rotation = 0;
   #supervised: Supervised | undefined;
   #unlisten: (() => Promise<void>) | undefined;
-  #wakePending = false;
-  #endSleep: (() => void) | undefined;
   #retryTimer: { timer: NodeJS.Timeout; at: number } | undefined;
 
   constructor(
@@ -52,16 +59,16 @@ export class OutboxWorker {
     channel: string | undefined,
     hooks: Parameters<typeof supervise>[1],
   ) {
-    this.#ctx = ctx;
+    this.#acks = new AckBatcher(ctx.db, ctx.schema, this.id);
+    this.#ctx = { ...ctx, workerId: this.id, wakeIn: (ms) => this.#wakeIn(ms), complete: (lease, keyed) => this.#acks.complete(lease, keyed) };
     this.#destinations = destinations;
     this.#channel = channel;
     this.#hooks = hooks;
-    this.#acks = new AckBatcher(ctx.db, ctx.schema, this.id);
   }
 
   /** Deliveries running now. */
   get inFlight(): number {
-    return this.#inFlight.size;
+    return this.#attempting;
   }
 
   async start(): Promise<void> {
@@ -71,11 +78,10 @@ export class OutboxWorker {
 
   /** Asks the loop to claim again now (it never loses a wake-up that arrives mid-round). */
   wake(): void {
-    if (this.#endSleep !== undefined) this.#endSleep();
-    else this.#wakePending = true;
+    this.#sleeper.wake();
   }
 
-  /** Stops claiming, lets in-flight deliveries finish within `shutdownTimeoutMs`, then aborts and releases the rest. */
+  /** Stops claiming, gives queued rows back, lets running deliveries finish within `shutdownTimeoutMs`, then aborts and releases the rest. */
   async stop(): Promise<void> {
     const supervised = this.#supervised;
     this.#supervised = undefined;
@@ -84,20 +90,21 @@ export class OutboxWorker {
     this.#retryTimer = undefined;
     await this.#unlisten?.().catch(() => {});
     this.#unlisten = undefined;
-    const allDone = (): Promise<unknown> => Promise.all([...this.#inFlight.values()].map((f) => f.done));
+    await this.#giveBack(this.#queue.splice(0));
+    const allDone = (): Promise<unknown> => Promise.all(this.#held);
     await within(allDone(), this.#ctx.settings.shutdownTimeoutMs);
-    for (const f of this.#inFlight.values()) f.controller.abort('shutdown' satisfies AbortReason);
+    for (const batch of this.#batches) batch.abort('shutdown' satisfies AbortReason);
     await within(allDone(), RELEASE_WAIT_MS);
   }
 
   async #loop(signal: AbortSignal, healthy: () => void): Promise<void> {
     while (!signal.aborted) {
       await this.#listen();
-      const claimed = await this.#claimRound(signal);
+      const filled = await this.#claimRound(signal);
       healthy();
       if (signal.aborted) return;
-      if (claimed > 0 && this.#inFlight.size < this.#ctx.settings.concurrency) continue;
-      await this.#sleep(this.#ctx.settings.pollIntervalMs, signal);
+      if (filled && this.#room() >= this.#lowWater()) continue;
+      await this.#sleeper.sleep(this.#ctx.settings.pollIntervalMs, signal);
     }
   }
 
@@ -107,52 +114,99 @@ export class OutboxWorker {
     this.#unlisten = await this.#ctx.db.listen(this.#channel, { notify: () => this.wake(), reconnected: () => this.wake() });
   }
 
-  /** One pass over the destinations, starting at a rotating one so none starves the others. */
-  async #claimRound(signal: AbortSignal): Promise<number> {
+  /** Rows the worker holds at most: the running ones plus what it claims ahead. */
+  #capacity(): number {
+    const { concurrency, batchSize, leaseMs } = this.#ctx.settings;
+    if (this.#averageMs === undefined) return concurrency;
+    const startable = Math.floor((concurrency * leaseMs * PREFETCH_LEASE_SHARE) / Math.max(this.#averageMs, 0.01));
+    return concurrency + Math.min(batchSize, startable);
+  }
+
+  #room(): number {
+    return this.#capacity() - this.#held.size - this.#queue.length;
+  }
+
+  /** Claim again once this much room opened: big claims, yet before the local queue runs dry. */
+  #lowWater(): number {
+    return Math.max(1, Math.ceil(Math.min(this.#ctx.settings.batchSize, this.#capacity()) / 2));
+  }
+
+  /** One pass over the destinations, starting at a rotating one so none starves the others. True when a claim came back full. */
+  async #claimRound(signal: AbortSignal): Promise<boolean> {
     const { settings, db, schema } = this.#ctx;
     const count = this.#destinations.length;
     const first = this.#rotation++ % Math.max(1, count);
-    let total = 0;
+    let filled = false;
     for (let i = 0; i < count && !signal.aborted; i++) {
       const destination = this.#destinations[(first + i) % count] as DestinationRuntime;
-      const free = settings.concurrency - this.#inFlight.size;
-      if (free <= 0) break;
-      const limit = Math.min(free, settings.batchSize, destination.allowance);
+      const room = this.#room();
+      if (room <= 0) break;
+      const limit = Math.min(room, settings.batchSize, destination.allowance);
       if (limit <= 0) continue;
-      const rows = await claimMessages(db, schema, {
-        destination: destination.name,
-        limit,
-        workerId: this.id,
-        leaseMs: settings.leaseMs,
-      });
-      for (const row of rows) this.#dispatch(destination, row);
-      total += rows.length;
+      const claimedAt = performance.now();
+      const rows = await claimMessages(db, schema, { destination: destination.name, limit, workerId: this.id, leaseMs: settings.leaseMs });
+      if (rows.length === 0) continue;
+      filled ||= rows.length === limit;
+      const batch = new LeaseBatch(rows.length, claimedAt, settings.leaseMs);
+      this.#batches.add(batch);
+      for (const row of rows) this.#queue.push({ destination, row, batch });
+      this.#pump();
     }
-    return total;
+    return filled;
   }
 
-  #dispatch(destination: DestinationRuntime, row: ClaimedRow): void {
-    const controller = new AbortController();
-    const leaseTimer = setTimeout(
-      () => controller.abort('lease' satisfies AbortReason),
-      Math.max(1, Math.floor(this.#ctx.settings.leaseMs * LEASE_ABORT_FRACTION)),
-    );
-    const ctx: DeliveryContext = {
-      ...this.#ctx,
-      workerId: this.id,
-      wakeIn: (ms) => this.#wakeIn(ms),
-      complete: (lease) => this.#acks.complete(lease),
+  /** Starts queued rows while slots are free; rows that waited too long go back to the table. */
+  #pump(): void {
+    const { concurrency, leaseMs } = this.#ctx.settings;
+    const stale: QueuedRow[] = [];
+    while (this.#attempting < concurrency && this.#queue.length > 0 && this.#supervised !== undefined) {
+      const next = this.#queue.shift() as QueuedRow;
+      if (performance.now() - next.batch.claimedAt > leaseMs * START_WITHIN_LEASE) stale.push(next);
+      else this.#start(next);
+    }
+    if (stale.length > 0) void this.#giveBack(stale).finally(() => this.wake());
+  }
+
+  #start({ destination, row, batch }: QueuedRow): void {
+    const controller = batch.begin();
+    const startedAt = performance.now();
+    let attempting = true;
+    // The slot frees when the attempt ends; writing the outcome (batched acks) overlaps the next deliveries.
+    const attempted = (): void => {
+      if (!attempting) return;
+      attempting = false;
+      this.#attempting--;
+      const ms = performance.now() - startedAt;
+      this.#averageMs = this.#averageMs === undefined ? ms : this.#averageMs + (ms - this.#averageMs) / 8;
+      this.#pump();
     };
-    const slot = this.#nextDelivery++;
-    const done = deliverClaimed(ctx, destination, row, controller.signal).finally(() => {
-      clearTimeout(leaseTimer);
-      this.#inFlight.delete(slot);
-      // Claim again once half the slots are free (bigger batches under load), or at
-      // once when idle or when the message had a key (its successor may be ready now).
-      const free = this.#ctx.settings.concurrency - this.#inFlight.size;
-      if (row.key !== null || this.#inFlight.size === 0 || free >= Math.ceil(this.#ctx.settings.concurrency / 2)) this.wake();
+    this.#attempting++;
+    const done = deliverClaimed(this.#ctx, destination, row, controller.signal, attempted).finally(() => {
+      attempted();
+      this.#held.delete(done);
+      this.#settled(batch, controller);
+      // Claim again once there is room for a good batch, at once when idle, or when the message had a
+      // key (its successor may be ready now).
+      if (row.key !== null || this.#held.size + this.#queue.length === 0 || this.#room() >= this.#lowWater()) this.wake();
     });
-    this.#inFlight.set(slot, { controller, done });
+    this.#held.add(done);
+  }
+
+  #settled(batch: LeaseBatch, controller?: AbortController): void {
+    batch.end(controller);
+    if (batch.done) this.#batches.delete(batch);
+  }
+
+  /** Releases claimed rows that never started: ready at once, the attempt not counted. */
+  async #giveBack(rows: QueuedRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    const leases = rows.map(({ row }) => ({ id: row.id, workerId: this.id, attempt: row.attempts }));
+    try {
+      await releaseMessages(this.#ctx.db, this.#ctx.schema, this.id, leases);
+    } catch (error) {
+      this.#ctx.logger.warn({ err: error, count: rows.length }, 'ballast: could not give back queued outbox messages; their leases will expire');
+    }
+    for (const { batch } of rows) this.#settled(batch);
   }
 
   /** A retry falls due in `ms`: wake then rather than at the next poll. */
@@ -166,23 +220,5 @@ export class OutboxWorker {
       this.wake();
     }, ms + 1);
     this.#retryTimer = { timer, at };
-  }
-
-  #sleep(ms: number, signal: AbortSignal): Promise<void> {
-    if (this.#wakePending) {
-      this.#wakePending = false;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => {
-      const end = (): void => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', end);
-        this.#endSleep = undefined;
-        resolve();
-      };
-      const timer = setTimeout(end, ms);
-      signal.addEventListener('abort', end);
-      this.#endSleep = end;
-    });
   }
 }

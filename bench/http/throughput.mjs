@@ -40,7 +40,11 @@ async function measure(server, config) {
 /** Fresh server processes for every variant, each warmed up. */
 async function startAll(names, config, rep) {
   const servers = new Map();
-  for (const name of names) servers.set(name, await startServer(serverScript, [name]));
+  // Alternate the start order: two busy servers sharing a core do not always split it evenly, and
+  // which one started first has looked like it matters (paired Express controls came out at ~0.9).
+  for (const name of rep % 2 === 0 ? names : [...names].reverse()) {
+    servers.set(name, await startServer(serverScript, [name]));
+  }
   config.log(`rep ${rep + 1}/${config.repetitions}: fresh servers, warm-up ${config.warmupSeconds}s each`);
   for (const name of names) await load(servers.get(name).url, config.warmupSeconds, config);
   return servers;

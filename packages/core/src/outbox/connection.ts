@@ -1,8 +1,9 @@
 import { BallastError } from '../errors/index.js';
 import type { Logger } from '../util/logger.js';
+import type { ResolvedOutboxOptions } from './options.js';
 import { OutboxUnavailableError } from './errors.js';
 import { migrate } from './sql/index.js';
-import { openDatabase, type Database, type DatabaseOption, type SqlClient } from './store/index.js';
+import { openDatabase, type Database, type SqlClient } from './store/index.js';
 
 /**
  * The outbox's way to its database: opened and migrated once, on first need
@@ -10,17 +11,19 @@ import { openDatabase, type Database, type DatabaseOption, type SqlClient } from
  * call tries again: an outage at boot degrades instead of sticking.
  */
 export class OutboxConnection {
-  readonly #option: DatabaseOption | undefined;
-  readonly #dataDir: string;
+  readonly #options: Pick<ResolvedOutboxOptions, 'database' | 'dataDir' | 'preparedStatements'>;
   readonly #schema: string;
   readonly #logger: Logger;
   readonly #onOpen: (db: Database) => void;
   #db: Promise<Database> | undefined;
 
-  constructor(option: DatabaseOption | undefined, dataDir: string, schema: string, logger: Logger, onOpen: (db: Database) => void) {
-    this.#option = option;
-    this.#dataDir = dataDir;
-    this.#schema = schema;
+  constructor(
+    options: Pick<ResolvedOutboxOptions, 'database' | 'dataDir' | 'preparedStatements' | 'schema'>,
+    logger: Logger,
+    onOpen: (db: Database) => void,
+  ) {
+    this.#options = options;
+    this.#schema = options.schema;
     this.#logger = logger;
     this.#onOpen = onOpen;
   }
@@ -28,7 +31,8 @@ export class OutboxConnection {
   /** The open, migrated database. */
   ready(): Promise<Database> {
     this.#db ??= (async () => {
-      const db = await openDatabase(this.#option, this.#dataDir, this.#logger);
+      const { database, dataDir, preparedStatements } = this.#options;
+      const db = await openDatabase(database, dataDir, this.#logger, { preparedStatements });
       try {
         await migrate(db, this.#schema);
       } catch (error) {

@@ -42,7 +42,7 @@ export class Outbox {
     this.#options = options;
     this.#deps = deps;
     if (options !== undefined) {
-      this.#connection = new OutboxConnection(options.database, options.dataDir, options.schema, deps.logger, (db) => {
+      this.#connection = new OutboxConnection(options, deps.logger, (db) => {
         const channel = `${options.schema}_outbox`;
         // PGlite lives in this process only: the local wake-up is all it needs.
         const notify = db.kind === 'postgres' ? () => sendHint(db, channel, '') : undefined;
@@ -75,7 +75,8 @@ export class Outbox {
     const checked = checkMessageOptions(options);
     const json = serialisePayload(payload, this.#resolved.maxPayloadBytes);
     const idempotencyKey = checked.idempotencyKey ?? uuidv7();
-    const message = { destination, key: checked.key, idempotencyKey, json, delayMs: checked.delayMs, maxPending: settings.maxPending };
+    const idempotencySupplied = checked.idempotencyKey !== undefined;
+    const message = { destination, key: checked.key, idempotencyKey, idempotencySupplied, json, delayMs: checked.delayMs, maxPending: settings.maxPending };
     if (options.client !== undefined) {
       await this.#conn.ready(); // the tables must exist before the caller's transaction uses them
       const result = await insertMessage(asSqlClient(options.client), this.schema, message);

@@ -51,7 +51,7 @@ export interface DeadMessage {
 export interface EnqueueOptions {
   /** Ordering key: messages with the same key are delivered in enqueue order. */
   key?: string;
-  /** Sent with every attempt; default: a new UUID v7. An identical pending key for the destination is not stored twice. */
+  /** Sent with every attempt; default: a new UUID v7. A key you pass that the outbox still holds for the destination is not stored twice. */
   idempotencyKey?: string;
   /** A `pg` client (or PGlite transaction) inside the caller's transaction: the message commits or rolls back with it. */
   client?: SqlClientLike;

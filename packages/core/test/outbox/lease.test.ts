@@ -30,7 +30,7 @@ describe.each(testBackends())('leases on the database clock (%s)', (backend) => 
     return schema;
   };
   const put = (schema: string, key?: string) =>
-    insertMessage(db, schema, { destination: 'd', key, idempotencyKey: uniqueName('k'), json: '{}', delayMs: 0, maxPending: undefined });
+    insertMessage(db, schema, { destination: 'd', key, idempotencyKey: uniqueName('k'), idempotencySupplied: true, json: '{}', delayMs: 0, maxPending: undefined });
 
   it('a worker whose lease expired and was re-claimed can neither ack, retry, bury nor release', async () => {
     const schema = await fresh();

@@ -18,6 +18,7 @@ describe('outbox options', () => {
     [{ destinations: { d: { deliver: noop } }, database: 42 }, 'outbox.database'],
     [{ destinations: { d: { deliver: noop, breaker: { resetTimeoutMs: -1 } } } }, 'outbox.destinations.d.breaker.resetTimeoutMs'],
     [{ destinations: { d: { deliver: noop } }, surprise: true }, 'outbox.surprise'],
+    [{ destinations: { d: { deliver: noop } }, preparedStatements: 'yes' }, 'outbox.preparedStatements'],
   ])('rejects %j naming %s', (outbox, field) => {
     const error = (() => {
       try {

@@ -4,6 +4,8 @@ export interface InsertMessage {
   destination: string;
   key: string | undefined;
   idempotencyKey: string;
+  /** The caller chose the key (only those are deduplicated; a generated UUID v7 cannot collide). */
+  idempotencySupplied: boolean;
   /** The payload already serialised to JSON. */
   json: string;
   delayMs: number;
@@ -14,8 +16,9 @@ export interface InsertMessage {
 export type InsertResult = { stored: string } | { duplicate: string } | { full: true };
 
 /**
- * Inserts one message. An idempotency key the outbox already holds for the
- * destination is not stored twice (the existing id comes back). With
+ * Inserts one message. A supplied idempotency key the outbox already holds for
+ * the destination is not stored twice (the existing id comes back); a
+ * generated one skips the conflict check and its index entry. With
  * `maxPending`, the count is bounded by `LIMIT`, so the check costs at most
  * `maxPending` index entries and needs no extra round trip.
  */
@@ -26,16 +29,18 @@ export async function insertMessage(client: SqlClient, schema: string, m: Insert
       ? ''
       : `WHERE (SELECT count(*) FROM (SELECT 1 FROM ${schema}.outbox WHERE destination = $1 AND state = 'pending' LIMIT $6) p) < $6`;
   if (m.maxPending !== undefined) params.push(m.maxPending);
+  const supplied = m.idempotencySupplied;
   const rows = await client.query<{ id: string }>(
-    `INSERT INTO ${schema}.outbox (destination, key, idempotency_key, payload, run_at)
-     SELECT $1, $2, $3, $4::jsonb, now() + $5 * interval '1 millisecond' ${guard}
-     ON CONFLICT (destination, idempotency_key) DO NOTHING
+    `INSERT INTO ${schema}.outbox (destination, key, idempotency_key, payload, run_at, idempotency_supplied)
+     SELECT $1, $2, $3, $4::jsonb, now() + $5 * interval '1 millisecond', ${supplied} ${guard}
+     ${supplied ? 'ON CONFLICT (destination, idempotency_key) WHERE idempotency_supplied DO NOTHING' : ''}
      RETURNING id::text AS id`,
     params,
   );
   if (rows[0] !== undefined) return { stored: rows[0].id };
+  if (!supplied) return { full: true };
   const existing = await client.query<{ id: string }>(
-    `SELECT id::text AS id FROM ${schema}.outbox WHERE destination = $1 AND idempotency_key = $2`,
+    `SELECT id::text AS id FROM ${schema}.outbox WHERE destination = $1 AND idempotency_key = $2 AND idempotency_supplied`,
     [m.destination, m.idempotencyKey],
   );
   return existing[0] !== undefined ? { duplicate: existing[0].id } : { full: true };

@@ -41,4 +41,17 @@ export const migrations: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    // A generated UUID v7 cannot collide, so only keys the caller supplied need a unique index entry:
+    // one b-tree insert less per default enqueue and per claim (a claim rewrites the row's index entries).
+    id: 2,
+    name: 'unique supplied idempotency keys only',
+    sql: (s) => [
+      // Rows stored before this migration keep their uniqueness.
+      `ALTER TABLE ${s}.outbox ADD COLUMN idempotency_supplied boolean NOT NULL DEFAULT true`,
+      `ALTER TABLE ${s}.outbox ALTER COLUMN idempotency_supplied SET DEFAULT false`,
+      `CREATE UNIQUE INDEX outbox_supplied_idempotency ON ${s}.outbox (destination, idempotency_key) WHERE idempotency_supplied`,
+      `DROP INDEX ${s}.outbox_idempotency`,
+    ],
+  },
 ];

@@ -11,9 +11,14 @@ export { asSqlClient, type Database, type DatabaseOption, type SqlClient, type L
 const isPool = (v: object): v is Pool => typeof (v as Pool).connect === 'function' && 'totalCount' in v;
 
 /** Opens the store behind `outbox.database`: a connection string, a `pg.Pool`, a PGlite instance, or embedded PGlite under `dataDir`. */
-export async function openDatabase(option: DatabaseOption | undefined, dataDir: string, logger: Logger): Promise<Database> {
+export async function openDatabase(
+  option: DatabaseOption | undefined,
+  dataDir: string,
+  logger: Logger,
+  pgOptions: { preparedStatements: boolean } = { preparedStatements: true },
+): Promise<Database> {
   if (option === undefined) return pgliteDatabase(undefined, dataDir);
-  if (typeof option === 'string') return pgDatabase(option, logger);
-  if (isPool(option)) return pgDatabase(option, logger);
+  if (typeof option === 'string') return pgDatabase(option, logger, pgOptions);
+  if (isPool(option)) return pgDatabase(option, logger, pgOptions);
   return pgliteDatabase(option as PGlite, dataDir);
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { Logger } from '../../util/logger.js';
 import type { Database, ListenHandlers, SqlClient } from './types.js';
@@ -11,7 +12,7 @@ const RECONNECT_MAX_MS = 5000;
  * `error` listener (so an idle client's error never crashes the process) and is
  * never ended.
  */
-export function pgDatabase(source: string | pg.Pool, logger: Logger): Database {
+export function pgDatabase(source: string | pg.Pool, logger: Logger, options: { preparedStatements: boolean }): Database {
   const owned = typeof source === 'string';
   const pool = owned ? new pg.Pool({ connectionString: source, max: 10 }) : source;
   const onPoolError = (error: Error): void => logger.warn({ err: error }, 'ballast: idle outbox database connection failed');
@@ -19,7 +20,7 @@ export function pgDatabase(source: string | pg.Pool, logger: Logger): Database {
   const listeners = new Set<() => Promise<void>>();
 
   const run = async <R>(client: pg.Pool | pg.PoolClient, text: string, params: readonly unknown[] = []): Promise<R[]> =>
-    (await client.query(text, params as unknown[])).rows as R[];
+    (await client.query({ ...(options.preparedStatements ? { name: statementName(text) } : {}), text, values: params as unknown[] })).rows as R[];
 
   return {
     kind: 'postgres',
@@ -64,6 +65,23 @@ export function pgDatabase(source: string | pg.Pool, logger: Logger): Database {
       else pool.off('error', onPoolError);
     },
   };
+}
+
+const statementNames = new Map<string, string>();
+
+/**
+ * Every statement Ballast runs is prepared once per connection and reused:
+ * PostgreSQL then skips parsing and planning it on every enqueue, claim and
+ * ack. The outbox's SQL comes in a handful of fixed texts (values always go
+ * in parameters), so the set of names stays small.
+ */
+function statementName(text: string): string {
+  let name = statementNames.get(text);
+  if (name === undefined) {
+    name = `ballast_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
+    statementNames.set(text, name);
+  }
+  return name;
 }
 
 /**

@@ -6,6 +6,25 @@
 export class Sleeper {
   #wakePending = false;
   #end: (() => void) | undefined;
+  #timer: { timer: NodeJS.Timeout; at: number } | undefined;
+
+  /** Wakes the loop in `ms` (a retry falls due), unless an earlier timed wake-up is already set. */
+  wakeIn(ms: number): void {
+    const at = Date.now() + ms;
+    if (this.#timer !== undefined && this.#timer.at <= at) return;
+    if (this.#timer !== undefined) clearTimeout(this.#timer.timer);
+    const timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.wake();
+    }, ms + 1);
+    this.#timer = { timer, at };
+  }
+
+  /** Drops the timed wake-up, if any. */
+  cancel(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer.timer);
+    this.#timer = undefined;
+  }
 
   wake(): void {
     if (this.#end !== undefined) this.#end();

@@ -5,15 +5,12 @@ import { claimMessages, releaseMessages } from '../sql/index.js';
 import { AckBatcher } from './acks.js';
 import { deliverClaimed, type AbortReason, type DeliveryContext } from './delivery.js';
 import { LeaseBatch, type QueuedRow } from './leases.js';
+import { LocalQueue } from './local-queue.js';
 import { supervise, type Supervised } from './supervisor.js';
 import { Sleeper } from './sleeper.js';
 
 /** After aborting the deliveries left at shutdown, how long to wait for them to release their leases. */
 const RELEASE_WAIT_MS = 1000;
-/** A queued row starts only within this part of its lease; later it is given back, unattempted. */
-const START_WITHIN_LEASE = 0.5;
-/** Prefetch only what this part of the lease covers at the pace deliveries have been taking. */
-const PREFETCH_LEASE_SHARE = 0.25;
 
 /** Resolves when `promise` settles or after `ms`, whichever is first, leaving no timer behind. */
 async function within(promise: Promise<unknown>, ms: number): Promise<void> {
@@ -45,13 +42,10 @@ export class OutboxWorker {
   #attempting = 0;
   readonly #batches = new Set<LeaseBatch>();
   readonly #sleeper = new Sleeper();
-  #queue: QueuedRow[] = [];
-  /** Moving average of how long a delivery holds its slot; undefined until one finished. */
-  #averageMs: number | undefined;
+  readonly #queue: LocalQueue;
   #rotation = 0;
   #supervised: Supervised | undefined;
   #unlisten: (() => Promise<void>) | undefined;
-  #retryTimer: { timer: NodeJS.Timeout; at: number } | undefined;
 
   constructor(
     ctx: Omit<DeliveryContext, 'workerId' | 'wakeIn' | 'complete'>,
@@ -61,6 +55,7 @@ export class OutboxWorker {
   ) {
     this.#acks = new AckBatcher(ctx.db, ctx.schema, this.id);
     this.#ctx = { ...ctx, workerId: this.id, wakeIn: (ms) => this.#wakeIn(ms), complete: (lease, keyed) => this.#acks.complete(lease, keyed) };
+    this.#queue = new LocalQueue(ctx.settings);
     this.#destinations = destinations;
     this.#channel = channel;
     this.#hooks = hooks;
@@ -86,11 +81,10 @@ export class OutboxWorker {
     const supervised = this.#supervised;
     this.#supervised = undefined;
     await supervised?.stop();
-    if (this.#retryTimer !== undefined) clearTimeout(this.#retryTimer.timer);
-    this.#retryTimer = undefined;
+    this.#sleeper.cancel();
     await this.#unlisten?.().catch(() => {});
     this.#unlisten = undefined;
-    await this.#giveBack(this.#queue.splice(0));
+    await this.#giveBack(this.#queue.takeAll());
     const allDone = (): Promise<unknown> => Promise.all(this.#held);
     await within(allDone(), this.#ctx.settings.shutdownTimeoutMs);
     for (const batch of this.#batches) batch.abort('shutdown' satisfies AbortReason);
@@ -103,7 +97,7 @@ export class OutboxWorker {
       const filled = await this.#claimRound(signal);
       healthy();
       if (signal.aborted) return;
-      if (filled && this.#room() >= this.#lowWater()) continue;
+      if (filled && this.#room() >= this.#queue.lowWater()) continue;
       await this.#sleeper.sleep(this.#ctx.settings.pollIntervalMs, signal);
     }
   }
@@ -114,21 +108,8 @@ export class OutboxWorker {
     this.#unlisten = await this.#ctx.db.listen(this.#channel, { notify: () => this.wake(), reconnected: () => this.wake() });
   }
 
-  /** Rows the worker holds at most: the running ones plus what it claims ahead. */
-  #capacity(): number {
-    const { concurrency, batchSize, leaseMs } = this.#ctx.settings;
-    if (this.#averageMs === undefined) return concurrency;
-    const startable = Math.floor((concurrency * leaseMs * PREFETCH_LEASE_SHARE) / Math.max(this.#averageMs, 0.01));
-    return concurrency + Math.min(batchSize, startable);
-  }
-
   #room(): number {
-    return this.#capacity() - this.#held.size - this.#queue.length;
-  }
-
-  /** Claim again once this much room opened: big claims, yet before the local queue runs dry. */
-  #lowWater(): number {
-    return Math.max(1, Math.ceil(Math.min(this.#ctx.settings.batchSize, this.#capacity()) / 2));
+    return this.#queue.room(this.#held.size);
   }
 
   /** One pass over the destinations, starting at a rotating one so none starves the others. True when a claim came back full. */
@@ -157,12 +138,11 @@ export class OutboxWorker {
 
   /** Starts queued rows while slots are free; rows that waited too long go back to the table. */
   #pump(): void {
-    const { concurrency, leaseMs } = this.#ctx.settings;
     const stale: QueuedRow[] = [];
-    while (this.#attempting < concurrency && this.#queue.length > 0 && this.#supervised !== undefined) {
-      const next = this.#queue.shift() as QueuedRow;
-      if (performance.now() - next.batch.claimedAt > leaseMs * START_WITHIN_LEASE) stale.push(next);
-      else this.#start(next);
+    while (this.#attempting < this.#ctx.settings.concurrency && this.#supervised !== undefined) {
+      const next = this.#queue.next(stale);
+      if (next === undefined) break;
+      this.#start(next);
     }
     if (stale.length > 0) void this.#giveBack(stale).finally(() => this.wake());
   }
@@ -176,8 +156,7 @@ export class OutboxWorker {
       if (!attempting) return;
       attempting = false;
       this.#attempting--;
-      const ms = performance.now() - startedAt;
-      this.#averageMs = this.#averageMs === undefined ? ms : this.#averageMs + (ms - this.#averageMs) / 8;
+      this.#queue.observe(performance.now() - startedAt);
       this.#pump();
     };
     this.#attempting++;
@@ -187,7 +166,7 @@ export class OutboxWorker {
       this.#settled(batch, controller);
       // Claim again once there is room for a good batch, at once when idle, or when the message had a
       // key (its successor may be ready now).
-      if (row.key !== null || this.#held.size + this.#queue.length === 0 || this.#room() >= this.#lowWater()) this.wake();
+      if (row.key !== null || this.#held.size + this.#queue.length === 0 || this.#room() >= this.#queue.lowWater()) this.wake();
     });
     this.#held.add(done);
   }
@@ -211,14 +190,6 @@ export class OutboxWorker {
 
   /** A retry falls due in `ms`: wake then rather than at the next poll. */
   #wakeIn(ms: number): void {
-    if (ms >= this.#ctx.settings.pollIntervalMs || this.#supervised === undefined) return;
-    const at = Date.now() + ms;
-    if (this.#retryTimer !== undefined && this.#retryTimer.at <= at) return;
-    if (this.#retryTimer !== undefined) clearTimeout(this.#retryTimer.timer);
-    const timer = setTimeout(() => {
-      this.#retryTimer = undefined;
-      this.wake();
-    }, ms + 1);
-    this.#retryTimer = { timer, at };
+    if (ms < this.#ctx.settings.pollIntervalMs && this.#supervised !== undefined) this.#sleeper.wakeIn(ms);
   }
 }

@@ -128,6 +128,20 @@ describe.each(testBackends())('outbox worker (%s)', (backend) => {
     expect(await suite.rows(schema)).toEqual([]);
   });
 
+  it('claims ahead of its free slots, and on stop gives the rows still queued back unattempted', async () => {
+    const gate = new Latch();
+    const deliver = gated(gate, { honourAbort: true });
+    const { ballast, schema } = await suite.start({ destinations: { d: { deliver } }, worker: { concurrency: 1, batchSize: 10, shutdownTimeoutMs: 50 } });
+    for (let i = 0; i < 6; i++) await ballast.outbox.enqueue('d', { i });
+    await gate.arrivedAtLeast(1);
+    gate.release(1); // the first finishes: the worker now knows deliveries are quick and claims ahead
+    await gate.arrivedAtLeast(2);
+    await expect.poll(async () => (await suite.rows(schema)).filter((r) => r.locked_by !== null).length).toBe(5);
+    expect(deliver.calls).toHaveLength(2); // one slot: the other four wait in the local queue
+    await ballast.stop();
+    expect(await suite.rows(schema)).toMatchObject(Array.from({ length: 5 }, () => ({ state: 'pending', attempts: 0, locked_by: null })));
+  });
+
   it('paces deliveries of a destination with ratePerSecond and still delivers everything', async () => {
     const deliver = recorder();
     const { ballast } = await suite.start({ destinations: { d: { deliver, ratePerSecond: 50 } } });

@@ -1,0 +1,16 @@
+import { describe, expect, it } from 'vitest';
+import * as core from '@ballast/core';
+import * as express from '@ballast/express';
+import * as koa from '@ballast/koa';
+
+// The public surface of each package changes only on purpose: update the
+// snapshot (`vitest -u`) in the same commit that means to change it.
+describe('exported names', () => {
+  it.each([
+    ['@ballast/core', core],
+    ['@ballast/express', express],
+    ['@ballast/koa', koa],
+  ])('%s', (name, mod) => {
+    expect(Object.keys(mod).sort()).toMatchSnapshot(name);
+  });
+});

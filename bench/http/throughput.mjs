@@ -40,8 +40,7 @@ async function measure(server, config) {
 /** Fresh server processes for every variant, each warmed up. */
 async function startAll(names, config, rep) {
   const servers = new Map();
-  // Alternate the start order: two busy servers sharing a core do not always split it evenly, and
-  // which one started first has looked like it matters (paired Express controls came out at ~0.9).
+  // Alternate the start order, so that no variant is always the older process.
   for (const name of rep % 2 === 0 ? names : [...names].reverse()) {
     servers.set(name, await startServer(serverScript, [name]));
   }

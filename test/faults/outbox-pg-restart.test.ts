@@ -44,7 +44,7 @@ async function waitForPostgres(timeoutMs: number): Promise<boolean> {
   return false;
 }
 
-describe.skipIf(!process.env.DATABASE_URL)(`outbox through a PostgreSQL restart (skipped without DATABASE_URL: ${reason})`, () => {
+describe.skipIf(!process.env.DATABASE_URL)(`outbox through a PostgreSQL restart${!process.env.DATABASE_URL ? ` (skipped without DATABASE_URL: ${reason})` : ''}`, () => {
   let db: TestDatabase | undefined;
   let rx: Receiver | undefined;
   let ballast: Ballast | undefined;

@@ -8,7 +8,7 @@ const REDIS_URL = process.env.REDIS_URL;
 const reason = 'needs a Redis server: set REDIS_URL (.ci/run does)';
 if (!REDIS_URL) console.warn(`test/fleet/adapters.test.ts skipped: ${reason}`);
 
-describe.skipIf(!REDIS_URL).each([expressHarness, koaHarness])(`a fleet-scoped limit through $name (skipped without REDIS_URL: ${reason})`, (harness) => {
+describe.skipIf(!REDIS_URL).each([expressHarness, koaHarness])(`a fleet-scoped limit through $name${!REDIS_URL ? ` (skipped without REDIS_URL: ${reason})` : ''}`, (harness) => {
   let ballast: Ballast | undefined;
   let app: RunningApp | undefined;
 

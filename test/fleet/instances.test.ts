@@ -9,7 +9,7 @@ if (!process.env.DATABASE_URL) console.warn(`test/fleet/instances.test.ts skippe
 const shedReason = async (i: Instance): Promise<string | undefined> => (await i.hit('/work')).reason;
 const fleetConnected = async (i: Instance): Promise<boolean> => (await i.admin('GET', '/fleet')).body.connected === true;
 
-describe.skipIf(!process.env.DATABASE_URL)(`fleet of instance processes (skipped without DATABASE_URL: ${reason})`, () => {
+describe.skipIf(!process.env.DATABASE_URL)(`fleet of instance processes${!process.env.DATABASE_URL ? ` (skipped without DATABASE_URL: ${reason})` : ''}`, () => {
   let db: TestDatabase & { backend: 'postgres' };
   const instances: Instance[] = [];
   const roles: string[] = [];

@@ -10,7 +10,7 @@ if (missing.length > 0) console.warn(`test/fleet/sharedRate.test.ts skipped: ${r
 const RATE = { ratePerSecond: 0.5, burst: 60, onStoreDown: 'closed' as const };
 const PER_INSTANCE = 50;
 
-describe.skipIf(missing.length > 0)(`a fleet-wide rate over instance processes (skipped unless both are set: ${reason})`, () => {
+describe.skipIf(missing.length > 0)(`a fleet-wide rate over instance processes${missing.length > 0 ? ` (skipped unless both are set: ${reason})` : ''}`, () => {
   let db: TestDatabase & { backend: 'postgres' };
   const instances: Instance[] = [];
 

@@ -13,7 +13,7 @@ const destination = 'sink';
 // here: a lease that ran out under a live worker would be a (legal) duplicate this test cannot tell apart.
 const workerSettings = { batchSize: 10, concurrency: 4, leaseMs: 2000, pollIntervalMs: 100, backoff: { baseMs: 50, maxMs: 500 } };
 
-describe.skipIf(!process.env.DATABASE_URL)(`outbox worker processes (skipped without DATABASE_URL: ${reason})`, () => {
+describe.skipIf(!process.env.DATABASE_URL)(`outbox worker processes${!process.env.DATABASE_URL ? ` (skipped without DATABASE_URL: ${reason})` : ''}`, () => {
   let db: TestDatabase & { backend: 'postgres' };
   let rx: Receiver;
   let producer: Ballast;

@@ -69,7 +69,7 @@ describe('fleet-scoped rates', () => {
     expect(b.limits.get('closedWhenDown').stats.shedByReason.rate).toBe(1);
   });
 
-  describe.skipIf(!REDIS_URL)(`with Redis (skipped without REDIS_URL: ${reason})`, () => {
+  describe.skipIf(!REDIS_URL)(`with Redis${!REDIS_URL ? ` (skipped without REDIS_URL: ${reason})` : ''}`, () => {
     it('shares one bucket between instances: the burst is admitted once across both, then both shed with rate', async () => {
       const prefix = `ballast-test-${randomBytes(4).toString('hex')}:`;
       const options = { limits: { s: shared('closed') }, fleet: { redis: REDIS_URL as string, redisKeyPrefix: prefix } };

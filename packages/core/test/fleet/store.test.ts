@@ -22,7 +22,7 @@ async function call(ballast: Ballast, method: string, path: string, body?: unkno
   return { status: reply.status, headers: reply.headers, body: reply.body === undefined ? undefined : JSON.parse(reply.body) };
 }
 
-describe.skipIf(!process.env.DATABASE_URL)(`fleet settings store (skipped without DATABASE_URL: ${reason})`, () => {
+describe.skipIf(!process.env.DATABASE_URL)(`fleet settings store${!process.env.DATABASE_URL ? ` (skipped without DATABASE_URL: ${reason})` : ''}`, () => {
   let db: TestDatabase & { backend: 'postgres' };
   const instances: Ballast[] = [];
 

@@ -68,7 +68,7 @@ export async function runDemo({ name, createApp }) {
   downstreams.state.profilesUp = false;
   console.log(`   down: /profile/7  → ${await profile(7)}   (last good value)`);
   console.log(`   down: /profile/8  → ${await profile(8)}   (fallback)`);
-  for (let i = 0; i < 4; i++) await profile(9);
+  for (let i = 0; i < 6; i++) await profile(9);
   console.log(`   breaker: ${(await admin('GET', '/dependencies/profiles')).body.state}`);
   downstreams.state.profilesUp = true;
   await sleep(1100);

@@ -81,4 +81,14 @@ export class AssertMonitor {
     });
     return this.#evaluating;
   }
+
+  /**
+   * One assert's current view, or `undefined` when there is none by that name. An
+   * evaluation already running when the assert was set does not know it yet, so a
+   * miss is retried once with the next evaluation.
+   */
+  async view(name: string): Promise<AssertView | undefined> {
+    const find = async (): Promise<AssertView | undefined> => (await this.evaluate()).find((v) => v.name === name);
+    return (await find()) ?? (this.has(name) ? find() : undefined);
+  }
 }

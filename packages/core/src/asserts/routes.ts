@@ -5,16 +5,13 @@ import type { AssertMonitor } from './monitor.js';
 /** `GET /asserts`, `GET|PUT|DELETE /asserts/:name`. */
 export function assertRoutes(asserts: AssertMonitor): AdminRoute[] {
   const exists = (params: Record<string, string>): boolean => asserts.has(params.name as string);
-  const find = async (name: string) => (await asserts.evaluate()).find((v) => v.name === name);
-  // An evaluation already running when the assert was set does not know it yet: the next one does.
-  const viewOf = async (name: string) => (await find(name)) ?? (await find(name));
   return [
     {
       method: 'GET',
       path: '/asserts',
       handle: async () => jsonReply(200, { asserts: Object.fromEntries((await asserts.evaluate()).map((v) => [v.name, v])) }),
     },
-    { method: 'GET', path: '/asserts/:name', exists, handle: async ({ params }) => jsonReply(200, await viewOf(params.name as string)) },
+    { method: 'GET', path: '/asserts/:name', exists, handle: async ({ params }) => jsonReply(200, await asserts.view(params.name as string)) },
     {
       method: 'PUT',
       path: '/asserts/:name',
@@ -23,7 +20,7 @@ export function assertRoutes(asserts: AssertMonitor): AdminRoute[] {
         const name = params.name as string;
         const created = !asserts.has(name);
         asserts.set(name, body, actor);
-        return jsonReply(created ? 201 : 200, await viewOf(name));
+        return jsonReply(created ? 201 : 200, await asserts.view(name));
       },
     },
     {

@@ -79,7 +79,6 @@ export function assertFleetRoutes(fleet: Fleet, asserts: AssertMonitor): AdminRo
   const writer = fleet.writer('assert');
   if (writer === undefined) return [];
   const exists = (params: Record<string, string>): boolean => asserts.has(params.name as string);
-  const viewOf = async (name: string) => (await asserts.evaluate()).find((v) => v.name === name);
   return [
     {
       method: 'PUT',
@@ -89,7 +88,7 @@ export function assertFleetRoutes(fleet: Fleet, asserts: AssertMonitor): AdminRo
         const name = params.name as string;
         const created = !asserts.has(name);
         await writer.override(name, { definition: body }, { actor });
-        return jsonReply(created ? 201 : 200, await viewOf(name));
+        return jsonReply(created ? 201 : 200, await asserts.view(name));
       },
     },
     {
@@ -107,7 +106,7 @@ export function assertFleetRoutes(fleet: Fleet, asserts: AssertMonitor): AdminRo
       handle: async ({ params, actor }) => {
         const name = params.name as string;
         await writer.revert(name, { actor });
-        return asserts.has(name) ? jsonReply(200, await viewOf(name)) : { status: 204, headers: {} };
+        return asserts.has(name) ? jsonReply(200, await asserts.view(name)) : { status: 204, headers: {} };
       },
     },
   ];

@@ -4,6 +4,7 @@ import { adminContract } from './admin.js';
 import { observeContract } from './observe.js';
 import { dependenciesContract } from './dependencies.js';
 import { desyncContract } from './desync.js';
+import { pipeliningContract } from './pipelining.js';
 
 /**
  * The adapter contract: every behaviour both adapters must share.
@@ -11,6 +12,7 @@ import { desyncContract } from './desync.js';
  */
 export function runContractSuite(harness: AdapterHarness): void {
   limitsContract(harness);
+  pipeliningContract(harness);
   adminContract(harness);
   observeContract(harness);
   dependenciesContract(harness);

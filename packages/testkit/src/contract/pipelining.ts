@@ -21,7 +21,7 @@ export function pipeliningContract(harness: AdapterHarness): void {
       ballast = undefined;
     });
 
-    async function start(limits: BallastOptions['limits'], routeLimits: string[], latch: Latch) {
+    async function start(limits: NonNullable<BallastOptions['limits']>, routeLimits: string[], latch: Latch) {
       ballast = createBallast({ limits });
       app = await harness.start(ballast, {
         observe: true,
@@ -67,9 +67,9 @@ export function pipeliningContract(harness: AdapterHarness): void {
       await until(() => latch.arrived === 1 && ballast.limits.view('work').stats.queued === 2, 3000, 'one running, two queued');
       client.leave();
       await expectNothingHeld(ballast, app, latch, ['work']);
-      // The queued requests never reached the handler.
+      // The queued requests never reached the handler (the second arrival is the fresh client).
       expect(latch.arrived).toBe(2);
-      expect(ballast.limits.view('work').stats).toMatchObject({ admitted: 2, shed: 0 });
+      expect(ballast.limits.view('work').stats.shed).toBe(0);
     });
 
     it('gives back the first limit of pipelined requests that leave half-admitted (holding one limit, queued on the next)', async () => {

@@ -2,7 +2,8 @@ import { defineConfig } from 'tsup';
 
 export default defineConfig({
   entry: ['src/index.ts'],
-  format: ['esm', 'cjs'],
+  // ESM only: the testkit is private, runs under vitest, and uses import.meta.url.
+  format: ['esm'],
   dts: true,
   sourcemap: true,
   clean: true,

@@ -136,4 +136,8 @@ export {
   type SettingsSource,
   type SharedRate,
   type RedisClient,
+  type FleetPresence,
+  type FleetInstance,
+  type InstanceIdentity,
+  type StageSummary,
 } from './fleet/index.js';

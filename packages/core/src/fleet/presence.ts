@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type pg from 'pg';
+import type { Queryable } from './sql/types.js';
 import type { AssertStatus } from '../asserts/index.js';
 import type { Logger } from '../util/logger.js';
 import { FleetStoreUnavailableError } from './errors.js';
@@ -34,7 +34,7 @@ export interface PresenceOptions {
 export class FleetPresence {
   readonly identity: InstanceIdentity;
   /** The fleet store, whose pool opens at start. */
-  readonly #store: { readonly pool: pg.Pool };
+  readonly #store: { readonly pool: Queryable };
   readonly #options: PresenceOptions;
   readonly #logger: Logger;
   #timer: NodeJS.Timeout | undefined;
@@ -43,7 +43,7 @@ export class FleetPresence {
   #failing = false;
   #stopped = true;
 
-  constructor(store: { readonly pool: pg.Pool }, identity: InstanceIdentity, options: PresenceOptions, logger: Logger) {
+  constructor(store: { readonly pool: Queryable }, identity: InstanceIdentity, options: PresenceOptions, logger: Logger) {
     this.#store = store;
     this.identity = identity;
     this.#options = options;

@@ -75,7 +75,7 @@ export interface BrokerView {
 export interface InstanceView {
   id: string;
   stage: string;
-  appVersion?: string;
+  appVersion?: string | null;
   startedAt?: string;
   lastSeenAt?: string;
   health?: string;

@@ -17,4 +17,6 @@ export default defineConfig({
   onSuccess: async () => {
     await cp(dashboardBuild, fileURLToPath(new URL('./dist/dashboard/', import.meta.url)), { recursive: true });
   },
+  // Class names as written (`OutboxFullError`, not esbuild's `_OutboxFullError`): errors print them.
+  keepNames: true,
 });

@@ -10,6 +10,7 @@ import type { AssertInput, ObserveOptions } from './asserts/index.js';
 import type { HealthOptions } from './health/index.js';
 import type { MetricsOptions } from './metrics/index.js';
 import type { OutboxOptions } from './outbox/index.js';
+import type { BrokerOptions, MessagingOptions } from './messaging/index.js';
 
 /** Options of `createBallast`. Every section is optional. */
 export interface BallastOptions {
@@ -33,6 +34,10 @@ export interface BallastOptions {
   health?: HealthOptions;
   /** The write outbox: destinations, database, worker. */
   outbox?: OutboxOptions;
+  /** Named message brokers for `publish` and `subscribe`: `{ type: 'redis-streams' | 'nats-jetstream' | 'amqp', ... }`. */
+  brokers?: Record<string, BrokerOptions>;
+  /** How `publish` waits: `publishTimeoutMs` (default 2000), `confirmTimeoutMs` (default 500). */
+  messaging?: MessagingOptions;
 }
 
 export interface AdminOptions {
@@ -66,6 +71,8 @@ const optionsSchema = z.strictObject({
   metrics: z.unknown().optional(),
   health: z.unknown().optional(),
   outbox: z.unknown().optional(),
+  brokers: z.record(z.string(), z.unknown(), { error: 'must be an object of named brokers' }).optional(),
+  messaging: z.unknown().optional(),
   logger: z
     .custom<Logger>(
       (v) => typeof v === 'object' && v !== null && ['info', 'warn', 'error'].every((m) => typeof (v as Record<string, unknown>)[m] === 'function'),

@@ -1,4 +1,4 @@
-import type { ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
+import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
 import { BrokerUnavailableError, errorText, deferred, reconnectDelayMs, sleep, withTimeout, type Broker, type Consumer, type DeliveryHandler } from '../broker.js';
 import { importPeer } from '../peers.js';
 import type { ResolvedAmqpBroker } from '../options.js';
@@ -10,6 +10,8 @@ interface Subscription {
   group: string;
   handler: DeliveryHandler;
   onReady: () => void;
+  /** The channel consuming now, closed by `stop()`. */
+  channel?: Channel;
 }
 
 /**
@@ -96,8 +98,10 @@ export class AmqpBroker implements Broker {
     connection?.close().catch(() => {});
   }
 
-  async #startConsumer(connection: ChannelModel, { topic, group, handler, onReady }: Subscription): Promise<void> {
+  async #startConsumer(connection: ChannelModel, subscription: Subscription): Promise<void> {
+    const { topic, group, handler, onReady } = subscription;
     const channel = await connection.createChannel();
+    subscription.channel = channel;
     channel.on('error', (error: Error) => this.#fail(error));
     const queue = `${this.#options.exchange}.${topic}.${group}`;
     await channel.assertQueue(queue, { durable: true });
@@ -142,7 +146,7 @@ export class AmqpBroker implements Broker {
 
   consume(topic: string, group: string, handler: DeliveryHandler): Consumer {
     const ready = deferred();
-    const subscription = { topic, group, handler, onReady: ready.resolve };
+    const subscription: Subscription = { topic, group, handler, onReady: ready.resolve };
     this.#subscriptions.add(subscription);
     const connection = this.#connection;
     if (connection !== undefined) this.#startConsumer(connection, subscription).catch((error: unknown) => this.#fail(error));
@@ -150,6 +154,7 @@ export class AmqpBroker implements Broker {
       ready: ready.promise,
       stop: async () => {
         this.#subscriptions.delete(subscription);
+        await subscription.channel?.close().catch(() => {});
       },
     };
   }

@@ -157,6 +157,7 @@ export class NatsJetStreamBroker implements Broker {
         const messages = await consumer.consume({ max_messages: IN_FLIGHT * 2 });
         const onAbort = (): void => void messages.close();
         signal.addEventListener('abort', onAbort, { once: true });
+        if (signal.aborted) onAbort();
         const inFlight = new Set<Promise<void>>();
         for await (const m of messages) {
           failures = 0;

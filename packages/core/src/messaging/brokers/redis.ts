@@ -102,6 +102,7 @@ export class RedisStreamsBroker implements Broker {
     if (client === undefined) return;
     this.#consumers.add(client);
     signal.addEventListener('abort', () => client.disconnect(), { once: true });
+    if (signal.aborted) client.disconnect();
     let failures = 0;
     let groupReady = false;
     // After each (re)connect, first re-read our own pending entries: a reply lost with the connection left them there.

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { BallastConfigError, createBallast, uuidv7, InvalidMessageError, isInvalidMessageError, isPublishError, type PublishError } from '@ballast/core';
+import type { BallastConfigError, InvalidMessageError} from '@ballast/core';
+import { createBallast, uuidv7, isInvalidMessageError, isPublishError, type PublishError } from '@ballast/core';
 import { until } from '@ballast/testkit';
 import { machineBrokers, uniqueGroup, uniqueTopic } from './brokers.js';
 import { ballastSuite } from './setup.js';

@@ -38,6 +38,10 @@ export interface BallastOptions {
   brokers?: Record<string, BrokerOptions>;
   /** How `publish` waits: `publishTimeoutMs` (default 2000), `confirmTimeoutMs` (default 500). */
   messaging?: MessagingOptions;
+  /** This instance's ring, e.g. `process.env.BALLAST_STAGE`. Default `'all'`. */
+  stage?: string;
+  /** The deployed version this instance reports in fleet mode (`GET /fleet/instances`). Default: the `version` of the nearest package.json at or above the working directory, else `null`. */
+  appVersion?: string;
 }
 
 export interface AdminOptions {
@@ -73,6 +77,8 @@ const optionsSchema = z.strictObject({
   outbox: z.unknown().optional(),
   brokers: z.record(z.string(), z.unknown(), { error: 'must be an object of named brokers' }).optional(),
   messaging: z.unknown().optional(),
+  stage: z.string({ error: 'must be a string' }).min(1, { error: 'must not be empty' }).max(100, { error: 'must be at most 100 characters' }).optional(),
+  appVersion: z.string({ error: 'must be a string' }).min(1, { error: 'must not be empty' }).max(200, { error: 'must be at most 200 characters' }).optional(),
   logger: z
     .custom<Logger>(
       (v) => typeof v === 'object' && v !== null && ['info', 'warn', 'error'].every((m) => typeof (v as Record<string, unknown>)[m] === 'function'),

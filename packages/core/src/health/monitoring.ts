@@ -24,6 +24,7 @@ import { HttpObserver } from '../observe/index.js';
 import type { Logger } from '../util/logger.js';
 import type { BrokerHealthSource } from './checks.js';
 import { parseHealthOptions } from './options.js';
+import { readiness, type HealthReport } from './checks.js';
 import { healthRoutes } from './routes.js';
 import { ShedLog } from './shedLog.js';
 
@@ -41,6 +42,8 @@ export interface Monitoring {
   asserts: AssertMonitor;
   metrics: MetricsExporter;
   routes: AdminRoute[];
+  /** The readiness verdict `/health` and `/readyz` answer with, e.g. for the fleet heartbeat. */
+  readiness(): Promise<HealthReport>;
   /** Hands over the outbox once it exists: its stats feed asserts, readiness and metrics. */
   attachOutbox(outbox: OutboxMetricSource): void;
   /** Hands over messaging: each broker shows on `/health` and in metrics. */
@@ -107,6 +110,7 @@ export function createMonitoring(options: BallastOptions, deps: MonitoringDeps):
     asserts,
     metrics,
     routes,
+    readiness: () => readiness({ asserts, breakers, outbox: outboxSignals }),
     attachOutbox(outbox) {
       outboxRef.current = outbox;
       if (destinations.length > 0) metrics.add(...outboxFamilies(outbox, durations));

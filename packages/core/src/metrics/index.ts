@@ -4,5 +4,5 @@ export { messagingFamilies, type MessagingMetricSource } from './messaging.js';
 export { outboxFamilies, DeliveryDurations, type OutboxMetricSource } from './outbox.js';
 export { coreFamilies, type Family, type Sample, type MetricSources } from './families.js';
 export { metricsRoutes } from './routes.js';
-export { MissingPeerError, loadPromClient, loadOtelApi } from './load.js';
+
 export { parseMetricsOptions, type MetricsOptions, type PromRegistry, type OtelMeter, type OtelObservable } from './options.js';

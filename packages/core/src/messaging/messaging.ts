@@ -3,6 +3,7 @@ import { UnknownNameError } from '../errors/index.js';
 import type { SafeEmitter } from '../events/index.js';
 import { uuidv7 } from '../outbox/ids.js';
 import type { Database } from '../outbox/store/index.js';
+import { isMissingPeerError } from '../peers/index.js';
 import type { Logger } from '../util/logger.js';
 import { createBroker } from './brokers/index.js';
 import { errorText } from './broker.js';
@@ -126,11 +127,24 @@ export class Messaging {
   async start(): Promise<void> {
     if (this.#started || this.#slots.length === 0) return;
     this.#started = true;
-    await Promise.all(
+    const failures = await Promise.all(
       this.#slots.map((s) =>
-        s.broker.connect().catch((error: unknown) => this.#deps.logger.error({ broker: s.name, err: error }, `ballast: broker "${s.name}" failed to start: ${errorText(error)}`)),
+        s.broker.connect().then(
+          () => undefined,
+          (error: unknown) => {
+            this.#deps.logger.error({ broker: s.name, err: error }, `ballast: broker "${s.name}" failed to start: ${errorText(error)}`);
+            return error;
+          },
+        ),
       ),
     );
+    // A broker client that is not installed will not appear by retrying: say which package to install.
+    const missing = failures.find(isMissingPeerError);
+    if (missing !== undefined) {
+      this.#started = false;
+      await Promise.allSettled(this.#slots.map((s) => s.broker.close()));
+      throw missing;
+    }
     for (const subscription of this.#subscriptions) this.#consume(subscription);
   }
 

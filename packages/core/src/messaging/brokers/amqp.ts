@@ -1,6 +1,6 @@
 import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
 import { BrokerUnavailableError, errorText, deferred, reconnectDelayMs, sleep, withTimeout, type Broker, type Consumer, type DeliveryHandler } from '../broker.js';
-import { importPeer } from '../peers.js';
+import { loadAmqplib } from '../../peers/index.js';
 import type { ResolvedAmqpBroker } from '../options.js';
 
 const PREFETCH = 32;
@@ -47,19 +47,15 @@ export class AmqpBroker implements Broker {
   async connect(): Promise<void> {
     if (this.#running !== undefined) return;
     this.#closed = new AbortController();
-    const first = new Promise<void>((resolve) => {
-      this.#running = this.#supervise(this.#closed.signal, resolve);
-    });
-    await first;
+    const first = deferred();
+    const running = this.#supervise(this.#closed.signal, first.resolve);
+    running.catch(() => {}); // its one failure, a missing amqplib, is reported by the race below
+    this.#running = running;
+    await Promise.race([first.promise, running]);
   }
 
   async #supervise(signal: AbortSignal, firstAttempt: () => void): Promise<void> {
-    const amqp = await importPeer('amqplib', this.type, () => import('amqplib')).catch((error: unknown) => {
-      this.#lastError = errorText(error);
-      firstAttempt();
-      throw error;
-    });
-    const connect = (amqp as { connect?: typeof amqp.connect; default?: { connect: typeof amqp.connect } }).connect ?? amqp.default.connect;
+    const { connect } = await loadAmqplib(`broker "${this.name}" (amqp)`);
     for (let failures = 0; !signal.aborted; ) {
       let lost: Promise<void> | undefined;
       try {

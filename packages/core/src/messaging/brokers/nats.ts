@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { JetStreamClient, JetStreamManager, JsMsg, StreamConfig, ConsumerConfig } from '@nats-io/jetstream';
 import { BrokerUnavailableError, errorText, deferred, reconnectDelayMs, sleep, withTimeout, type Broker, type Consumer, type DeliveryHandler } from '../broker.js';
-import { importPeer } from '../peers.js';
+import { loadNats } from '../../peers/index.js';
 import type { ResolvedNatsBroker } from '../options.js';
 
 const IN_FLIGHT = 32;
@@ -51,10 +51,7 @@ export class NatsJetStreamBroker implements Broker {
   }
 
   async #open(signal: AbortSignal): Promise<Session> {
-    const [{ connect }, { jetstream, jetstreamManager }] = await Promise.all([
-      importPeer('@nats-io/transport-node', this.type, () => import('@nats-io/transport-node')),
-      importPeer('@nats-io/jetstream', this.type, () => import('@nats-io/jetstream')),
-    ]);
+    const { connect, jetstream, jetstreamManager } = await loadNats(`broker "${this.name}" (nats-jetstream)`);
     for (let attempt = 0; ; attempt++) {
       if (signal.aborted) throw new Error('closed');
       try {

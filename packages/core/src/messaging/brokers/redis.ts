@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import type { Redis as RedisClient } from 'ioredis';
 import { BrokerUnavailableError, errorText, deferred, reconnectDelayMs, sleep, withTimeout, type Broker, type Consumer, type DeliveryHandler } from '../broker.js';
-import { importPeer } from '../peers.js';
+import { loadIoredis } from '../../peers/index.js';
 import type { ResolvedRedisBroker } from '../options.js';
 
 const BATCH = 32;
@@ -48,7 +48,7 @@ export class RedisStreamsBroker implements Broker {
   }
 
   async #open(): Promise<RedisClient> {
-    const { Redis } = await importPeer('ioredis', this.type, () => import('ioredis'));
+    const { Redis } = await loadIoredis(`broker "${this.name}" (redis-streams)`);
     const client = new Redis(this.#options.url, {
       // Refuse at once while disconnected: the publisher moves on to another broker instead of waiting.
       enableOfflineQueue: false,

@@ -76,7 +76,7 @@ export function ballastExpress(ballast: Ballast): BallastExpress {
       observer.start();
       return function ballastObserve(req, res, next) {
         if (Object.getPrototypeOf(req) !== scopedProto) scopedProto = installScope(req, ballast);
-        if (observeNode(observer, req, res, () => routeOf(req))) next();
+        if (observeNode(observer, req, res, routeOf, req)) next();
       };
     },
     limit(...names) {

@@ -5,8 +5,8 @@
  * The seam: `ballast.limits.gate(names).admit()` answers a `Release` (admitted:
  * call it when the exchange is over), a `Shed` (answer `shedReply(shed)`), or a
  * `Queued` (call its `release` when the exchange is over, and wait for `admitted`).
- * `whenDone` calls a function once on the first of response `finish`, response
- * `close` or the client leaving, pipelined or not.
+ * `whenDone` calls a function once when the exchange is over: the response
+ * closed (finished or not) or the client left, pipelined or not.
  */
 export { whenDone } from '../http/exchange.js';
 export { isShed, shedReply, type Admission, type Queued, type Release } from '../limits/index.js';

@@ -10,6 +10,7 @@ import type { AssertInput, ObserveOptions } from './asserts/index.js';
 import type { HealthOptions } from './health/index.js';
 import type { MetricsOptions } from './metrics/index.js';
 import type { OutboxOptions } from './outbox/index.js';
+import type { FlagDefinition, RolloutOptions } from './flags/index.js';
 
 /** Options of `createBallast`. Every section is optional. */
 export interface BallastOptions {
@@ -33,6 +34,12 @@ export interface BallastOptions {
   health?: HealthOptions;
   /** The write outbox: destinations, database, worker. */
   outbox?: OutboxOptions;
+  /** This instance's ring for staged rollout, e.g. `process.env.BALLAST_STAGE`. Default `'all'`. */
+  stage?: string | undefined;
+  /** The rings (narrowest first) and who a request is (`cohort`). */
+  rollout?: RolloutOptions;
+  /** Named feature flags, e.g. `{ newCheckout: { stage: 'internal', percent: 100, guard: 'p99(latency, /checkout) < 250ms' } }`. */
+  flags?: Record<string, FlagDefinition>;
 }
 
 export interface AdminOptions {
@@ -66,6 +73,9 @@ const optionsSchema = z.strictObject({
   metrics: z.unknown().optional(),
   health: z.unknown().optional(),
   outbox: z.unknown().optional(),
+  stage: z.unknown().optional(),
+  rollout: z.unknown().optional(),
+  flags: z.record(z.string(), z.unknown(), { error: 'must be an object of named flags' }).optional(),
   logger: z
     .custom<Logger>(
       (v) => typeof v === 'object' && v !== null && ['info', 'warn', 'error'].every((m) => typeof (v as Record<string, unknown>)[m] === 'function'),

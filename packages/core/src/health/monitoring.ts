@@ -22,6 +22,7 @@ import { HttpObserver } from '../observe/index.js';
 import type { Logger } from '../util/logger.js';
 import { parseHealthOptions } from './options.js';
 import { healthRoutes } from './routes.js';
+import type { RolledBackSource } from './checks.js';
 import { ShedLog } from './shedLog.js';
 
 /** Events of other modules that monitoring logs and measures. */
@@ -50,6 +51,8 @@ export interface MonitoringDeps {
   events: SafeEmitter<AssertEvents>;
   logger: Logger;
   tokens: TokenVerifier;
+  /** Flags stepped back by their guard show as warnings. */
+  flags?: RolledBackSource;
 }
 
 /**
@@ -88,6 +91,7 @@ export function createMonitoring(options: BallastOptions, deps: MonitoringDeps):
       asserts,
       breakers,
       outbox: outboxSignals,
+      flags: deps.flags,
       observer,
       public: health.public,
       authenticated: (header) => deps.tokens.verify(header) !== undefined,

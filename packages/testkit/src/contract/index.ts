@@ -4,6 +4,7 @@ import { adminContract } from './admin.js';
 import { observeContract } from './observe.js';
 import { dependenciesContract } from './dependencies.js';
 import { desyncContract } from './desync.js';
+import { flagsContract } from './flags.js';
 
 /**
  * The adapter contract: every behaviour both adapters must share.
@@ -15,4 +16,5 @@ export function runContractSuite(harness: AdapterHarness): void {
   observeContract(harness);
   dependenciesContract(harness);
   desyncContract(harness);
+  flagsContract(harness);
 }

@@ -40,6 +40,8 @@ export interface BallastOptions {
   rollout?: RolloutOptions;
   /** Named feature flags, e.g. `{ newCheckout: { stage: 'internal', percent: 100, guard: 'p99(latency, /checkout) < 250ms' } }`. */
   flags?: Record<string, FlagDefinition>;
+  /** The deployed version this instance reports in fleet mode (`GET /fleet/instances`). Default: the `version` of the nearest package.json at or above the working directory, else `null`. */
+  appVersion?: string;
 }
 
 export interface AdminOptions {
@@ -73,9 +75,10 @@ const optionsSchema = z.strictObject({
   metrics: z.unknown().optional(),
   health: z.unknown().optional(),
   outbox: z.unknown().optional(),
-  stage: z.unknown().optional(),
   rollout: z.unknown().optional(),
   flags: z.record(z.string(), z.unknown(), { error: 'must be an object of named flags' }).optional(),
+  stage: z.string({ error: 'must be a string' }).min(1, { error: 'must not be empty' }).max(100, { error: 'must be at most 100 characters' }).optional(),
+  appVersion: z.string({ error: 'must be a string' }).min(1, { error: 'must not be empty' }).max(200, { error: 'must be at most 200 characters' }).optional(),
   logger: z
     .custom<Logger>(
       (v) => typeof v === 'object' && v !== null && ['info', 'warn', 'error'].every((m) => typeof (v as Record<string, unknown>)[m] === 'function'),

@@ -133,6 +133,10 @@ export {
   type SettingsSource,
   type SharedRate,
   type RedisClient,
+  type FleetPresence,
+  type FleetInstance,
+  type InstanceIdentity,
+  type StageSummary,
 } from './fleet/index.js';
 export {
   FlagRegistry,

@@ -197,10 +197,10 @@ export function createBallast(options?: BallastOptions): Ballast {
 }
 
 /** Fleet mode: a guard's step back is a compare-and-set on the stored version, so exactly one instance's write wins. */
-function storeStepBack(override: (name: string, input: unknown, options: { actor: string; ifVersion?: number }) => Promise<void>): StepBack {
+function storeStepBack(override: (name: string, input: unknown, options: { actor: string; ifVersion?: readonly number[] }) => Promise<void>): StepBack {
   return async (name, to, version) => {
     try {
-      await override(name, to, { actor: GUARD_ACTOR, ifVersion: version });
+      await override(name, to, { actor: GUARD_ACTOR, ifVersion: [version] });
       return true;
     } catch (error) {
       if (isVersionConflictError(error)) return false;

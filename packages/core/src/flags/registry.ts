@@ -1,6 +1,7 @@
 import type { AuditLog } from '../admin/audit.js';
 import { VersionConflictError } from '../errors/index.js';
 import type { SafeEmitter } from '../events/index.js';
+import { versionMatches } from '../http/etag.js';
 import type { Logger } from '../util/logger.js';
 import { Flag, REASONS, isOn } from './flag.js';
 import { FlagStepError, UnknownFlagError, registerFlagErrorStatuses } from './errors.js';
@@ -11,8 +12,8 @@ import { GUARD_ACTOR, type FlagAction, type FlagChange, type FlagContext, type F
 export interface FlagChangeOptions {
   /** Who made the change, for the audit log. Default `code`. */
   actor?: string;
-  /** Apply only if the flag is still at this version (`If-Match`). */
-  ifVersion?: number;
+  /** Apply only if the flag is still at this version, or one of these (`If-Match`). */
+  ifVersion?: number | readonly number[];
 }
 
 /** A change as the guards see it: `initial` for the state read from the fleet store at start (not a fresh change). */
@@ -235,8 +236,8 @@ export class FlagRegistry {
     return Object.fromEntries(this.#rollbacks);
   }
 
-  #checkVersion(flag: Flag, ifVersion: number | undefined): void {
-    if (ifVersion !== undefined && ifVersion !== flag.version) throw new VersionConflictError(flag.version);
+  #checkVersion(flag: Flag, ifVersion: number | readonly number[] | undefined): void {
+    if (!versionMatches(ifVersion, flag.version)) throw new VersionConflictError(flag.version);
   }
 
   #change(flag: Flag, target: FlagState, actor: string, action: FlagAction, version: number, initial: boolean): void {

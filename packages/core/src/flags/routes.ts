@@ -1,6 +1,6 @@
 import type { AdminRoute } from '../admin/route.js';
 import { VersionConflictError } from '../errors/index.js';
-import { parseIfMatch, versionEtag } from '../http/etag.js';
+import { parseIfMatch, versionEtag, versionMatches } from '../http/etag.js';
 import { jsonReply, type Reply } from '../http/types.js';
 import type { SettingsWriter } from '../limits/index.js';
 import { sameState, type FlagRegistry } from './registry.js';
@@ -18,9 +18,9 @@ export function flagRoutes(flags: FlagRegistry, writer?: SettingsWriter): AdminR
     return jsonReply(200, view, { etag: versionEtag(view.version) });
   };
   /** Fleet mode: checks `If-Match`, then stores `to` (nothing when it is the current state). */
-  const store = async (name: string, to: FlagState, actor: string, ifVersion: number | undefined): Promise<void> => {
+  const store = async (name: string, to: FlagState, actor: string, ifVersion: readonly number[] | undefined): Promise<void> => {
     const version = flags.get(name).version;
-    if (ifVersion !== undefined && ifVersion !== version) throw new VersionConflictError(version);
+    if (!versionMatches(ifVersion, version)) throw new VersionConflictError(version);
     if (sameState(flags.get(name).state, to)) return;
     await (writer as SettingsWriter).override(name, to, { actor, ...(ifVersion === undefined ? {} : { ifVersion }) });
   };
@@ -33,7 +33,7 @@ export function flagRoutes(flags: FlagRegistry, writer?: SettingsWriter): AdminR
       const ifVersion = parseIfMatch(header('if-match'));
       if (writer === undefined) flags[direction](name, { actor, ...(ifVersion === undefined ? {} : { ifVersion }) });
       // The step is computed from this instance's state: store it only over that same version.
-      else await store(name, flags.nextStep(name, direction), actor, ifVersion ?? flags.get(name).version);
+      else await store(name, flags.nextStep(name, direction), actor, ifVersion ?? [flags.get(name).version]);
       return reply(name);
     },
   });

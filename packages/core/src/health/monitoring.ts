@@ -7,10 +7,10 @@ import { asConfigError, type BallastOptions } from '../config.js';
 import type { SafeEmitter } from '../events/index.js';
 import type { DependencyRegistry } from '../dependencies/index.js';
 import type { LimitRegistry } from '../limits/index.js';
+import { MissingPeerError } from '../peers/index.js';
 import {
   DeliveryDurations,
   MetricsExporter,
-  MissingPeerError,
   breakerFamilies,
   coreFamilies,
   metricsRoutes,
@@ -96,7 +96,8 @@ export function createMonitoring(options: BallastOptions, deps: MonitoringDeps):
       outbox: outboxSignals,
       flags: deps.flags,
       observer,
-      public: health.public,
+      probesPublic: health.probesPublic,
+      healthPublic: health.healthPublic,
       authenticated: (header) => deps.tokens.verify(header) !== undefined,
     }),
     ...metricsRoutes(metrics),

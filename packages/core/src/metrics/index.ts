@@ -4,5 +4,5 @@ export { outboxFamilies, DeliveryDurations, type OutboxMetricSource } from './ou
 export { flagFamilies } from './flags.js';
 export { coreFamilies, type Family, type Sample, type MetricSources } from './families.js';
 export { metricsRoutes } from './routes.js';
-export { MissingPeerError, loadPromClient, loadOtelApi } from './load.js';
+
 export { parseMetricsOptions, type MetricsOptions, type PromRegistry, type OtelMeter, type OtelObservable } from './options.js';

@@ -94,7 +94,7 @@ export class AssertMonitor {
   }
 
   /**
-   * Starts judging `guard` over the requests that finish from now on only; `check()`
+   * Starts judging `guard` over the requests that begin from now on only; `check()`
    * answers its verdict so far, `close()` stops recording.
    */
   watchGuard(guard: GuardAssert): GuardWatch {

@@ -109,11 +109,11 @@ export class HttpObserver implements WindowReader {
     const cls = statusClassOf(status);
     series.record(this.#slot, durationMs, cls);
     this.sink?.(series.route, cls, durationMs);
-    if (this.#since.size !== 0) for (const window of this.#since) window.record(series.route, durationMs, cls);
+    if (this.#since.size !== 0) for (const window of this.#since) window.record(series.route, durationMs, cls, startedAt);
   }
 
   /**
-   * A window of the requests that finish from now on, until `close()`: what a
+   * A window of the requests that begin from now on, until `close()`: what a
    * flag's guard reads, so that samples from before its change never count.
    */
   since(): SinceWindow {

@@ -17,7 +17,7 @@ export interface WindowReader {
 }
 
 /**
- * Requests that finished after a moment (a flag's change), kept apart from the
+ * Requests that began after a moment (a flag's change), kept apart from the
  * sliding window so that a guard judges only what happened since. Created by
  * `HttpObserver.since()`; `close()` stops recording.
  */
@@ -37,7 +37,9 @@ export class SinceWindow implements WindowReader {
     return this.#inFlight();
   }
 
-  record(route: string, durationMs: number, statusClass: number): void {
+  /** Records one finished request; one that began before this window opened is left out (it ran under the old state). */
+  record(route: string, durationMs: number, statusClass: number, startedAt: number): void {
+    if (startedAt < this.#startedAt) return;
     let entry = this.#byRoute.get(route);
     if (entry === undefined) {
       entry = { histogram: new LogHistogram(), errors: 0 };

@@ -85,7 +85,11 @@ export function walkOptions(checker, type, prefix, root, seen, out = [], trail =
     const typeText = (literals ?? written ?? unionText ?? checker.typeToString(checker.getNonNullableType(propertyType), undefined, ts.TypeFormatFlags.NoTruncation)).replace(/\s+/g, ' ');
     const optional = (property.flags & ts.SymbolFlags.Optional) !== 0;
     out.push({ path, type: typeText, optional, description: doc(checker, property), where: `${relative(root, decl.getSourceFile().fileName)}:${decl.getSourceFile().getLineAndCharacterOfPosition(decl.getStart()).line + 1}` });
-    for (const [child, segment] of children(checker, checker.getNonNullableType(propertyType), root)) {
+    // The property's own named type (`BrokerOptions`, a union) is documented here, not again as a root.
+    const named = checker.getNonNullableType(propertyType);
+    const alias = named.aliasSymbol?.name ?? named.getStringIndexType?.()?.aliasSymbol?.name;
+    if (alias) seen.add(alias);
+    for (const [child, segment] of children(checker, named, root)) {
       if (trail.has(child)) continue;
       const name = checker.typeToString(child);
       seen.add(name);

@@ -27,7 +27,9 @@ for (const pkg of packages) {
   const exported = exportsOf(checker, program, pkg.entry);
   const names = [...exported.keys()].filter((n) => /Options$/.test(n)).sort((a, b) => (a === 'BallastOptions' ? -1 : b === 'BallastOptions' ? 1 : a.localeCompare(b)));
   for (const name of names) {
-    if (seen.has(name)) continue;
+    // Documented already where an option's type names it (`brokers: Record<string, BrokerOptions>`).
+    const named = new RegExp(`\\b${name}\\b`);
+    if (seen.has(name) || sections.some((section) => section.options.some((o) => named.test(o.type)))) continue;
     const options = walkOptions(checker, typeOfSymbol(checker, exported.get(name)), '', root, seen);
     sections.push({ package: pkg.name, name, options });
   }

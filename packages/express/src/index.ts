@@ -12,6 +12,7 @@ import {
   type Ballast,
 } from '@ballast/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { routeTemplate } from './routeTemplate.js';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -49,18 +50,6 @@ function settle(admission: Admission, res: Response, next: NextFunction): void {
   else if (admission !== DROP) writeNodeReply(res, shedReply(admission));
 }
 
-/**
- * The route template Express matched, mount path included, known only once routing ran.
- * A mount path with parameters shows as matched (Express keeps no template for it); the
- * observer caps distinct routes, so that cannot grow without bound.
- */
-const routeOf = (req: Request): string | undefined => {
-  const route = (req as { route?: { path?: unknown } }).route;
-  if (route === undefined) return undefined;
-  // Without a mount path, hand back Express's own string: no allocation, its hash already cached.
-  return req.baseUrl === '' && typeof route.path === 'string' ? route.path : `${req.baseUrl}${String(route.path)}`;
-};
-
 /** The Express 5 adapter: middleware factories bound to one Ballast instance. */
 export interface BallastExpress {
   /** Latency per route template, status classes, in-flight requests and connections (for asserts, health, metrics); sets up `req.ballast`. */
@@ -85,7 +74,7 @@ export function ballastExpress(ballast: Ballast): BallastExpress {
       observer.start();
       return function ballastObserve(req, res, next) {
         if (Object.getPrototypeOf(req) !== scopedProto) scopedProto = installScope(req, ballast);
-        observeNode(observer, req.socket, res, () => routeOf(req));
+        observeNode(observer, req.socket, res, () => routeTemplate(req));
         next();
       };
     },

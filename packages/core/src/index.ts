@@ -74,6 +74,8 @@ export {
   type DesyncResult,
   type OutboxEvents,
   type DatabaseOption,
+  type PgPool,
+  type PGliteInstance,
 } from './outbox/index.js';
 export { HttpObserver, observeNode, unobserved, LogHistogram, UNMATCHED_ROUTE, DURATION_BOUNDS_MS, STATUS_CLASSES, type StatusClass } from './observe/index.js';
 export {
@@ -88,7 +90,8 @@ export {
   type ObserveOptions,
 } from './asserts/index.js';
 export { HEALTH_CONTENT_TYPE, type HealthOptions, type HealthCheck, type HealthReport } from './health/index.js';
-export { MetricsExporter, MissingPeerError, type MetricsOptions, type PromRegistry, type OtelMeter } from './metrics/index.js';
+export { MissingPeerError, isMissingPeerError } from './peers/index.js';
+export { MetricsExporter, type MetricsOptions, type PromRegistry, type OtelMeter } from './metrics/index.js';
 export {
   DependencyRegistry,
   Dependency,
@@ -138,3 +141,33 @@ export {
   type InstanceIdentity,
   type StageSummary,
 } from './fleet/index.js';
+export {
+  Messaging,
+  publishDestination,
+  InvalidMessageError,
+  isInvalidMessageError,
+  PublishError,
+  isPublishError,
+  type SubscriptionHandle,
+  type BrokerOptions,
+  type RedisStreamsBrokerOptions,
+  type NatsJetStreamBrokerOptions,
+  type AmqpBrokerOptions,
+  type MessagingOptions,
+  type Message,
+  type MessageValue,
+  type Envelope,
+  type BrokerView,
+  type BrokerState as BrokerConnectionState,
+  type DedupeMode,
+  type MessageSchema,
+  type SubscribeOptions,
+  type MessageContext,
+  type MessageHandler,
+  type HandledMessage,
+  type DeadLetter,
+  type DeadReason,
+  type SubscriptionStats,
+  type PublishReceipt,
+  type MessagingEvents,
+} from './messaging/index.js';

@@ -9,11 +9,13 @@ import { WakeHints } from './hint.js';
 import { uuidv7 } from './ids.js';
 import type { ResolvedOutboxOptions } from './options.js';
 import { insertMessage, keyHasPending, listDead, readStats, redriveDead, sendHint, setPaused } from './sql/index.js';
-import { asSqlClient, type SqlClient } from './store/index.js';
+import { asSqlClient, type Database, type SqlClient } from './store/index.js';
 import { desync } from './desync.js';
 import type { DeadMessage, DesyncOptions, DesyncResult, DestinationStats, EnqueueOptions, EnqueueResult, OutboxEvents } from './types.js';
 import { checkMessageOptions, serialisePayload } from './validate.js';
 import { OutboxWorker } from './worker/worker.js';
+import { PACING_FEATURE } from './worker/pacer.js';
+import { isMissingPeerError, loadBottleneck } from '../peers/index.js';
 
 export interface OutboxDeps {
   events: SafeEmitter<OutboxEvents>;
@@ -163,12 +165,25 @@ export class Outbox {
     return this.#runtimes.get(destination)?.breaker.state ?? 'closed';
   }
 
+  /**
+   * The outbox's database, opened and migrated, for features that write in the
+   * same database (a subscriber's `dedupe: 'postgres'`); `undefined` without an outbox.
+   * @internal
+   */
+  sharedDatabase(): Promise<Database> | undefined {
+    return this.#connection?.ready();
+  }
+
   /** Opens the database, applies migrations (under an advisory lock) and starts the worker unless disabled. */
   async start(): Promise<void> {
     if (this.#options === undefined) return;
+    // Optional peers fail here, at start, rather than on the first paced delivery.
+    if ([...this.#options.destinations.values()].some((d) => d.ratePerSecond !== undefined)) await loadBottleneck(PACING_FEATURE);
     try {
       await this.#conn.ready();
     } catch (error) {
+      // A package that is not installed is a setup mistake, not an outage: say so now.
+      if (isMissingPeerError(error)) throw error;
       // An outage at boot degrades: the worker keeps retrying, enqueue answers OutboxUnavailableError.
       this.#deps.logger.error({ err: error }, 'ballast: outbox database not ready at start; retrying in the background');
     }

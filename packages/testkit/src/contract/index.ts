@@ -6,6 +6,7 @@ import { observeContract } from './observe.js';
 import { routeLabelsContract } from './routeLabels.js';
 import { dependenciesContract } from './dependencies.js';
 import { desyncContract } from './desync.js';
+import { dashboardContract } from './dashboard.js';
 
 /**
  * The adapter contract: every behaviour both adapters must share.
@@ -19,4 +20,5 @@ export function runContractSuite(harness: AdapterHarness): void {
   routeLabelsContract(harness);
   dependenciesContract(harness);
   desyncContract(harness);
+  dashboardContract(harness);
 }

@@ -6,6 +6,7 @@ import { observeContract } from './observe.js';
 import { routeLabelsContract } from './routeLabels.js';
 import { dependenciesContract } from './dependencies.js';
 import { desyncContract } from './desync.js';
+import { pipeliningContract } from './pipelining.js';
 import { dashboardContract } from './dashboard.js';
 
 /**
@@ -14,6 +15,7 @@ import { dashboardContract } from './dashboard.js';
  */
 export function runContractSuite(harness: AdapterHarness): void {
   limitsContract(harness);
+  pipeliningContract(harness);
   adminContract(harness);
   adminWritesContract(harness);
   observeContract(harness);

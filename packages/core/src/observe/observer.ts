@@ -3,6 +3,7 @@ import { LogHistogram } from './histogram.js';
 import { ServerWatch } from './servers.js';
 import { RouteCap } from './routeCap.js';
 import { RouteSeries, statusClassOf } from './routeSeries.js';
+import { SinceWindow, type WindowReader } from './since.js';
 
 /** The route label of requests that matched no route (never the raw path). */
 export const UNMATCHED_ROUTE = 'unmatched';
@@ -30,7 +31,7 @@ export type RequestSink = (route: string, statusClass: number, durationMs: numbe
  * servers whose connections are counted. The per-request path is a timestamp,
  * a map lookup and a few increments; the window turns on an unref'd timer.
  */
-export class HttpObserver {
+export class HttpObserver implements WindowReader {
   readonly windowMs: number;
   readonly slotMs: number;
   /** Requests that began and have not closed yet. */
@@ -44,6 +45,8 @@ export class HttpObserver {
   #overflow: RouteSeries | undefined;
   readonly #servers = new ServerWatch();
   readonly #rotateListeners: (() => void)[] = [];
+  /** Open `since()` windows; empty on almost every request, so the request path pays one size check. */
+  readonly #since = new Set<SinceWindow>();
   readonly #tickers: { everyMs: number; run: () => void; timer?: NodeJS.Timeout }[] = [];
   #slot = 0;
   #timer: NodeJS.Timeout | undefined;
@@ -110,6 +113,17 @@ export class HttpObserver {
     const cls = statusClassOf(status);
     series.record(this.#slot, durationMs, cls);
     this.sink?.(series.route, cls, durationMs);
+    if (this.#since.size !== 0) for (const window of this.#since) window.record(series.route, durationMs, cls, startedAt);
+  }
+
+  /**
+   * A window of the requests that begin from now on, until `close()`: what a
+   * flag's guard reads, so that samples from before its change never count.
+   */
+  since(): SinceWindow {
+    const window = new SinceWindow(() => this.inFlight, (w) => this.#since.delete(w));
+    this.#since.add(window);
+    return window;
   }
 
   /** Open connections on every server seen so far. */

@@ -6,6 +6,7 @@ import { observeContract } from './observe.js';
 import { routeLabelsContract } from './routeLabels.js';
 import { dependenciesContract } from './dependencies.js';
 import { desyncContract } from './desync.js';
+import { flagsContract } from './flags.js';
 import { pipeliningContract } from './pipelining.js';
 import { dashboardContract } from './dashboard.js';
 
@@ -22,5 +23,6 @@ export function runContractSuite(harness: AdapterHarness): void {
   routeLabelsContract(harness);
   dependenciesContract(harness);
   desyncContract(harness);
+  flagsContract(harness);
   dashboardContract(harness);
 }

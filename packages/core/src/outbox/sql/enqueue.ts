@@ -23,6 +23,14 @@ export type InsertResult = { stored: string } | { duplicate: string } | { full: 
  * `maxPending` index entries and needs no extra round trip.
  */
 export async function insertMessage(client: SqlClient, schema: string, m: InsertMessage): Promise<InsertResult> {
+  // A held duplicate delivered (deleted) between the INSERT and the SELECT: store it as the new message it now is.
+  for (let attempt = 0; ; attempt++) {
+    const result = await insertOnce(client, schema, m);
+    if (!('full' in result) || !m.idempotencySupplied || attempt === 2) return result;
+  }
+}
+
+async function insertOnce(client: SqlClient, schema: string, m: InsertMessage): Promise<InsertResult> {
   const params: unknown[] = [m.destination, m.key ?? null, m.idempotencyKey, m.json, m.delayMs];
   const guard =
     m.maxPending === undefined

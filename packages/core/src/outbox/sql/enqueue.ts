@@ -35,7 +35,9 @@ async function insertOnce(client: SqlClient, schema: string, m: InsertMessage): 
   const guard =
     m.maxPending === undefined
       ? ''
-      : `WHERE (SELECT count(*) FROM (SELECT 1 FROM ${schema}.outbox WHERE destination = $1 AND state = 'pending' LIMIT $6) p) < $6`;
+      : // Two bounded counts, one per ready index (keyed rows, unkeyed rows), each reading at most $6 entries.
+        `WHERE (SELECT count(*) FROM (SELECT 1 FROM ${schema}.outbox WHERE destination = $1 AND state = 'pending' AND key IS NULL LIMIT $6) u)
+             + (SELECT count(*) FROM (SELECT 1 FROM ${schema}.outbox WHERE destination = $1 AND state = 'pending' AND key IS NOT NULL LIMIT $6) k) < $6`;
   if (m.maxPending !== undefined) params.push(m.maxPending);
   const supplied = m.idempotencySupplied;
   const rows = await client.query<{ id: string }>(

@@ -54,4 +54,27 @@ export const migrations: readonly Migration[] = [
       `DROP INDEX ${s}.outbox_idempotency`,
     ],
   },
+  {
+    // Keyed claims that do not walk the backlog (see claim.ts): unkeyed rows get their own ready index,
+    // keyed heads are found by a loose scan of outbox_key_head, and a key's in-flight lease lives in
+    // outbox_keys, whose row lock makes "at most one in flight per key" hold under concurrent claims.
+    id: 3,
+    name: 'keyed heads and key leases',
+    sql: (s) => [
+      `CREATE TABLE ${s}.outbox_keys (
+        destination text NOT NULL,
+        key text NOT NULL,
+        locked_by text,
+        leased_until timestamptz NOT NULL DEFAULT '-infinity',
+        PRIMARY KEY (destination, key)
+      )`,
+      // Keys in flight when this runs (claimed by a worker of an older version) keep their lease.
+      `INSERT INTO ${s}.outbox_keys (destination, key, locked_by, leased_until)
+       SELECT DISTINCT ON (destination, key) destination, key, locked_by, run_at FROM ${s}.outbox
+       WHERE state = 'pending' AND key IS NOT NULL AND locked_by IS NOT NULL AND run_at > now()
+       ORDER BY destination, key, run_at DESC`,
+      `CREATE INDEX outbox_ready_unkeyed ON ${s}.outbox (destination, run_at, id) WHERE state = 'pending' AND key IS NULL`,
+      `DROP INDEX ${s}.outbox_ready`,
+    ],
+  },
 ];

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { DestinationRuntime } from '../destination.js';
-import { claimMessages, releaseMessages } from '../sql/index.js';
+import { claimMessages, lastClaimedKey, releaseMessages } from '../sql/index.js';
 import { AckBatcher } from './acks.js';
 import { deliverClaimed, type AbortReason, type DeliveryContext } from './delivery.js';
 import { LeaseBatch, type QueuedRow } from './leases.js';
@@ -44,6 +44,8 @@ export class OutboxWorker {
   readonly #sleeper = new Sleeper();
   readonly #queue: LocalQueue;
   #rotation = 0;
+  /** Per destination, the key its last claim's walk ended on: the next walk starts after it, so every key gets its turn. */
+  readonly #keyCursors = new Map<string, string | undefined>();
   #supervised: Supervised | undefined;
   #unlisten: (() => Promise<void>) | undefined;
 
@@ -125,8 +127,16 @@ export class OutboxWorker {
       const limit = Math.min(room, settings.batchSize, destination.allowance);
       if (limit <= 0) continue;
       const claimedAt = performance.now();
-      const rows = await claimMessages(db, schema, { destination: destination.name, limit, workerId: this.id, leaseMs: settings.leaseMs });
+      const afterKey = this.#keyCursors.get(destination.name);
+      const rows = await claimMessages(db, schema, {
+        destination: destination.name,
+        limit,
+        workerId: this.id,
+        leaseMs: settings.leaseMs,
+        ...(afterKey === undefined ? {} : { afterKey }),
+      });
       if (rows.length === 0) continue;
+      this.#keyCursors.set(destination.name, lastClaimedKey(rows, afterKey));
       filled ||= rows.length === limit;
       const batch = new LeaseBatch(rows.length, claimedAt, settings.leaseMs);
       this.#batches.add(batch);

@@ -3,21 +3,7 @@ import type { Logger } from '../util/logger.js';
 import type { ResolvedOutboxOptions } from './options.js';
 import { OutboxUnavailableError } from './errors.js';
 import { migrate } from './sql/index.js';
-import { openDatabase, type Database, type SqlClient } from './store/index.js';
-
-/** SQLSTATE classes that say the server could not serve us: connection (08), resources (53), operator intervention (57), system (58). */
-const UNREACHABLE_CLASSES = new Set(['08', '53', '57', '58']);
-
-/**
- * Whether an error means the database could not be reached or could not serve
- * the call. An error with another SQLSTATE (invalid data, a constraint, a bug
- * in a statement) is not an outage and is never reported as one.
- */
-export function isUnreachable(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return UNREACHABLE_CLASSES.has(code.slice(0, 2));
-  return true; // socket errors (ECONNREFUSED, ...), "Connection terminated", timeouts
-}
+import { isUnreachable, openDatabase, type Database, type SqlClient } from './store/index.js';
 
 /**
  * The outbox's way to its database: opened and migrated once, on first need

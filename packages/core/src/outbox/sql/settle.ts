@@ -127,3 +127,23 @@ export async function releaseMessages(client: SqlClient, schema: string, workerI
   );
   return rows.length;
 }
+
+/**
+ * Releases every message `workerId` holds a lease on but does not know about
+ * (`held` are the ids it does): claims whose answer was lost with the
+ * connection in a database restart. Ready at once, the attempt not counted,
+ * their keys freed, instead of waiting out the lease. Run after the worker's
+ * loop failed, so it reads the whole table only then.
+ */
+export async function releaseOrphans(client: SqlClient, schema: string, workerId: string, held: readonly string[]): Promise<number> {
+  const rows = await client.query(
+    `WITH changed AS (
+       UPDATE ${schema}.outbox o SET locked_by = NULL, run_at = now(), attempts = o.attempts - 1
+       WHERE o.locked_by = $1 AND o.state = 'pending' AND o.run_at > now() AND NOT (o.id = ANY($2::bigint[]))
+       RETURNING o.id, o.destination, o.key
+     ), ${freeKeys(schema, 'changed', '$1')}
+     SELECT id FROM changed`,
+    [workerId, held],
+  );
+  return rows.length;
+}

@@ -10,7 +10,16 @@ import { jsonReply, type AdminRequest, type Reply } from './http/types.js';
 import { LimitRegistry, limitRoutes, type LimitEvents } from './limits/index.js';
 import { DependencyRegistry, dependencyRoutes, type Dependency, type DependencyEvents } from './dependencies/index.js';
 import { silentLogger, type Logger } from './util/logger.js';
-import { assertFleetRoutes, dependencyOverrideRoutes, fleetFor, fleetStatusRoute, type Fleet, type FleetEvents } from './fleet/index.js';
+import {
+  assertFleetRoutes,
+  dependencyOverrideRoutes,
+  findAppVersion,
+  fleetFor,
+  fleetInstancesRoute,
+  fleetStatusRoute,
+  type Fleet,
+  type FleetEvents,
+} from './fleet/index.js';
 import { Outbox, outboxRoutes, resolveOutboxOptions, type OutboxEvents } from './outbox/index.js';
 import { createMonitoring, type Monitoring } from './health/monitoring.js';
 import type { AssertEvents, AssertMonitor } from './asserts/index.js';
@@ -100,12 +109,23 @@ export function createBallast(options?: BallastOptions): Ballast {
   const monitoring: Monitoring = createMonitoring(resolved, { limits, dependencies, audit, events, logger, tokens });
   lifecycles.push(monitoring.lifecycle);
 
-  const fleetParts = { limits, dependencies, asserts: monitoring.asserts, codeAsserts: resolved.asserts ?? {}, events, logger };
+  const fleetParts = {
+    limits,
+    dependencies,
+    asserts: monitoring.asserts,
+    codeAsserts: resolved.asserts ?? {},
+    events,
+    logger,
+    // Looked up only in fleet mode: no file system walk for an instance on its own.
+    instance: { stage: resolved.stage ?? 'all', get appVersion() { return resolved.appVersion ?? findAppVersion(); } },
+    health: async () => (await monitoring.readiness()).status,
+  };
   const fleet = asConfigError(() => fleetFor(resolved, fleetParts));
   if (fleet !== undefined) {
     lifecycles.push(fleet);
     // Before the asserts module's routes: in fleet mode these take over its PUT and DELETE.
     api.add(fleetStatusRoute(fleet), ...assertFleetRoutes(fleet, monitoring.asserts));
+    if (fleet.presence !== undefined) api.add(fleetInstancesRoute(fleet.presence, () => ['internal', 'beta', 'all']));
   }
   api.add(...limitRoutes(limits, fleet?.writer('limit')));
   // Before the dependency module's routes: in fleet mode these take over its GET and PATCH.

@@ -33,6 +33,10 @@ export interface BallastOptions {
   health?: HealthOptions;
   /** The write outbox: destinations, database, worker. */
   outbox?: OutboxOptions;
+  /** This instance's ring, e.g. `process.env.BALLAST_STAGE`. Default `'all'`. */
+  stage?: string;
+  /** The deployed version this instance reports in fleet mode (`GET /fleet/instances`). Default: the `version` of the nearest package.json at or above the working directory, else `null`. */
+  appVersion?: string;
 }
 
 export interface AdminOptions {
@@ -66,6 +70,8 @@ const optionsSchema = z.strictObject({
   metrics: z.unknown().optional(),
   health: z.unknown().optional(),
   outbox: z.unknown().optional(),
+  stage: z.string({ error: 'must be a string' }).min(1, { error: 'must not be empty' }).max(100, { error: 'must be at most 100 characters' }).optional(),
+  appVersion: z.string({ error: 'must be a string' }).min(1, { error: 'must not be empty' }).max(200, { error: 'must be at most 200 characters' }).optional(),
   logger: z
     .custom<Logger>(
       (v) => typeof v === 'object' && v !== null && ['info', 'warn', 'error'].every((m) => typeof (v as Record<string, unknown>)[m] === 'function'),

@@ -133,4 +133,8 @@ export {
   type SettingsSource,
   type SharedRate,
   type RedisClient,
+  type FleetPresence,
+  type FleetInstance,
+  type InstanceIdentity,
+  type StageSummary,
 } from './fleet/index.js';

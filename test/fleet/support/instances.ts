@@ -19,6 +19,13 @@ export interface InstanceSettings {
   redis?: string;
   redisKeyPrefix?: string;
   sharedRate?: { ratePerSecond: number; burst: number; onStoreDown: 'open' | 'closed' };
+  /** This instance's ring, version and id in `GET /fleet/instances`, and its heartbeat interval. */
+  stage?: string;
+  appVersion?: string;
+  instanceId?: string;
+  heartbeatIntervalMs?: number;
+  /** Monitoring asserts, which decide the health the instance reports. */
+  asserts?: Record<string, string>;
 }
 
 export interface Instance {

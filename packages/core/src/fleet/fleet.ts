@@ -1,4 +1,4 @@
-import type { AssertInput, AssertMonitor } from '../asserts/index.js';
+import type { AssertInput, AssertMonitor, AssertStatus } from '../asserts/index.js';
 import type { DependencyRegistry } from '../dependencies/index.js';
 import type { SafeEmitter } from '../events/index.js';
 import type { LimitRegistry } from '../limits/registry.js';
@@ -6,6 +6,7 @@ import type { SettingsWriter } from '../limits/routes.js';
 import type { Logger } from '../util/logger.js';
 import { registerFleetErrorStatuses } from './errors.js';
 import { FleetListener } from './listener.js';
+import { FleetPresence } from './presence.js';
 import type { ResolvedFleetOptions } from './options.js';
 import { RedisSharedRate } from './redisRate.js';
 import type { FleetKind } from './sql/types.js';
@@ -26,6 +27,10 @@ export interface FleetParts {
   codeAsserts: Record<string, AssertInput>;
   events: SafeEmitter<FleetEvents>;
   logger: Logger;
+  /** This instance's ring and deployed version, for its heartbeat. */
+  instance: { stage: string; appVersion: string | null };
+  /** This instance's `/health` verdict, for its heartbeat. */
+  health(): Promise<AssertStatus>;
 }
 
 /**
@@ -37,6 +42,8 @@ export class Fleet {
   /** Keeps this instance's settings in step with the store; `undefined` without `fleet.database`. */
   readonly sync: FleetSync | undefined;
   readonly store: FleetStore | undefined;
+  /** This instance's heartbeat and the list of live instances; `undefined` without `fleet.database`. */
+  readonly presence: FleetPresence | undefined;
   readonly #writer: FleetWriter | undefined;
   readonly #listener: FleetListener | undefined;
   readonly #rate: RedisSharedRate | undefined;
@@ -67,6 +74,12 @@ export class Fleet {
     const store = new FleetStore(options.database, { schema: options.schema, channel: options.channel, timeoutMs: options.timeoutMs }, parts.logger);
     this.store = store;
     this.#writer = new FleetWriter(store, sync);
+    this.presence = new FleetPresence(
+      store.pool,
+      { id: options.instanceId, ...parts.instance },
+      { schema: options.schema, intervalMs: options.heartbeatIntervalMs, health: parts.health },
+      parts.logger,
+    );
     let migrated = false;
     this.#listener = new FleetListener(store.pool, options.channel, options.reconnect, {
       onConnect: async (client) => {
@@ -113,10 +126,13 @@ export class Fleet {
     await this.#rate?.start();
     const ok = await this.#listener?.start();
     if (ok === false) this.#logger.warn({}, 'ballast: fleet store unreachable at start; running on the code defaults until it answers');
+    // While the store is unreachable the first beat would only wait out its timeout: it runs in the background then.
+    await this.presence?.start(ok === true);
   }
 
   async stop(): Promise<void> {
     this.#stopped = true;
+    await this.presence?.stop();
     await this.#listener?.stop();
     await this.#reading;
     await this.store?.close();

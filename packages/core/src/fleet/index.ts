@@ -8,3 +8,7 @@ export type { FleetEvents } from './sync.js';
 export type { FieldSource, SettingsSource, StoredChange } from './origin.js';
 export type { RedisClient } from './redisRate.js';
 export { migrateFleet } from './sql/migrate.js';
+export { FleetPresence, type InstanceIdentity } from './presence.js';
+export { fleetInstancesRoute, summarizeStages, type StageSummary } from './instancesRoute.js';
+export { findAppVersion } from './appVersion.js';
+export type { FleetInstance } from './sql/instanceRow.js';

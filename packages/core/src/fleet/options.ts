@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Pool } from 'pg';
 import { z } from 'zod';
 import { BallastConfigError } from '../errors/index.js';
@@ -32,6 +34,10 @@ export interface FleetOptions {
   redisTimeoutMs?: number;
   /** Backoff of the LISTEN connection's reconnects, in ms. Default `{ minMs: 100, maxMs: 5000 }`. */
   reconnect?: { minMs?: number; maxMs?: number };
+  /** How often this instance heartbeats `{ id, stage, appVersion, startedAt, health }` to the store, in ms; it drops out of `GET /fleet/instances` after three missed beats. Default `5000`. */
+  heartbeatIntervalMs?: number;
+  /** This instance's id in `GET /fleet/instances` (a pod name, for instance). Default: `<hostname>-<pid>-<random>`. */
+  instanceId?: string;
 }
 
 export interface ResolvedFleetOptions {
@@ -43,6 +49,8 @@ export interface ResolvedFleetOptions {
   timeoutMs: number;
   redisTimeoutMs: number;
   reconnect: { minMs: number; maxMs: number };
+  heartbeatIntervalMs: number;
+  instanceId: string;
 }
 
 const identifier = z
@@ -71,6 +79,8 @@ const fleetSchema = z.strictObject({
     .strictObject({ minMs: intBetween(1, 600_000).default(100), maxMs: intBetween(1, 3_600_000).default(5000) })
     .refine((r) => r.maxMs >= r.minMs, { error: 'must not be below minMs', path: ['maxMs'] })
     .default({ minMs: 100, maxMs: 5000 }),
+  heartbeatIntervalMs: intBetween(50, 3_600_000).default(5000),
+  instanceId: z.string({ error: 'must be a string' }).min(1, { error: 'must not be empty' }).max(200, { error: 'must be at most 200 characters' }).optional(),
 });
 
 /**
@@ -86,5 +96,8 @@ export function resolveFleetOptions(input: unknown, outboxDatabase: unknown): Re
   if (database === undefined && parsed.redis === undefined) {
     throw new BallastConfigError('fleet.database', 'is required (or outbox.database): fleet mode needs a shared PostgreSQL server');
   }
-  return { ...parsed, database, redis: parsed.redis };
+  return { ...parsed, database, redis: parsed.redis, instanceId: parsed.instanceId ?? defaultInstanceId() };
 }
+
+/** Readable and unique: a restarted process on the same host gets a new id. */
+const defaultInstanceId = (): string => `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;

@@ -45,7 +45,8 @@ export class FleetStore {
     return this.#options.channel;
   }
 
-  migrate(client: Queryable): Promise<void> {
+  /** Applies the fleet migrations not applied yet; returns their ids. */
+  migrate(client: Queryable): Promise<number[]> {
     return migrateFleet(client, this.#options.schema);
   }
 

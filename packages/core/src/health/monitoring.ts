@@ -21,6 +21,7 @@ import {
 import { HttpObserver } from '../observe/index.js';
 import type { Logger } from '../util/logger.js';
 import { parseHealthOptions } from './options.js';
+import { readiness, type HealthReport } from './checks.js';
 import { healthRoutes } from './routes.js';
 import { ShedLog } from './shedLog.js';
 
@@ -38,6 +39,8 @@ export interface Monitoring {
   asserts: AssertMonitor;
   metrics: MetricsExporter;
   routes: AdminRoute[];
+  /** The readiness verdict `/health` and `/readyz` answer with, e.g. for the fleet heartbeat. */
+  readiness(): Promise<HealthReport>;
   /** Hands over the outbox once it exists: its stats feed asserts, readiness and metrics. */
   attachOutbox(outbox: OutboxMetricSource): void;
   lifecycle: { start(): Promise<void>; stop(): Promise<void> };
@@ -99,6 +102,7 @@ export function createMonitoring(options: BallastOptions, deps: MonitoringDeps):
     asserts,
     metrics,
     routes,
+    readiness: () => readiness({ asserts, breakers, outbox: outboxSignals }),
     attachOutbox(outbox) {
       outboxRef.current = outbox;
       if (destinations.length > 0) metrics.add(...outboxFamilies(outbox, durations));

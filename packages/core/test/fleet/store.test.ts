@@ -2,25 +2,11 @@ import { createBallast, type Ballast } from '@ballast/core';
 import pg from 'pg';
 import { createTestDatabase, until, type TestDatabase } from '@ballast/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
+import { SECRET, call } from './support/call.js';
 
 // Fleet mode needs a PostgreSQL server (LISTEN/NOTIFY across connections); PGlite is single-process.
 const reason = 'needs a PostgreSQL server: set DATABASE_URL (CI does)';
 if (!process.env.DATABASE_URL) console.warn(`packages/core/test/fleet/store.test.ts skipped: ${reason}`);
-
-const SECRET = 'fleet-test-secret-0123456789';
-const auth = { authorization: `Bearer ${SECRET}` };
-
-async function call(ballast: Ballast, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-  const all: Record<string, string> = { ...auth, ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) };
-  const reply = await ballast.admin.handle({
-    method,
-    path,
-    query: '',
-    header: (name) => all[name.toLowerCase()],
-    body: { kind: 'parsed', value: body },
-  });
-  return { status: reply.status, headers: reply.headers, body: reply.body === undefined ? undefined : JSON.parse(reply.body) };
-}
 
 describe.skipIf(!process.env.DATABASE_URL)(`fleet settings store${!process.env.DATABASE_URL ? ` (skipped without DATABASE_URL: ${reason})` : ''}`, () => {
   let db: TestDatabase & { backend: 'postgres' };

@@ -1,13 +1,11 @@
+import type { Migration } from '../../migrations/index.js';
+
+export type { Migration };
+
 /**
- * Numbered migrations, applied in order and recorded in `<schema>.migrations`.
- * Never edit a released one: add the next number.
+ * The outbox's numbered migrations, applied in order by the shared runner and
+ * recorded in `<schema>.migrations`. Never edit a released one: add the next number.
  */
-export interface Migration {
-  id: number;
-  name: string;
-  /** Statements, run one by one (PGlite prepares each, and a prepared statement holds one command). */
-  sql(schema: string): string[];
-}
 
 export const migrations: readonly Migration[] = [
   {

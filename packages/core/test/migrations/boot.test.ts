@@ -19,6 +19,7 @@ describe.skipIf(!process.env.DATABASE_URL)(`one migration runner for outbox and 
 
   it('several instances (outbox and fleet each) booting at once on a fresh schema all start, and each migration is applied once', async () => {
     if (db.backend !== 'postgres') throw new Error('unreachable');
+    const url = db.url;
     const schema = uniqueName('boot');
     const problems: unknown[] = [];
     const logger = { info: () => {}, debug: () => {}, warn: (...a: unknown[]) => problems.push(a), error: (...a: unknown[]) => problems.push(a) };
@@ -26,8 +27,8 @@ describe.skipIf(!process.env.DATABASE_URL)(`one migration runner for outbox and 
     const instances = Array.from({ length: 6 }, (_, i) => {
       const ballast = createBallast({
         logger,
-        outbox: { database: db.url, schema, destinations: { d: { deliver: async () => {} } }, worker: { enabled: false } },
-        fleet: { database: db.url, schema, channel: `${schema}_fleet` },
+        outbox: { database: url, schema, destinations: { d: { deliver: async () => {} } }, worker: { enabled: false } },
+        fleet: { database: url, schema, channel: `${schema}_fleet` },
       });
       ballast.events.on('fleet:connected', () => connected.add(i));
       running.push(ballast);

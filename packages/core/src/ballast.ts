@@ -21,6 +21,7 @@ import {
   type FleetEvents,
 } from './fleet/index.js';
 import { Outbox, outboxRoutes, resolveOutboxOptions, type OutboxEvents } from './outbox/index.js';
+import { dashboardRoutes, overviewRoute } from './dashboard/index.js';
 import { createMonitoring, type Monitoring } from './health/monitoring.js';
 import type { AssertEvents, AssertMonitor } from './asserts/index.js';
 import type { HttpObserver } from './observe/index.js';
@@ -138,6 +139,7 @@ export function createBallast(options?: BallastOptions): Ballast {
   api.add(...outboxRoutes(outbox));
   monitoring.attachOutbox(outbox);
   api.add({ method: 'GET', path: '/audit', handle: ({ query }) => auditReply(audit, query) });
+  api.add(...dashboardRoutes(), overviewRoute(api.routes));
 
   const admin: BallastAdmin = {
     get enabled() {

@@ -19,18 +19,22 @@ export interface AdminServer {
 }
 
 /** Translates a node request into the admin seam. `path` is relative to the mount point. */
-export function nodeAdminRequest(req: IncomingMessage, path: string, parsedBody?: unknown): AdminRequest {
+export function nodeAdminRequest(req: IncomingMessage, path: string, parsedBody?: unknown, rawBody?: unknown): AdminRequest {
   const url = req.url ?? '/';
   const q = url.indexOf('?');
+  // Express strips its mount path from `url` and keeps the full one in `originalUrl`.
+  const original = (req as { originalUrl?: string }).originalUrl ?? url;
+  const originalQuery = original.indexOf('?');
   return {
     method: req.method ?? 'GET',
     path,
+    originalPath: originalQuery === -1 ? original : original.slice(0, originalQuery),
     query: q === -1 ? '' : url.slice(q + 1),
     header: (name) => {
       const value = req.headers[name.toLowerCase()];
       return Array.isArray(value) ? value.join(', ') : value;
     },
-    body: nodeRequestBody(req, parsedBody),
+    body: nodeRequestBody(req, parsedBody, rawBody),
   };
 }
 

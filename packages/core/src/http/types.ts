@@ -22,8 +22,11 @@ export function jsonReply(status: number, value: unknown, headers: Record<string
 
 /** The request body as the adapter found it. */
 export type RequestBody =
-  /** A body parser already ran: the stream is consumed and this is its result. */
-  | { kind: 'parsed'; value: unknown }
+  /**
+   * A body parser already ran: the stream is consumed and this is its result.
+   * `rawBytes`: the size of the body as received, when the parser recorded it (Koa's `rawBody`).
+   */
+  | { kind: 'parsed'; value: unknown; rawBytes?: number }
   /** Nothing read yet: call `read` to get at most `limitBytes` bytes; it rejects with `BodyTooLargeError` beyond. */
   | { kind: 'stream'; read(limitBytes: number): Promise<Buffer> };
 
@@ -32,6 +35,11 @@ export interface AdminRequest {
   method: string;
   /** Path relative to where the admin API is mounted, starting with `/`, without the query string. */
   path: string;
+  /**
+   * The path as the client sent it, mount prefix included, without the query string.
+   * Optional: lets the dashboard redirect `/_ballast` to `/_ballast/` so its relative asset URLs resolve.
+   */
+  originalPath?: string;
   /** The raw query string without `?` (may be empty). */
   query: string;
   /** Case-insensitive header lookup. */

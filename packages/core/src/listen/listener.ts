@@ -22,12 +22,12 @@ export interface Backoff {
 
 /**
  * The one LISTEN-with-reconnect of Ballast (fleet settings, outbox wake-ups):
- * a dedicated connection from `pool` that reconnects with capped, jittered
+ * a dedicated connection (from `connect`, e.g. `() => pool.connect()`) that reconnects with capped, jittered
  * exponential backoff for as long as it runs, and calls `onConnect` on every
  * connect, so a listener catches up on whatever NOTIFYs it missed meanwhile.
  */
 export class PgListener {
-  readonly #pool: pg.Pool;
+  readonly #connectClient: () => Promise<pg.PoolClient>;
   readonly #channel: string;
   readonly #backoff: Backoff;
   readonly #handlers: ListenerHandlers;
@@ -37,8 +37,8 @@ export class PgListener {
   #failures = 0;
   #stopped = false;
 
-  constructor(pool: pg.Pool, channel: string, backoff: Backoff, handlers: ListenerHandlers, logger: Logger) {
-    this.#pool = pool;
+  constructor(connect: () => Promise<pg.PoolClient>, channel: string, backoff: Backoff, handlers: ListenerHandlers, logger: Logger) {
+    this.#connectClient = connect;
     this.#channel = channel;
     this.#backoff = backoff;
     this.#handlers = handlers;
@@ -67,7 +67,7 @@ export class PgListener {
   async #connect(): Promise<boolean> {
     let client: pg.PoolClient | undefined;
     try {
-      client = await this.#pool.connect();
+      client = await this.#connectClient();
       const connection = client;
       connection.on('error', (error) => this.#lost(connection, error));
       connection.on('end', () => this.#lost(connection, new Error(`LISTEN connection to ${this.#channel} ended`)));

@@ -1,9 +1,11 @@
 import type { AdapterHarness } from '../harness.js';
 import { limitsContract } from './limits.js';
 import { adminContract } from './admin.js';
+import { adminWritesContract } from './adminWrites.js';
 import { observeContract } from './observe.js';
 import { dependenciesContract } from './dependencies.js';
 import { desyncContract } from './desync.js';
+import { dashboardContract } from './dashboard.js';
 
 /**
  * The adapter contract: every behaviour both adapters must share.
@@ -12,7 +14,9 @@ import { desyncContract } from './desync.js';
 export function runContractSuite(harness: AdapterHarness): void {
   limitsContract(harness);
   adminContract(harness);
+  adminWritesContract(harness);
   observeContract(harness);
   dependenciesContract(harness);
   desyncContract(harness);
+  dashboardContract(harness);
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
 import { PgListener } from '../../listen/index.js';
+import type { PgModule } from '../../peers/index.js';
 import type { Logger } from '../../util/logger.js';
 import type { Database, ListenHandlers, SqlClient } from './types.js';
 
@@ -12,9 +13,9 @@ const RECONNECT = { minMs: 100, maxMs: 5000 };
  * `error` listener (so an idle client's error never crashes the process) and is
  * never ended.
  */
-export function pgDatabase(source: string | pg.Pool, logger: Logger, options: { preparedStatements: boolean }): Database {
+export function pgDatabase(pgModule: PgModule, source: string | pg.Pool, logger: Logger, options: { preparedStatements: boolean }): Database {
   const owned = typeof source === 'string';
-  const pool = owned ? new pg.Pool({ connectionString: source, max: 10 }) : source;
+  const pool = owned ? new pgModule.Pool({ connectionString: source, max: 10 }) : source;
   const onPoolError = (error: Error): void => logger.warn({ err: error }, 'ballast: idle outbox database connection failed');
   pool.on('error', onPoolError);
   const listeners = new Set<() => Promise<void>>();
@@ -51,7 +52,7 @@ export function pgDatabase(source: string | pg.Pool, logger: Logger, options: { 
     async listen(channel, handlers) {
       // The shared LISTEN-with-reconnect; every connect after the first means hints may have been lost.
       let connects = 0;
-      const listener = new PgListener(pool, channel, RECONNECT, {
+      const listener = new PgListener(() => pool.connect(), channel, RECONNECT, {
         onConnect: async () => {
           if (connects++ > 0) handlers.reconnected();
         },

@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { PgListener } from '../../listen/index.js';
 import type { PgModule } from '../../peers/index.js';
 import type { Logger } from '../../util/logger.js';
-import type { Database, ListenHandlers, SqlClient } from './types.js';
+import type { Database, SqlClient } from './types.js';
 
 const RECONNECT = { minMs: 100, maxMs: 5000 };
 

@@ -4,7 +4,7 @@ import { TokenVerifier } from './admin/auth.js';
 import { listenAdmin, type AdminListenOptions, type AdminServer } from './admin/listen.js';
 import type { AdminRoute } from './admin/route.js';
 import { asConfigError, validateOptions, type BallastOptions } from './config.js';
-import { BallastError } from './errors/index.js';
+import { BallastError, isVersionConflictError } from './errors/index.js';
 import { SafeEmitter } from './events/index.js';
 import { jsonReply, type AdminRequest, type Reply } from './http/types.js';
 import { LimitRegistry, limitRoutes, type LimitEvents } from './limits/index.js';
@@ -25,10 +25,27 @@ import { dashboardRoutes, overviewRoute } from './dashboard/index.js';
 import { createMonitoring, type Monitoring } from './health/monitoring.js';
 import type { AssertEvents, AssertMonitor } from './asserts/index.js';
 import type { HttpObserver } from './observe/index.js';
-import type { MetricsExporter } from './metrics/index.js';
+import { flagFamilies, type MetricsExporter } from './metrics/index.js';
+import { FlagGuards, FlagRegistry, GUARD_ACTOR, flagRoutes, parseRollout, type FlagEvents, type StepBack } from './flags/index.js';
+import {
+  Messaging,
+  bindPublishDestinations,
+  messagingRoutes,
+  resolveMessagingOptions,
+  type DedupeMode,
+  type Message,
+  type MessageHandler,
+  type MessageSchema,
+  type MessagingEvents,
+  type PublishReceipt,
+  type SubscribeOptions,
+  type SubscriptionHandle,
+} from './messaging/index.js';
+import { DedupeDatabase } from './messaging/database.js';
 
 /** Every event a Ballast instance emits, by `noun:verb` name. */
-export interface BallastEvents extends AssertEvents, LimitEvents, DependencyEvents, FleetEvents, OutboxEvents {
+export interface BallastEvents extends AssertEvents, LimitEvents, DependencyEvents, FleetEvents, OutboxEvents, MessagingEvents, FlagEvents {
+  /** A listener of `event` threw; Ballast went on. */
   'listener:error': { event: string; error: unknown };
 }
 
@@ -44,6 +61,8 @@ export interface BallastAdmin {
   assertEnabled(): void;
   /** Adds routes (used by feature modules). */
   addRoutes(...routes: AdminRoute[]): void;
+  /** Every route this instance serves (method, path, whether it answers without a token), e.g. for docs and dashboards. */
+  routes(): { method: string; path: string; public: boolean }[];
 }
 
 /** A part of Ballast with background work, started and stopped with the instance. */
@@ -59,12 +78,39 @@ export interface Ballast {
   readonly fleet: Fleet | undefined;
   /** The write outbox: `enqueue`, `desync`, `stats`, `dead`, `retryDead`, `pause`, `resume`. */
   readonly outbox: Outbox;
+  /** Brokers and subscriptions: `views`, `drain`, `subscriptions`, `dead`. */
+  readonly messaging: Messaging;
+  /**
+   * Sends a flat key/value message to one broker (chosen by health, then recent confirm latency) and resolves once it
+   * confirmed. Throws `InvalidMessageError` naming the key before any broker sees it, `PublishError` when no broker
+   * confirmed within `messaging.publishTimeoutMs`.
+   *
+   * @example
+   * await ballast.publish('order.created', { orderId: '42', totalCents: 1999, currency: 'EUR' });
+   */
+  publish(topic: string, message: Message): Promise<PublishReceipt>;
+  /**
+   * Consumes `topic` from every broker with the durable group `options.group`; acks after `handler` resolves,
+   * retries, and moves a message to the dead list after `maxAttempts`. Works before or after `start()`.
+   *
+   * @example
+   * ballast.subscribe('order.created', { group: 'billing', dedupe: 'postgres' }, async (message, ctx) => {
+   *   await ctx.client.query('insert into invoices (order_id) values ($1)', [message.orderId]);
+   * });
+   */
+  subscribe<S extends MessageSchema | undefined = undefined, D extends DedupeMode = 'memory'>(
+    topic: string,
+    options: SubscribeOptions<S, D>,
+    handler: MessageHandler<S, D>,
+  ): SubscriptionHandle;
   /** Live HTTP measurements that `observe()` feeds. */
   readonly observer: HttpObserver;
   /** Monitoring asserts: `evaluate`, `set`, `remove`. */
   readonly asserts: AssertMonitor;
   /** Prometheus text and registry (prom-client loaded on first use). */
   readonly metrics: MetricsExporter;
+  /** Feature flags: `enabled(name, { stage, key })`, `evaluate`, `view`, `set`, `promote`, `rollback`. */
+  readonly flags: FlagRegistry;
   /** Named dependencies behind breakers: `names`, `view`, `views`, `update`. */
   readonly dependencies: DependencyRegistry;
   /** One dependency, for degraded reads outside a request: `ballast.dependency('profiles').read(fn, { fallback })`. Throws for an unknown name. */
@@ -104,21 +150,27 @@ export function createBallast(options?: BallastOptions): Ballast {
   const audit = new AuditLog(resolved.admin?.auditSize);
   const limits = asConfigError(() => new LimitRegistry(resolved.limits ?? {}, { audit, events, logger }));
   const dependencies = asConfigError(() => new DependencyRegistry(resolved.dependencies ?? {}, { audit, events, logger }));
+  const rollout = asConfigError(() => parseRollout(resolved.stage, resolved.rollout));
+  const flags = asConfigError(() => new FlagRegistry(resolved.flags ?? {}, rollout, { audit, events, logger }));
   const tokens = new TokenVerifier(resolved.admin?.tokens ?? {});
   const api = new AdminApi(tokens, logger);
   const lifecycles: Lifecycle[] = [];
-  const monitoring: Monitoring = createMonitoring(resolved, { limits, dependencies, audit, events, logger, tokens });
+  const monitoring: Monitoring = createMonitoring(resolved, { limits, dependencies, audit, events, logger, tokens, flags });
   lifecycles.push(monitoring.lifecycle);
+  const guards = new FlagGuards(flags, monitoring.asserts, logger);
+  lifecycles.push({ stop: async () => guards.stop() });
+  monitoring.metrics.add(...flagFamilies(flags));
 
   const fleetParts = {
     limits,
     dependencies,
     asserts: monitoring.asserts,
     codeAsserts: resolved.asserts ?? {},
+    flags,
     events,
     logger,
     // Looked up only in fleet mode: no file system walk for an instance on its own.
-    instance: { stage: resolved.stage ?? 'all', get appVersion() { return resolved.appVersion ?? findAppVersion(); } },
+    instance: { stage: rollout.stage, get appVersion() { return resolved.appVersion ?? findAppVersion(); } },
     health: async () => (await monitoring.readiness()).status,
   };
   const fleet = asConfigError(() => fleetFor(resolved, fleetParts));
@@ -126,18 +178,38 @@ export function createBallast(options?: BallastOptions): Ballast {
     lifecycles.push(fleet);
     // Before the asserts module's routes: in fleet mode these take over its PUT and DELETE.
     api.add(fleetStatusRoute(fleet), ...assertFleetRoutes(fleet, monitoring.asserts));
-    if (fleet.presence !== undefined) api.add(fleetInstancesRoute(fleet.presence, () => ['internal', 'beta', 'all']));
+    if (fleet.presence !== undefined) api.add(fleetInstancesRoute(fleet.presence, () => flags.stages));
   }
   api.add(...limitRoutes(limits, fleet?.writer('limit')));
+  const flagWriter = fleet?.writer('flag');
+  api.add(...flagRoutes(flags, flagWriter));
+  if (flagWriter !== undefined) guards.useStepBack(storeStepBack(flagWriter.override));
   // Before the dependency module's routes: in fleet mode these take over its GET and PATCH.
   api.add(...dependencyOverrideRoutes(dependencies, fleet));
   api.add(...monitoring.routes);
   api.add(...dependencyRoutes(dependencies));
-  const outboxOptions = resolved.outbox === undefined ? undefined : asConfigError(() => resolveOutboxOptions(resolved.outbox));
+  const messagingOptions = asConfigError(() => resolveMessagingOptions(resolved.brokers, resolved.messaging));
+  const dedupe: { database?: DedupeDatabase } = {};
+  const messaging = new Messaging(messagingOptions.brokers, messagingOptions.messaging, {
+    events,
+    logger,
+    audit,
+    database: () => (dedupe.database as DedupeDatabase).get(),
+  });
+  const outboxInput = bindPublishDestinations(resolved.outbox, (topic, message, id) => messaging.publish(topic, message, id));
+  const outboxOptions = resolved.outbox === undefined ? undefined : asConfigError(() => resolveOutboxOptions(outboxInput));
   const outbox = new Outbox(outboxOptions, { events, logger, audit });
+  dedupe.database = new DedupeDatabase(outbox, logger);
   lifecycles.push(outbox);
   api.add(...outboxRoutes(outbox));
   monitoring.attachOutbox(outbox);
+  // After the outbox: stopped before it, so no handler's transaction outlives the outbox's database.
+  lifecycles.push({ start: () => messaging.start(), stop: async () => {
+    await messaging.stop();
+    await dedupe.database?.close();
+  } });
+  api.add(...messagingRoutes(messaging));
+  if (messaging.brokers.length > 0) monitoring.attachMessaging(messaging);
   api.add({ method: 'GET', path: '/audit', handle: ({ query }) => auditReply(audit, query) });
   api.add(...dashboardRoutes(), overviewRoute(api.routes));
 
@@ -154,6 +226,7 @@ export function createBallast(options?: BallastOptions): Ballast {
       if (tokens.size === 0) throw new AdminDisabledError();
     },
     addRoutes: (...routes) => api.add(...routes),
+    routes: () => api.routes.list(),
   };
 
   let started: Promise<void> | undefined;
@@ -161,6 +234,7 @@ export function createBallast(options?: BallastOptions): Ballast {
   let generation = 0;
   return {
     limits,
+    flags,
     fleet,
     observer: monitoring.observer,
     asserts: monitoring.asserts,
@@ -168,6 +242,9 @@ export function createBallast(options?: BallastOptions): Ballast {
     dependencies,
     dependency: (name) => dependencies.get(name),
     outbox,
+    messaging,
+    publish: (topic, message) => messaging.publish(topic, message),
+    subscribe: (topic, options, handler) => messaging.subscribe(topic, options, handler),
     admin,
     audit,
     events,
@@ -198,6 +275,19 @@ export function createBallast(options?: BallastOptions): Ballast {
       for (const part of [...lifecycles].reverse()) await part.stop?.();
       dependencies.shutdown();
     },
+  };
+}
+
+/** Fleet mode: a guard's step back is a compare-and-set on the stored version, so exactly one instance's write wins. */
+function storeStepBack(override: (name: string, input: unknown, options: { actor: string; ifVersion?: readonly number[] }) => Promise<void>): StepBack {
+  return async (name, to, version) => {
+    try {
+      await override(name, to, { actor: GUARD_ACTOR, ifVersion: [version] });
+      return true;
+    } catch (error) {
+      if (isVersionConflictError(error)) return false;
+      throw error;
+    }
   };
 }
 

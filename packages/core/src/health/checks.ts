@@ -3,7 +3,7 @@ import type { BreakerSource, OutboxSource } from '../asserts/index.js';
 
 /** One entry of a `checks` array (draft-inadarsh-netapp-api-health-check). */
 export interface HealthCheck {
-  componentType: 'assert' | 'dependency' | 'datastore' | 'system';
+  componentType: 'assert' | 'dependency' | 'datastore' | 'system' | 'flag';
   status: AssertStatus;
   observedValue?: number | null;
   observedUnit?: string;
@@ -16,10 +16,22 @@ export interface HealthReport {
   checks: Record<string, HealthCheck[]>;
 }
 
+/** Flags whose guard stepped them back (implemented by the flags module). */
+export interface RolledBackSource {
+  rolledBack(): Record<string, { guard: string; at: string; observedValue: number | null; observedUnit: string | undefined; from: { stage: string; percent: number }; to: { stage: string; percent: number } }>;
+}
+
 export interface HealthSources {
   asserts: AssertMonitor;
+  flags?: RolledBackSource | undefined;
   breakers?: BreakerSource | undefined;
   outbox?: OutboxSource | undefined;
+  brokers?: BrokerHealthSource | undefined;
+}
+
+/** Brokers as health sees them: a broker that is down warns (publishes go to the others; the outbox buffers). */
+export interface BrokerHealthSource {
+  views(): Record<string, { state: 'up' | 'down' | 'draining'; lastError: string | null }>;
 }
 
 const WORST: Record<AssertStatus, number> = { pass: 0, warn: 1, fail: 2 };
@@ -66,12 +78,31 @@ export async function readiness(sources: HealthSources): Promise<HealthReport> {
       ];
     }
   }
+  // A guard's rollback is a warning until someone changes the flag again: the rollout needs a look.
+  for (const [name, r] of Object.entries(sources.flags?.rolledBack() ?? {})) {
+    const from = `${r.from.stage} ${r.from.percent}`;
+    const to = `${r.to.stage} ${r.to.percent}`;
+    checks[`flag:${name}`] = [
+      {
+        componentType: 'flag',
+        status: 'warn',
+        observedValue: r.observedValue,
+        ...(r.observedUnit === undefined ? {} : { observedUnit: r.observedUnit }),
+        output: `rolled back by its guard "${r.guard}" at ${r.at}: ${from} -> ${to}`,
+        time,
+      },
+    ];
+  }
   if (sources.outbox !== undefined) {
     const status = await sources.outbox.pending().then(
       () => 'pass' as const,
       () => 'fail' as const,
     );
     checks['outbox:database'] = [{ componentType: 'datastore', status, ...(status === 'fail' ? { output: 'outbox database unreachable' } : {}), time }];
+  }
+  for (const [name, view] of Object.entries(sources.brokers?.views() ?? {})) {
+    const output = view.state === 'down' ? `down${view.lastError === null ? '' : `: ${view.lastError}`}` : view.state;
+    checks[`broker:${name}`] = [{ componentType: 'datastore', status: view.state === 'down' ? 'warn' : 'pass', output, time }];
   }
   return { status: worstOf(checks), checks };
 }

@@ -9,7 +9,7 @@ import { WakeHints } from './hint.js';
 import { uuidv7 } from './ids.js';
 import type { ResolvedOutboxOptions } from './options.js';
 import { insertMessage, keyHasPending, listDead, readStats, redriveDead, sendHint, setPaused } from './sql/index.js';
-import type { SqlClient } from './store/index.js';
+import type { Database, SqlClient } from './store/index.js';
 import { desync } from './desync.js';
 import type { DeadMessage, DesyncOptions, DesyncResult, DestinationStats, EnqueueOptions, EnqueueResult, OutboxEvents } from './types.js';
 import { checkCallerClient, checkMessageOptions, serialisePayload } from './validate.js';
@@ -167,6 +167,15 @@ export class Outbox {
   /** The breaker state of each destination that has been used. */
   breakerState(destination: string): 'closed' | 'open' | 'halfOpen' {
     return this.#runtimes.get(destination)?.breaker.state ?? 'closed';
+  }
+
+  /**
+   * The outbox's database, opened and migrated, for features that write in the
+   * same database (a subscriber's `dedupe: 'postgres'`); `undefined` without an outbox.
+   * @internal
+   */
+  sharedDatabase(): Promise<Database> | undefined {
+    return this.#connection?.ready();
   }
 
   /** Opens the database, applies migrations (under an advisory lock) and starts the worker unless disabled. */

@@ -5,6 +5,8 @@ import { adminWritesContract } from './adminWrites.js';
 import { observeContract } from './observe.js';
 import { dependenciesContract } from './dependencies.js';
 import { desyncContract } from './desync.js';
+import { flagsContract } from './flags.js';
+import { pipeliningContract } from './pipelining.js';
 import { dashboardContract } from './dashboard.js';
 
 /**
@@ -13,10 +15,12 @@ import { dashboardContract } from './dashboard.js';
  */
 export function runContractSuite(harness: AdapterHarness): void {
   limitsContract(harness);
+  pipeliningContract(harness);
   adminContract(harness);
   adminWritesContract(harness);
   observeContract(harness);
   dependenciesContract(harness);
   desyncContract(harness);
+  flagsContract(harness);
   dashboardContract(harness);
 }

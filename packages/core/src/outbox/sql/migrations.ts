@@ -1,12 +1,10 @@
 import type { Migration } from '../../migrations/index.js';
 
 export type { Migration };
-
 /**
  * The outbox's numbered migrations, applied in order by the shared runner and
  * recorded in `<schema>.migrations`. Never edit a released one: add the next number.
  */
-
 export const migrations: readonly Migration[] = [
   {
     id: 1,
@@ -53,10 +51,25 @@ export const migrations: readonly Migration[] = [
     ],
   },
   {
+    // Message ids a subscriber group has handled (`dedupe: 'postgres'`), written in the handler's transaction.
+    id: 3,
+    name: 'message dedupe',
+    sql: (s) => [
+      `CREATE TABLE ${s}.message_dedupe (
+        topic text NOT NULL,
+        grp text NOT NULL,
+        id text NOT NULL,
+        seen_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (topic, grp, id)
+      )`,
+      `CREATE INDEX message_dedupe_seen ON ${s}.message_dedupe (seen_at)`,
+    ],
+  },
+  {
     // Keyed claims that do not walk the backlog (see claim.ts): unkeyed rows get their own ready index,
     // keyed heads are found by a loose scan of outbox_key_head, and a key's in-flight lease lives in
     // outbox_keys, whose row lock makes "at most one in flight per key" hold under concurrent claims.
-    id: 3,
+    id: 4,
     name: 'keyed heads and key leases',
     sql: (s) => [
       `CREATE TABLE ${s}.outbox_keys (

@@ -230,6 +230,8 @@ export function createBallast(options?: BallastOptions): Ballast {
   };
 
   let started: Promise<void> | undefined;
+  // Bumped by stop(): a start() still under way starts no further part.
+  let generation = 0;
   return {
     limits,
     flags,
@@ -248,16 +250,30 @@ export function createBallast(options?: BallastOptions): Ballast {
     events,
     logger,
     start() {
-      started ??= (async () => {
-        for (const part of lifecycles) await part.start?.();
+      if (started !== undefined) return started;
+      const mine = generation;
+      const run = (async () => {
+        for (const part of lifecycles) {
+          if (generation !== mine) return;
+          await part.start?.();
+        }
       })();
-      return started;
+      started = run;
+      // A failed start can be retried: the next start() begins again.
+      run.catch(() => {
+        if (started === run) started = undefined;
+      });
+      return run;
     },
     async stop() {
+      generation++;
+      const starting = started;
+      started = undefined;
+      // Let a start() under way finish its current part, so stopping leaves nothing it started running.
+      await starting?.catch(() => {});
       limits.closeQueues();
       for (const part of [...lifecycles].reverse()) await part.stop?.();
       dependencies.shutdown();
-      started = undefined;
     },
   };
 }

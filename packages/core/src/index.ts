@@ -26,6 +26,7 @@ export {
   ADMIN_MAX_BODY_BYTES,
   AuditLog,
   registerAdminErrorStatus,
+  requestErrorReply,
   type AdminRoute,
   type AdminContext,
   type AuditEntry,

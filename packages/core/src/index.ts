@@ -26,7 +26,6 @@ export {
   ADMIN_MAX_BODY_BYTES,
   AuditLog,
   registerAdminErrorStatus,
-  requestErrorReply,
   type AdminRoute,
   type AdminContext,
   type AuditEntry,
@@ -35,7 +34,7 @@ export {
   type AdminTokenConfig,
   type AdminRole,
 } from './admin/index.js';
-export { RequestScope, DEGRADED_HEADER } from './scope/index.js';
+export { RequestScope, DEGRADED_HEADER, MissingScopeError, isMissingScopeError } from './scope/index.js';
 export {
   Outbox,
   httpDestination,

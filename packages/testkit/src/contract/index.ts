@@ -7,6 +7,7 @@ import { dependenciesContract } from './dependencies.js';
 import { desyncContract } from './desync.js';
 import { pipeliningContract } from './pipelining.js';
 import { dashboardContract } from './dashboard.js';
+import { scopeContract } from './scope.js';
 
 /**
  * The adapter contract: every behaviour both adapters must share.
@@ -21,4 +22,5 @@ export function runContractSuite(harness: AdapterHarness): void {
   dependenciesContract(harness);
   desyncContract(harness);
   dashboardContract(harness);
+  scopeContract(harness);
 }

@@ -10,7 +10,8 @@ import {
   whenDone,
   writeNodeReply,
 } from '@ballast/core/adapter';
-import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
+import type { ErrorRequestHandler, NextFunction, RequestHandler, Response } from 'express';
+import { routeTemplate } from './routeTemplate.js';
 import { defineRequestScope } from './scope.js';
 
 declare global {
@@ -32,18 +33,6 @@ function settle(admitted: boolean | Shed, res: Response, next: NextFunction): vo
   if (admitted === true) next();
   else if (admitted !== false) writeNodeReply(res, shedReply(admitted));
 }
-
-/**
- * The route template Express matched, mount path included, known only once routing ran.
- * A mount path with parameters shows as matched (Express keeps no template for it); the
- * observer caps distinct routes, so that cannot grow without bound.
- */
-const routeOf = (req: Request): string | undefined => {
-  const route = (req as { route?: { path?: unknown } }).route;
-  if (route === undefined) return undefined;
-  // Without a mount path, hand back Express's own string: no allocation, its hash already cached.
-  return req.baseUrl === '' && typeof route.path === 'string' ? route.path : `${req.baseUrl}${String(route.path)}`;
-};
 
 /** The Express 5 adapter: middleware factories bound to one Ballast instance. */
 export interface BallastExpress {
@@ -72,7 +61,7 @@ export function ballastExpress(ballast: Ballast): BallastExpress {
       const observer = ballast.observer;
       observer.start();
       return mounted<RequestHandler>(function ballastObserve(req, res, next) {
-        if (observeNode(observer, req, res, () => routeOf(req))) next();
+        if (observeNode(observer, req, res, () => routeTemplate(req))) next();
       });
     },
     limit(...names) {

@@ -98,6 +98,19 @@ describe.skipIf(!hasChromium)(title, () => {
         await done();
       });
 
+      it('lists the dead message; Retry sends it again, the destination takes it, and the audit log names the token', async () => {
+        await open();
+        await signIn(page, server.dashboard, WRITE_SECRET);
+        const row = page.getByRole('region', { name: 'Dead messages' }).locator('tr', { hasText: 'billing refused the message (422)' });
+        await row.waitFor();
+        await row.getByRole('button', { name: `Retry message ${server.deadId}` }).click();
+        await page.locator('#outbox').getByText('No dead messages.').waitFor();
+        expect(await server.ballast.outbox.dead('billing')).toEqual([]);
+        expect(server.ballast.audit.recent(1)[0]).toMatchObject({ actor: 'ops', action: 'outbox.retry_dead', target: server.deadId });
+        await page.locator('#audit tbody tr').first().getByText('outbox.retry_dead').waitFor();
+        await done();
+      });
+
       it('a read token sees no controls; a write attempted anyway shows the 403', async () => {
         await open();
         await signIn(page, server.dashboard, READ_SECRET);

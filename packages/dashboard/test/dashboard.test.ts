@@ -89,12 +89,20 @@ describe.skipIf(!hasChromium)(title, () => {
         await done();
       });
 
-      it('names are text: a dependency and an assert named like markup show as that text and run nothing', async () => {
+      it('names are text: a dependency and an assert named like markup show as that text and run nothing; absent features are hidden', async () => {
         await open();
         await signIn(page, server.dashboard, WRITE_SECRET);
         await page.getByRole('heading', { name: XSS_NAME, exact: true }).waitFor();
         await page.getByRole('rowheader', { name: XSS_NAME, exact: true }).waitFor();
         expect(await page.locator('img').count()).toBe(0);
+        // No flags, brokers or fleet here: those sections are hidden, not shown empty or failing.
+        expect(await page.getByRole('navigation', { name: 'Sections' }).getByRole('link').allTextContents()).toEqual([
+          'Asserts',
+          'Limits',
+          'Dependencies',
+          'Outbox',
+          'Audit log',
+        ]);
         await done();
       });
 

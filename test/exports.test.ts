@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as core from '@ballast/core';
+import * as coreAdapter from '@ballast/core/adapter';
 import * as express from '@ballast/express';
 import * as koa from '@ballast/koa';
 
@@ -8,6 +9,7 @@ import * as koa from '@ballast/koa';
 describe('exported names', () => {
   it.each([
     ['@ballast/core', core],
+    ['@ballast/core/adapter', coreAdapter],
     ['@ballast/express', express],
     ['@ballast/koa', koa],
   ])('%s', (name, mod) => {

@@ -14,7 +14,8 @@ import type { FleetKind } from './sql/types.js';
 import { FleetStore } from './store.js';
 import { FleetSync, type FleetEvents } from './sync.js';
 import { assertTarget } from './assertTarget.js';
-import { dependencyTarget, limitTarget } from './targets.js';
+import { dependencyTarget, flagTarget, limitTarget } from './targets.js';
+import type { FlagRegistry } from '../flags/index.js';
 import { FleetWriter } from './writer.js';
 
 /** Pause before re-reading a change whose read failed, in ms. */
@@ -24,6 +25,7 @@ export interface FleetParts {
   limits: LimitRegistry;
   dependencies: DependencyRegistry;
   asserts: AssertMonitor;
+  flags: FlagRegistry;
   /** The asserts the code declared, which a revert goes back to. */
   codeAsserts: Record<string, AssertInput>;
   events: SafeEmitter<FleetEvents>;
@@ -69,7 +71,12 @@ export class Fleet {
       this.#rate = rate;
     }
     if (options.database === undefined) return;
-    const targets = [limitTarget(parts.limits), dependencyTarget(parts.dependencies), assertTarget(parts.asserts, parts.codeAsserts)];
+    const targets = [
+      limitTarget(parts.limits),
+      dependencyTarget(parts.dependencies),
+      assertTarget(parts.asserts, parts.codeAsserts),
+      flagTarget(parts.flags),
+    ];
     const sync = new FleetSync(targets, parts.events, parts.logger);
     this.sync = sync;
     const store = new FleetStore(options.database as string | pg.Pool, { schema: options.schema, channel: options.channel, timeoutMs: options.timeoutMs }, parts.logger);

@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { LogHistogram } from './histogram.js';
 import { ServerWatch } from './servers.js';
 import { RouteSeries, statusClassOf } from './routeSeries.js';
+import { SinceWindow, type WindowReader } from './since.js';
 
 /** The route label of requests that matched no route (never the raw path). */
 export const UNMATCHED_ROUTE = 'unmatched';
@@ -29,7 +30,7 @@ export type RequestSink = (route: string, statusClass: number, durationMs: numbe
  * servers whose connections are counted. The per-request path is a timestamp,
  * a map lookup and a few increments; the window turns on an unref'd timer.
  */
-export class HttpObserver {
+export class HttpObserver implements WindowReader {
   readonly windowMs: number;
   readonly slotMs: number;
   /** Requests that began and have not closed yet. */
@@ -40,6 +41,8 @@ export class HttpObserver {
   readonly #series = new Map<string, RouteSeries>();
   readonly #servers = new ServerWatch();
   readonly #rotateListeners: (() => void)[] = [];
+  /** Open `since()` windows; empty on almost every request, so the request path pays one size check. */
+  readonly #since = new Set<SinceWindow>();
   readonly #tickers: { everyMs: number; run: () => void; timer?: NodeJS.Timeout }[] = [];
   #slot = 0;
   #timer: NodeJS.Timeout | undefined;
@@ -106,6 +109,17 @@ export class HttpObserver {
     const cls = statusClassOf(status);
     series.record(this.#slot, durationMs, cls);
     this.sink?.(series.route, cls, durationMs);
+    if (this.#since.size !== 0) for (const window of this.#since) window.record(series.route, durationMs, cls, startedAt);
+  }
+
+  /**
+   * A window of the requests that begin from now on, until `close()`: what a
+   * flag's guard reads, so that samples from before its change never count.
+   */
+  since(): SinceWindow {
+    const window = new SinceWindow(() => this.inFlight, (w) => this.#since.delete(w));
+    this.#since.add(window);
+    return window;
   }
 
   /** Open connections on every server seen so far. */

@@ -5,6 +5,7 @@ import { adminWritesContract } from './adminWrites.js';
 import { observeContract } from './observe.js';
 import { dependenciesContract } from './dependencies.js';
 import { desyncContract } from './desync.js';
+import { flagsContract } from './flags.js';
 import { pipeliningContract } from './pipelining.js';
 import { dashboardContract } from './dashboard.js';
 
@@ -20,5 +21,6 @@ export function runContractSuite(harness: AdapterHarness): void {
   observeContract(harness);
   dependenciesContract(harness);
   desyncContract(harness);
+  flagsContract(harness);
   dashboardContract(harness);
 }

@@ -3,6 +3,7 @@ import { limitsContract } from './limits.js';
 import { adminContract } from './admin.js';
 import { adminWritesContract } from './adminWrites.js';
 import { observeContract } from './observe.js';
+import { routeLabelsContract } from './routeLabels.js';
 import { dependenciesContract } from './dependencies.js';
 import { desyncContract } from './desync.js';
 import { flagsContract } from './flags.js';
@@ -19,6 +20,7 @@ export function runContractSuite(harness: AdapterHarness): void {
   adminContract(harness);
   adminWritesContract(harness);
   observeContract(harness);
+  routeLabelsContract(harness);
   dependenciesContract(harness);
   desyncContract(harness);
   flagsContract(harness);

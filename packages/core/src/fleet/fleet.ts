@@ -6,7 +6,7 @@ import type { LimitRegistry } from '../limits/registry.js';
 import type { SettingsWriter } from '../limits/routes.js';
 import type { Logger } from '../util/logger.js';
 import { registerFleetErrorStatuses } from './errors.js';
-import { FleetListener } from './listener.js';
+import { PgListener } from '../listen/index.js';
 import { FleetPresence } from './presence.js';
 import type { ResolvedFleetOptions } from './options.js';
 import { RedisSharedRate } from './redisRate.js';
@@ -48,7 +48,7 @@ export class Fleet {
   /** This instance's heartbeat and the list of live instances; `undefined` without `fleet.database`. */
   readonly presence: FleetPresence | undefined;
   readonly #writer: FleetWriter | undefined;
-  readonly #listener: FleetListener | undefined;
+  readonly #listener: PgListener | undefined;
   readonly #rate: RedisSharedRate | undefined;
   readonly #logger: Logger;
   readonly #events: SafeEmitter<FleetEvents>;
@@ -89,7 +89,7 @@ export class Fleet {
       parts.logger,
     );
     let migrated = false;
-    this.#listener = new FleetListener(() => store.pool.connect(), options.channel, options.reconnect, {
+    this.#listener = new PgListener(() => store.pool.connect(), options.channel, options.reconnect, {
       onConnect: async (client) => {
         if (!migrated) await store.migrate(client);
         migrated = true;
@@ -98,7 +98,10 @@ export class Fleet {
         this.#disconnected = false;
         this.#events.emit('fleet:connected', { version: sync.highest });
       },
-      onNotify: (version) => this.#changed(sync, store, version),
+      onNotify: (payload) => {
+        const version = Number(payload);
+        if (Number.isSafeInteger(version)) this.#changed(sync, store, version);
+      },
       onDisconnect: (error) => {
         // Once per outage, not once per reconnect attempt.
         if (this.#disconnected) return;

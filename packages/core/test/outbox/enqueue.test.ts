@@ -28,7 +28,8 @@ describe.each(testBackends())('outbox enqueue (%s)', (backend) => {
     const { ballast, schema } = await suite.start(idle);
     const a = await ballast.outbox.enqueue('billing', { n: 1 }, { idempotencyKey: 'order-7' });
     const b = await ballast.outbox.enqueue('billing', { n: 2 }, { idempotencyKey: 'order-7' });
-    expect(b).toEqual(a);
+    expect(a.duplicate).toBe(false);
+    expect(b).toEqual({ ...a, duplicate: true });
     expect(await suite.rows(schema)).toHaveLength(1);
   });
 

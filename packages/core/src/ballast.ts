@@ -4,7 +4,7 @@ import { TokenVerifier } from './admin/auth.js';
 import { listenAdmin, type AdminListenOptions, type AdminServer } from './admin/listen.js';
 import type { AdminRoute } from './admin/route.js';
 import { asConfigError, validateOptions, type BallastOptions } from './config.js';
-import { BallastError, isVersionConflictError } from './errors/index.js';
+import { BallastError } from './errors/index.js';
 import { SafeEmitter } from './events/index.js';
 import { jsonReply, type AdminRequest, type Reply } from './http/types.js';
 import { LimitRegistry, limitRoutes, type LimitEvents } from './limits/index.js';
@@ -26,7 +26,7 @@ import { createMonitoring, type Monitoring } from './health/monitoring.js';
 import type { AssertEvents, AssertMonitor } from './asserts/index.js';
 import type { HttpObserver } from './observe/index.js';
 import { flagFamilies, type MetricsExporter } from './metrics/index.js';
-import { FlagGuards, FlagRegistry, GUARD_ACTOR, flagRoutes, parseRollout, type FlagEvents, type StepBack } from './flags/index.js';
+import { FlagGuards, FlagRegistry, flagRoutes, parseRollout, storeStepBack, type FlagEvents } from './flags/index.js';
 import {
   Messaging,
   bindPublishDestinations,
@@ -183,7 +183,7 @@ export function createBallast(options?: BallastOptions): Ballast {
   api.add(...limitRoutes(limits, fleet?.writer('limit')));
   const flagWriter = fleet?.writer('flag');
   api.add(...flagRoutes(flags, flagWriter));
-  if (flagWriter !== undefined) guards.useStepBack(storeStepBack(flagWriter.override));
+  if (flagWriter !== undefined) guards.useStepBack(storeStepBack(flagWriter));
   // Before the dependency module's routes: in fleet mode these take over its GET and PATCH.
   api.add(...dependencyOverrideRoutes(dependencies, fleet));
   api.add(...monitoring.routes);
@@ -275,19 +275,6 @@ export function createBallast(options?: BallastOptions): Ballast {
       for (const part of [...lifecycles].reverse()) await part.stop?.();
       dependencies.shutdown();
     },
-  };
-}
-
-/** Fleet mode: a guard's step back is a compare-and-set on the stored version, so exactly one instance's write wins. */
-function storeStepBack(override: (name: string, input: unknown, options: { actor: string; ifVersion?: readonly number[] }) => Promise<void>): StepBack {
-  return async (name, to, version) => {
-    try {
-      await override(name, to, { actor: GUARD_ACTOR, ifVersion: [version] });
-      return true;
-    } catch (error) {
-      if (isVersionConflictError(error)) return false;
-      throw error;
-    }
   };
 }
 

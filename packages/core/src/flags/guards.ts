@@ -1,6 +1,7 @@
 import type { AssertMonitor, GuardAssert, GuardWatch } from '../asserts/index.js';
 import { asConfigError } from '../config.js';
 import { isVersionConflictError } from '../errors/index.js';
+import type { SettingsWriter } from '../limits/index.js';
 import type { Logger } from '../util/logger.js';
 import type { FlagRegistry } from './registry.js';
 import type { FlagState } from './settings.js';
@@ -26,6 +27,23 @@ export function localStepBack(flags: FlagRegistry): StepBack {
   return async (name, to, version) => {
     try {
       flags.set(name, to, { actor: GUARD_ACTOR, ifVersion: version }, 'flag.guard-rollback');
+      return true;
+    } catch (error) {
+      if (isVersionConflictError(error)) return false;
+      throw error;
+    }
+  };
+}
+
+/**
+ * Fleet mode: the step back is a compare-and-set on the stored version of the
+ * change being watched, so when several instances' guards fail at once exactly one
+ * write wins and one rollback is recorded for the fleet.
+ */
+export function storeStepBack(writer: Pick<SettingsWriter, 'override'>): StepBack {
+  return async (name, to, version) => {
+    try {
+      await writer.override(name, to, { actor: GUARD_ACTOR, ifVersion: [version] });
       return true;
     } catch (error) {
       if (isVersionConflictError(error)) return false;

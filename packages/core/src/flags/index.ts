@@ -6,5 +6,5 @@ export { UnknownFlagError, isUnknownFlagError, FlagStepError, isFlagStepError } 
 export { parseRollout, type RolloutOptions, type ResolvedRollout, type FlagRequest, type Cohort } from './options.js';
 export { DEFAULT_STAGES, DEFAULT_GUARD_WINDOW_MS, OFF, defaultSteps, parseFlagPatch, type FlagState, type FlagDefinition } from './settings.js';
 export { GUARD_ACTOR, type FlagContext, type FlagEvaluation, type FlagEvents, type FlagChange, type FlagRollback, type FlagView, type FlagAction } from './types.js';
-export { FlagGuards, localStepBack, type StepBack } from './guards.js';
+export { FlagGuards, localStepBack, storeStepBack, type StepBack } from './guards.js';
 export { flagRoutes } from './routes.js';

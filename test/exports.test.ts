@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import * as core from '@ballast/core';
 import * as express from '@ballast/express';
 import * as koa from '@ballast/koa';
+import * as openfeature from '@ballast/openfeature';
 
 // The public surface of each package changes only on purpose: update the
 // snapshot (`vitest -u`) in the same commit that means to change it.
@@ -10,6 +11,7 @@ describe('exported names', () => {
     ['@ballast/core', core],
     ['@ballast/express', express],
     ['@ballast/koa', koa],
+    ['@ballast/openfeature', openfeature],
   ])('%s', (name, mod) => {
     expect(Object.keys(mod).sort()).toMatchSnapshot(name);
   });

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createServer, type Server } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,13 +9,13 @@ import { describe, expect, it } from 'vitest';
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 /** Runs an example's demonstration (built packages) in a scratch directory and returns what it printed. */
-function runExample(name: string): Promise<{ code: number | null; output: string }> {
+function runExample(name: string, env: Record<string, string> = {}): Promise<{ code: number | null; output: string }> {
   const cwd = mkdtempSync(join(tmpdir(), `ballast-${name}-`));
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [join(root, `examples/${name}/src/server.mjs`), '--once'], {
       cwd,
       // Without DATABASE_URL the outbox runs on embedded PGlite, as the README's demo does.
-      env: { ...process.env, PORT: '0', BALLAST_ADMIN_TOKEN: 'example-token-0123456789', DATABASE_URL: '' },
+      env: { ...process.env, PORT: '0', BALLAST_ADMIN_TOKEN: 'example-token-0123456789', DATABASE_URL: '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -45,5 +46,20 @@ describe.each(['express-basic', 'koa-basic'])('example %s', (name) => {
     expect(reads).toMatch(/breaker closed/);
     expect(writes).toMatch(/20 POST \/orders → \{"202":20\}/);
     expect(writes).toMatch(/billing received 20\/20 of this run's orders \(all delivered\)/);
+  });
+});
+
+describe.each(['express-basic', 'koa-basic'])('example %s on a busy port', (name) => {
+  it('exits with one line that says how to pick another port', async () => {
+    const busy: Server = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const { port } = busy.address() as { port: number };
+    try {
+      const { code, output } = await runExample(name, { PORT: String(port) });
+      expect(code).toBe(1);
+      expect(output.trim().split('\n')).toEqual([expect.stringContaining(`Port ${port} is already in use: pick another with PORT=3001`)]);
+    } finally {
+      await new Promise((resolve) => busy.close(resolve));
+    }
   });
 });

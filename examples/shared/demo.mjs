@@ -29,13 +29,40 @@ async function burst(url, count) {
   for (const [answer, n] of Object.entries(tally)) console.log(`   ${String(n).padStart(3)} × ${answer}`);
 }
 
+/** The demo's port: `PORT`, default 3000 (0 picks a free one). Exits with one line when it is not a port. */
+function demoPort() {
+  const raw = process.env.PORT ?? '3000';
+  const port = Number(raw);
+  if (!/^\d+$/.test(raw) || port > 65535) {
+    console.error(`PORT=${raw} is not a port number: use e.g. PORT=3001 (or PORT=0 for any free port)`);
+    process.exit(1);
+  }
+  return port;
+}
+
+/** Listens on 127.0.0.1:`port`; a busy port exits with one line saying how to pick another, not a stack trace. */
+async function listen(app, port, cleanUp) {
+  const server = app.listen(port, '127.0.0.1');
+  const error = await new Promise((resolve) => {
+    server.once('listening', () => resolve(undefined));
+    server.once('error', resolve);
+  });
+  if (error === undefined) return server;
+  await cleanUp();
+  if (error.code === 'EADDRINUSE') console.error(`Port ${port} is already in use: pick another with PORT=3001 (or PORT=0 for any free port), e.g. PORT=3001 npx --yes pnpm@10.34.8 demo`);
+  else if (error.code === 'EACCES') console.error(`Port ${port} needs more privileges: pick one above 1023 with PORT=3001`);
+  else console.error(`Cannot listen on 127.0.0.1:${port}: ${error.message}`);
+  process.exit(1);
+}
+
 export async function runDemo({ name, createApp }) {
+  const port = demoPort();
   const adminToken = process.env.BALLAST_ADMIN_TOKEN ?? randomBytes(18).toString('base64url');
   const downstreams = await startDownstreams();
   const { app, ballast } = createApp({ adminToken, profilesUrl: downstreams.profilesUrl, billingUrl: downstreams.billingUrl });
+  // Listen first: a busy port then fails at once, before the embedded database opens.
+  const server = await listen(app, port, () => downstreams.close());
   await ballast.start();
-  const server = app.listen(Number(process.env.PORT ?? 3000), '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
   const base = `http://127.0.0.1:${server.address().port}`;
   const auth = { authorization: `Bearer ${adminToken}` };
   const admin = async (method, path, body) => {

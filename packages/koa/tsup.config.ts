@@ -7,4 +7,6 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: 'node20',
+  // Class names as written (`OutboxFullError`, not esbuild's `_OutboxFullError`): errors print them.
+  keepNames: true,
 });

@@ -74,6 +74,8 @@ export {
   type DesyncResult,
   type OutboxEvents,
   type DatabaseOption,
+  type PgPool,
+  type PGliteInstance,
 } from './outbox/index.js';
 export { HttpObserver, observeNode, unobserved, LogHistogram, UNMATCHED_ROUTE, DURATION_BOUNDS_MS, STATUS_CLASSES, type StatusClass } from './observe/index.js';
 export {
@@ -88,7 +90,8 @@ export {
   type ObserveOptions,
 } from './asserts/index.js';
 export { HEALTH_CONTENT_TYPE, type HealthOptions, type HealthCheck, type HealthReport } from './health/index.js';
-export { MetricsExporter, MissingPeerError, type MetricsOptions, type PromRegistry, type OtelMeter } from './metrics/index.js';
+export { MissingPeerError, isMissingPeerError } from './peers/index.js';
+export { MetricsExporter, type MetricsOptions, type PromRegistry, type OtelMeter } from './metrics/index.js';
 export {
   DependencyRegistry,
   Dependency,

@@ -87,8 +87,8 @@ export function ballastKoa(ballast: Ballast): BallastKoa {
         const path = ctx.path;
         if (path !== prefix && !path.startsWith(`${prefix}/`)) return next();
         unobserved(ctx.res);
-        const parsed = (ctx.request as { body?: unknown }).body;
-        const reply = await ballast.admin.handle(nodeAdminRequest(ctx.req, path.slice(prefix.length) || '/', parsed));
+        const { body, rawBody } = ctx.request as { body?: unknown; rawBody?: unknown };
+        const reply = await ballast.admin.handle(nodeAdminRequest(ctx.req, path.slice(prefix.length) || '/', body, rawBody));
         writeReply(ctx, reply);
       };
     },

@@ -34,7 +34,7 @@ export type TestDatabase =
   | (TestDatabaseBase & { backend: 'postgres'; /** Connection string of the new database. */ url: string; name: string })
   | (TestDatabaseBase & { backend: 'pglite'; pglite: PGliteHandle });
 
-// pg and PGlite are dependencies of @ballast/core; the private testkit borrows them from there.
+// pg and PGlite are (dev) dependencies of @ballast/core, optional peers for its users; the private testkit borrows them from there.
 const requireFromCore = createRequire(new URL('../../core/package.json', import.meta.url));
 
 interface PgClient extends Queryable {

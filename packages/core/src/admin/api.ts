@@ -1,6 +1,6 @@
 import type { AdminRequest, Reply } from '../http/types.js';
 import { jsonReply } from '../http/types.js';
-import { BodyTooLargeError } from '../http/body.js';
+import { BodyTooLargeError, parsedBodyBytes } from '../http/body.js';
 import type { Logger } from '../util/logger.js';
 import { errorReply } from './errors.js';
 import { RouteTable, type AdminRoute } from './route.js';
@@ -96,8 +96,14 @@ async function readJsonBody(req: AdminRequest): Promise<{ value: unknown } | { r
   };
   const declared = Number(req.header('content-length'));
   if (Number.isFinite(declared) && declared > ADMIN_MAX_BODY_BYTES) return tooLarge;
+  const empty = { reply: jsonReply(400, { error: 'invalid', field: '(body)', message: 'Body is empty; send a JSON object' }) };
 
-  if (req.body.kind === 'parsed') return { value: req.body.value };
+  // A body parser ran first: the same answers as on the raw stream, from the size it had.
+  if (req.body.kind === 'parsed') {
+    const bytes = parsedBodyBytes(req.body, req.header('content-length'));
+    if (bytes > ADMIN_MAX_BODY_BYTES) return tooLarge;
+    return bytes === 0 ? empty : { value: req.body.value };
+  }
   let raw: Buffer;
   try {
     raw = await req.body.read(ADMIN_MAX_BODY_BYTES);
@@ -105,9 +111,7 @@ async function readJsonBody(req: AdminRequest): Promise<{ value: unknown } | { r
     if (error instanceof BodyTooLargeError) return tooLarge;
     throw error;
   }
-  if (raw.length === 0) {
-    return { reply: jsonReply(400, { error: 'invalid', field: '(body)', message: 'Body is empty; send a JSON object' }) };
-  }
+  if (raw.length === 0) return empty;
   try {
     return { value: JSON.parse(raw.toString('utf8')) as unknown };
   } catch {

@@ -19,7 +19,7 @@ export interface AdminServer {
 }
 
 /** Translates a node request into the admin seam. `path` is relative to the mount point. */
-export function nodeAdminRequest(req: IncomingMessage, path: string, parsedBody?: unknown): AdminRequest {
+export function nodeAdminRequest(req: IncomingMessage, path: string, parsedBody?: unknown, rawBody?: unknown): AdminRequest {
   const url = req.url ?? '/';
   const q = url.indexOf('?');
   return {
@@ -30,7 +30,7 @@ export function nodeAdminRequest(req: IncomingMessage, path: string, parsedBody?
       const value = req.headers[name.toLowerCase()];
       return Array.isArray(value) ? value.join(', ') : value;
     },
-    body: nodeRequestBody(req, parsedBody),
+    body: nodeRequestBody(req, parsedBody, rawBody),
   };
 }
 

@@ -100,6 +100,8 @@ export function parseAssert(expression: string): ParsedAssert {
   const numberMatch = /^-?(\d+(\.\d+)?|\.\d+)([eE][+-]?\d+)?/.exec(expression.slice(i));
   if (numberMatch === null) fail('expected a number');
   const threshold = Number((numberMatch as RegExpExecArray)[0]);
+  // `1e400` parses to Infinity, which every reading would pass or fail for good.
+  if (!Number.isFinite(threshold)) fail('the threshold must be a finite number');
   i += (numberMatch as RegExpExecArray)[0].length;
 
   const unitPosition = i;

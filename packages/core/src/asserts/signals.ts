@@ -42,7 +42,9 @@ export function thresholdInBaseUnit(expression: string, parsed: ParsedAssert, ki
     const hint = allowed.length === 0 ? 'takes a plain number' : `takes ${allowed.join(' or ')}`;
     throw new AssertSyntaxError(expression, parsed.unitPosition, `unit "${parsed.unit}" does not fit: ${parsed.signal} ${hint}`);
   }
-  return parsed.threshold * factor;
+  const threshold = parsed.threshold * factor;
+  if (!Number.isFinite(threshold)) throw new AssertSyntaxError(expression, parsed.unitPosition, 'the threshold must be a finite number');
+  return threshold;
 }
 
 /** Resolves a parsed assert to a signal; unknown names throw naming the position. */

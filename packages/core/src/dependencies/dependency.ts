@@ -1,7 +1,7 @@
 import { LastGoodCache } from './cache.js';
 import { DependencyOpenError } from './errors.js';
-import { OpossumExecutor, type DependencyCall, type ErrorFilter } from './executor.js';
-import { BreakerMachine, type BreakerStateName, type TransitionListener } from './machine.js';
+import { OpossumExecutor, type DependencyCall, type ErrorFilter, type Outcome } from './executor.js';
+import { BreakerMachine, type BreakerStateName, type Ticket, type TransitionListener } from './machine.js';
 import type { DependencySettings } from './settings.js';
 import { DependencyCounters, type DependencyStats } from './stats.js';
 
@@ -73,6 +73,8 @@ export class Dependency {
   /**
    * Calls `fn` through the breaker; when it fails, times out or the breaker is
    * open, answers with the last good value for `cacheKey`, else `fallback`, else throws.
+   * A half-open probe never holds up a read that has either: the read answers with
+   * it at once and the probe runs detached, deciding the breaker on its own.
    *
    * @example
    * const profile = await ballast.dependency('profiles').read((signal) => fetchProfile(id, { signal }), {
@@ -86,42 +88,69 @@ export class Dependency {
 
   /** `read`, also telling where the value came from (the request scope marks degraded responses with it). */
   async execute<T>(fn: DependencyCall<T>, options: ReadOptions<T> = {}): Promise<ReadResult<T>> {
-    const ticket = this.#machine.admit(this.#now());
+    const now = this.#now();
+    const ticket = this.#machine.admit(now);
     if (ticket === undefined) {
       this.#counters.rejected++;
-      // One shared reason for fallbacks: capturing a stack on every fast-failed read
-      // cost more than all the rest of the open path. A thrown error is always fresh.
-      return this.#degrade((this.#openReason ??= new DependencyOpenError(this.name)), options, true);
+      return this.#degrade(this.#openError(), options, true);
     }
+    if (ticket.probe) {
+      // A probe may wait out the whole timeout. When this read can be answered
+      // without the dependency, answer now and let the probe decide the breaker
+      // on its own: the user never waits for a dependency the breaker thinks is down.
+      const hit = options.cacheKey === undefined ? undefined : this.#cache.get(options.cacheKey, now);
+      if (hit?.found === true || options.fallback !== undefined) {
+        void this.#run(ticket, fn, options.cacheKey);
+        return this.#degrade(this.#openError(), options, true, hit);
+      }
+    }
+    const outcome = await this.#run(ticket, fn, options.cacheKey);
+    switch (outcome.kind) {
+      case 'success':
+        return { value: outcome.value, source: 'live' };
+      case 'filtered':
+        // The dependency answered; the answer is the caller's to handle.
+        throw outcome.error;
+      case 'timeout':
+      case 'failure':
+        return this.#degrade(outcome.error, options);
+    }
+  }
+
+  /** One shared reason for fallbacks: capturing a stack on every fast-failed read cost more than all the rest of the open path. */
+  #openError(): DependencyOpenError {
+    return (this.#openReason ??= new DependencyOpenError(this.name));
+  }
+
+  /**
+   * Runs an admitted call and records its outcome: counters, the breaker (a filtered
+   * error is an answer, so it counts as a success) and the last good value. Never rejects.
+   */
+  async #run<T>(ticket: Ticket, fn: DependencyCall<T>, cacheKey: string | undefined): Promise<Outcome<T>> {
     this.#counters.calls++;
     this.#counters.inFlight++;
     this.#executor ??= new OpossumExecutor(this.name, this.#settings, this.#errorFilter);
     const outcome = await this.#executor.run(fn);
     this.#counters.inFlight--;
     const now = this.#now();
-    switch (outcome.kind) {
-      case 'success':
-        this.#counters.successes++;
-        this.#machine.report(ticket, true, now);
-        if (options.cacheKey !== undefined) this.#cache.set(options.cacheKey, outcome.value, now);
-        return { value: outcome.value, source: 'live' };
-      case 'filtered':
-        // The dependency answered; the answer is the caller's to handle.
-        this.#counters.filtered++;
-        this.#machine.report(ticket, true, now);
-        throw outcome.error;
-      case 'timeout':
-      case 'failure':
-        if (outcome.kind === 'timeout') this.#counters.timeouts++;
-        else this.#counters.failures++;
-        this.#machine.report(ticket, false, now);
-        return this.#degrade(outcome.error, options);
-    }
+    this.#machine.report(ticket, outcome.kind === 'success' || outcome.kind === 'filtered', now);
+    if (outcome.kind === 'success') {
+      this.#counters.successes++;
+      if (cacheKey !== undefined) this.#cache.set(cacheKey, outcome.value, now);
+    } else if (outcome.kind === 'filtered') this.#counters.filtered++;
+    else if (outcome.kind === 'timeout') this.#counters.timeouts++;
+    else this.#counters.failures++;
+    return outcome;
   }
 
-  async #degrade<T>(reason: unknown, options: ReadOptions<T>, open = false): Promise<ReadResult<T>> {
-    if (options.cacheKey !== undefined) {
-      const hit = this.#cache.get(options.cacheKey, this.#now());
+  /** The last good value, else the fallback, else the error (a thrown open error is always fresh). `hit`: a lookup already made. */
+  async #degrade<T>(
+    reason: unknown,
+    options: ReadOptions<T>,
+    open = false,
+    hit = options.cacheKey === undefined ? undefined : this.#cache.get(options.cacheKey, this.#now()),
+  ): Promise<ReadResult<T>> {
+    if (hit !== undefined) {
       if (hit.found) {
         this.#counters.stale++;
         return { value: hit.value as T, source: 'stale' };

@@ -1,5 +1,6 @@
 import type { AuditLog } from '../admin/audit.js';
 import { BallastConfigError, UnknownNameError, VersionConflictError } from '../errors/index.js';
+import { versionMatches } from '../http/etag.js';
 import type { SafeEmitter } from '../events/index.js';
 import type { Logger } from '../util/logger.js';
 import { Dependency } from './dependency.js';
@@ -35,8 +36,8 @@ export interface DependencyEvents {
 export interface DependencyUpdateOptions {
   /** Who made the change, for the audit log. Default `code`. */
   actor?: string;
-  /** Apply only if the dependency is still at this version (optimistic concurrency). */
-  ifVersion?: number;
+  /** Apply only if the dependency is still at this version, or at one of these (optimistic concurrency, `If-Match`). */
+  ifVersion?: number | readonly number[];
 }
 
 const EVENT_BY_STATE = { open: 'breaker:opened', 'half-open': 'breaker:half-open', closed: 'breaker:closed' } as const;
@@ -103,10 +104,12 @@ export class DependencyRegistry {
   update(name: string, patch: unknown, options: DependencyUpdateOptions = {}): DependencyView {
     const dependency = this.get(name);
     const after = mergeDependencyPatch(dependency.settings, patch);
-    if (options.ifVersion !== undefined && options.ifVersion !== dependency.version) {
+    if (!versionMatches(options.ifVersion, dependency.version)) {
       throw new VersionConflictError(dependency.version);
     }
     const before = { ...dependency.settings };
+    // A change of nothing keeps the version and the audit log as they were.
+    if ((Object.keys(after) as (keyof DependencySettings)[]).every((k) => after[k] === before[k])) return this.view(name);
     dependency.configure(after);
     const actor = options.actor ?? 'code';
     const version = dependency.version;

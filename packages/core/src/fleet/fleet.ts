@@ -1,3 +1,4 @@
+import type pg from 'pg';
 import type { AssertInput, AssertMonitor, AssertStatus } from '../asserts/index.js';
 import type { DependencyRegistry } from '../dependencies/index.js';
 import type { SafeEmitter } from '../events/index.js';
@@ -41,7 +42,7 @@ export interface FleetParts {
 export class Fleet {
   /** Keeps this instance's settings in step with the store; `undefined` without `fleet.database`. */
   readonly sync: FleetSync | undefined;
-  readonly store: FleetStore | undefined;
+  readonly #store: FleetStore | undefined;
   /** This instance's heartbeat and the list of live instances; `undefined` without `fleet.database`. */
   readonly presence: FleetPresence | undefined;
   readonly #writer: FleetWriter | undefined;
@@ -71,17 +72,17 @@ export class Fleet {
     const targets = [limitTarget(parts.limits), dependencyTarget(parts.dependencies), assertTarget(parts.asserts, parts.codeAsserts)];
     const sync = new FleetSync(targets, parts.events, parts.logger);
     this.sync = sync;
-    const store = new FleetStore(options.database, { schema: options.schema, channel: options.channel, timeoutMs: options.timeoutMs }, parts.logger);
-    this.store = store;
+    const store = new FleetStore(options.database as string | pg.Pool, { schema: options.schema, channel: options.channel, timeoutMs: options.timeoutMs }, parts.logger);
+    this.#store = store;
     this.#writer = new FleetWriter(store, sync);
     this.presence = new FleetPresence(
-      store.pool,
+      store,
       { id: options.instanceId, ...parts.instance },
       { schema: options.schema, intervalMs: options.heartbeatIntervalMs, health: parts.health },
       parts.logger,
     );
     let migrated = false;
-    this.#listener = new FleetListener(store.pool, options.channel, options.reconnect, {
+    this.#listener = new FleetListener(() => store.pool.connect(), options.channel, options.reconnect, {
       onConnect: async (client) => {
         if (!migrated) await store.migrate(client);
         migrated = true;
@@ -124,6 +125,7 @@ export class Fleet {
   async start(): Promise<void> {
     this.#stopped = false;
     await this.#rate?.start();
+    await this.#store?.open();
     const ok = await this.#listener?.start();
     if (ok === false) this.#logger.warn({}, 'ballast: fleet store unreachable at start; running on the code defaults until it answers');
     // While the store is unreachable the first beat would only wait out its timeout: it runs in the background then.
@@ -135,7 +137,7 @@ export class Fleet {
     await this.presence?.stop();
     await this.#listener?.stop();
     await this.#reading;
-    await this.store?.close();
+    await this.#store?.close();
     await this.#rate?.stop();
   }
 

@@ -22,7 +22,7 @@ export interface Backoff {
  * `onConnect` (a full re-read) on every connect, so no change is ever missed for good.
  */
 export class FleetListener {
-  readonly #pool: pg.Pool;
+  readonly #connectClient: () => Promise<pg.PoolClient>;
   readonly #channel: string;
   readonly #backoff: Backoff;
   readonly #handlers: ListenerHandlers;
@@ -32,8 +32,8 @@ export class FleetListener {
   #failures = 0;
   #stopped = false;
 
-  constructor(pool: pg.Pool, channel: string, backoff: Backoff, handlers: ListenerHandlers, logger: Logger) {
-    this.#pool = pool;
+  constructor(connect: () => Promise<pg.PoolClient>, channel: string, backoff: Backoff, handlers: ListenerHandlers, logger: Logger) {
+    this.#connectClient = connect;
     this.#channel = channel;
     this.#backoff = backoff;
     this.#handlers = handlers;
@@ -62,7 +62,7 @@ export class FleetListener {
   async #connect(): Promise<boolean> {
     let client: pg.PoolClient | undefined;
     try {
-      client = await this.#pool.connect();
+      client = await this.#connectClient();
       const connection = client;
       connection.on('error', (error) => this.#lost(connection, error));
       connection.on('end', () => this.#lost(connection, new Error('fleet LISTEN connection ended')));

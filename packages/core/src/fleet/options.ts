@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { Pool } from 'pg';
+import type { PgPool } from '../outbox/store/types.js';
 import { z } from 'zod';
 import { BallastConfigError } from '../errors/index.js';
 import { intBetween, parseSettings } from '../settings/validate.js';
@@ -19,7 +19,7 @@ import type { RedisClient } from './redisRate.js';
  */
 export interface FleetOptions {
   /** The shared PostgreSQL: a connection string (Ballast owns that pool) or a `pg.Pool` (yours, never ended). Default: `outbox.database` when it is one of those; without either, overrides stay per instance. */
-  database?: string | Pool;
+  database?: string | PgPool;
   /** Redis behind `scope: 'fleet'` rates: a `redis://` URL (Ballast owns the client) or an ioredis client (yours). Default: none. */
   redis?: string | RedisClient;
   /** PostgreSQL schema of the fleet tables. Default `ballast`. */
@@ -41,7 +41,7 @@ export interface FleetOptions {
 }
 
 export interface ResolvedFleetOptions {
-  database: string | Pool | undefined;
+  database: string | PgPool | undefined;
   redis: string | RedisClient | undefined;
   schema: string;
   channel: string;
@@ -56,12 +56,12 @@ export interface ResolvedFleetOptions {
 const identifier = z
   .string({ error: 'must be a string' })
   .regex(/^[a-z_][a-z0-9_]{0,62}$/, { error: 'must be a lower-case SQL identifier (letters, digits, _)' });
-const isPool = (v: unknown): boolean => typeof v === 'object' && v !== null && typeof (v as Pool).connect === 'function' && 'totalCount' in v;
+const isPgPool = (v: unknown): boolean => typeof v === 'object' && v !== null && typeof (v as PgPool).connect === 'function' && 'totalCount' in v;
 const isRedis = (v: unknown): boolean => typeof v === 'object' && v !== null && typeof (v as RedisClient).evalsha === 'function';
 
 const fleetSchema = z.strictObject({
   database: z
-    .custom<string | Pool>((v) => (typeof v === 'string' && v.length > 0) || isPool(v), {
+    .custom<string | PgPool>((v) => (typeof v === 'string' && v.length > 0) || isPgPool(v), {
       error: 'must be a PostgreSQL connection string or a pg.Pool (fleet mode needs a shared server; PGlite is single-process)',
     })
     .optional(),
@@ -90,8 +90,8 @@ const fleetSchema = z.strictObject({
 export function resolveFleetOptions(input: unknown, outboxDatabase: unknown): ResolvedFleetOptions {
   const parsed = parseSettings(fleetSchema, input ?? {}, 'fleet');
   let database = parsed.database;
-  if (database === undefined && input !== undefined && ((typeof outboxDatabase === 'string' && outboxDatabase.length > 0) || isPool(outboxDatabase))) {
-    database = outboxDatabase as string | Pool;
+  if (database === undefined && input !== undefined && ((typeof outboxDatabase === 'string' && outboxDatabase.length > 0) || isPgPool(outboxDatabase))) {
+    database = outboxDatabase as string | PgPool;
   }
   if (database === undefined && parsed.redis === undefined) {
     throw new BallastConfigError('fleet.database', 'is required (or outbox.database): fleet mode needs a shared PostgreSQL server');

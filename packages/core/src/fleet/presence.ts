@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type pg from 'pg';
+import type { Queryable } from './sql/types.js';
 import type { AssertStatus } from '../asserts/index.js';
 import type { Logger } from '../util/logger.js';
 import { FleetStoreUnavailableError } from './errors.js';
@@ -33,7 +33,8 @@ export interface PresenceOptions {
  */
 export class FleetPresence {
   readonly identity: InstanceIdentity;
-  readonly #pool: pg.Pool;
+  /** The fleet store, whose pool opens at start. */
+  readonly #store: { readonly pool: Queryable };
   readonly #options: PresenceOptions;
   readonly #logger: Logger;
   #timer: NodeJS.Timeout | undefined;
@@ -42,8 +43,8 @@ export class FleetPresence {
   #failing = false;
   #stopped = true;
 
-  constructor(pool: pg.Pool, identity: InstanceIdentity, options: PresenceOptions, logger: Logger) {
-    this.#pool = pool;
+  constructor(store: { readonly pool: Queryable }, identity: InstanceIdentity, options: PresenceOptions, logger: Logger) {
+    this.#store = store;
     this.identity = identity;
     this.#options = options;
     this.#logger = logger;
@@ -60,7 +61,7 @@ export class FleetPresence {
       void this.#beat();
       return;
     }
-    await pruneInstances(this.#pool, this.#options.schema, PRUNE_AFTER_MS).catch(() => {});
+    await pruneInstances(this.#store.pool, this.#options.schema, PRUNE_AFTER_MS).catch(() => {});
     await this.#beat();
   }
 
@@ -70,7 +71,7 @@ export class FleetPresence {
     clearTimeout(this.#timer);
     await this.#beating;
     try {
-      await removeInstance(this.#pool, this.#options.schema, this.identity.id);
+      await removeInstance(this.#store.pool, this.#options.schema, this.identity.id);
     } catch (error) {
       this.#logger.warn({ err: error }, 'ballast: could not remove this instance from the fleet list; it drops out after three missed heartbeats');
     }
@@ -79,7 +80,7 @@ export class FleetPresence {
   /** The live instances; `FleetStoreUnavailableError` when the store cannot answer. */
   async list(): Promise<FleetInstance[]> {
     try {
-      return await listInstances(this.#pool, this.#options.schema);
+      return await listInstances(this.#store.pool, this.#options.schema);
     } catch (error) {
       throw new FleetStoreUnavailableError(error);
     }
@@ -98,7 +99,7 @@ export class FleetPresence {
     try {
       const health = await this.#options.health().catch((): AssertStatus => 'fail');
       const uptimeMs = performance.now() - this.#startedAt;
-      await recordBeat(this.#pool, this.#options.schema, { ...this.identity, health, intervalMs: this.#options.intervalMs, uptimeMs });
+      await recordBeat(this.#store.pool, this.#options.schema, { ...this.identity, health, intervalMs: this.#options.intervalMs, uptimeMs });
       if (this.#failing) this.#logger.info({ id: this.identity.id }, 'ballast: fleet heartbeat recorded again');
       this.#failing = false;
       return true;

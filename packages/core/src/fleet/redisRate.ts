@@ -5,6 +5,7 @@ import type { Logger } from '../util/logger.js';
 import type { SharedRate } from './rateGate.js';
 import { TOKEN_BUCKET_LUA } from './bucketScript.js';
 import type { FleetEvents } from './sync.js';
+import { loadIoredis } from '../peers/index.js';
 
 /**
  * The parts of an ioredis client this uses, spelled out so that the published types
@@ -58,7 +59,7 @@ export class RedisSharedRate implements SharedRate {
     const source = this.#options.redis;
     if (typeof source === 'string') {
       // ioredis is an optional peer: loaded only by instances that share a rate.
-      const { Redis } = await import('ioredis');
+      const { Redis } = await loadIoredis('fleet.redis (a redis:// URL)');
       const client = new Redis(source, {
         // Fail fast instead of queueing admissions behind a dead connection.
         enableOfflineQueue: false,

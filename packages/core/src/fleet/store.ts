@@ -1,4 +1,5 @@
-import pg from 'pg';
+import type pg from 'pg';
+import { loadPg } from '../peers/index.js';
 import type { Logger } from '../util/logger.js';
 import { FleetStoreUnavailableError } from './errors.js';
 import { migrateFleet } from './sql/migrate.js';
@@ -18,27 +19,43 @@ export interface FleetStoreOptions {
  * out as `FleetStoreUnavailableError`, which the admin API answers with 503.
  */
 export class FleetStore {
-  readonly pool: pg.Pool;
-  readonly #owned: boolean;
+  readonly #source: string | pg.Pool;
   readonly #options: FleetStoreOptions;
   readonly #onPoolError: (error: Error) => void;
+  #pool: pg.Pool | undefined;
 
   constructor(database: string | pg.Pool, options: FleetStoreOptions, logger: Logger) {
-    this.#owned = typeof database === 'string';
-    this.pool =
-      typeof database === 'string'
-        ? new pg.Pool({
-            connectionString: database,
-            max: 4,
-            application_name: 'ballast-fleet',
-            connectionTimeoutMillis: options.timeoutMs,
-            query_timeout: options.timeoutMs,
-          })
-        : database;
+    this.#source = database;
     this.#options = options;
     // An idle connection dropped by the server must never crash the process.
     this.#onPoolError = (error) => logger.warn({ err: error }, 'ballast: idle fleet store connection failed');
-    this.pool.on('error', this.#onPoolError);
+  }
+
+  /** Opens the pool: a connection string gets one Ballast owns (`pg` is loaded now, an optional peer); a pool passed in is adopted. */
+  async open(): Promise<void> {
+    if (this.#pool !== undefined) return;
+    const source = this.#source;
+    let pool: pg.Pool;
+    if (typeof source === 'string') {
+      const pgModule = await loadPg('fleet.database');
+      pool = new pgModule.Pool({
+        connectionString: source,
+        max: 4,
+        application_name: 'ballast-fleet',
+        connectionTimeoutMillis: this.#options.timeoutMs,
+        query_timeout: this.#options.timeoutMs,
+      });
+    } else {
+      pool = source;
+    }
+    pool.on('error', this.#onPoolError);
+    this.#pool = pool;
+  }
+
+  /** The open pool; before `open()` every use is an unavailable store. */
+  get pool(): pg.Pool {
+    if (this.#pool === undefined) throw new FleetStoreUnavailableError(new Error('the fleet store is not open yet: await ballast.start()'));
+    return this.#pool;
   }
 
   get channel(): string {
@@ -51,8 +68,8 @@ export class FleetStore {
   }
 
   /** Rows at or after `sinceVersion`; through `client` when given (the LISTEN connection on connect). */
-  readSince(sinceVersion: number, client: Queryable = this.pool): Promise<FleetRow[]> {
-    return unavailableOnError(() => readSettings(client, this.#options.schema, sinceVersion));
+  readSince(sinceVersion: number, client?: Queryable): Promise<FleetRow[]> {
+    return unavailableOnError(() => readSettings(client ?? this.pool, this.#options.schema, sinceVersion));
   }
 
   readOne(kind: FleetKind, name: string): Promise<FleetRow | undefined> {
@@ -67,8 +84,11 @@ export class FleetStore {
   async close(): Promise<void> {
     // A pool we own keeps its listener: `end()` resolves before its connections have
     // closed, and one failing meanwhile would otherwise be an uncaught 'error' event.
-    if (this.#owned) await this.pool.end();
-    else this.pool.off('error', this.#onPoolError);
+    const pool = this.#pool;
+    if (pool === undefined) return;
+    this.#pool = undefined;
+    if (typeof this.#source === 'string') await pool.end();
+    else pool.off('error', this.#onPoolError);
   }
 }
 

@@ -1,4 +1,5 @@
 import { VersionConflictError } from '../errors/index.js';
+import { versionMatches } from '../http/etag.js';
 import type { FleetKind } from './sql/types.js';
 import type { FleetStore } from './store.js';
 import type { FleetSync } from './sync.js';
@@ -9,8 +10,8 @@ const MAX_ATTEMPTS = 5;
 export interface WriteOptions {
   /** The admin token's name, stored with the change. */
   actor: string;
-  /** `If-Match`: the store version the caller saw (412 when it moved on). */
-  ifVersion?: number;
+  /** `If-Match`: the store versions the caller accepts (412 when the store is at none of them). */
+  ifVersion?: readonly number[];
 }
 
 /**
@@ -57,10 +58,11 @@ export class FleetWriter {
     for (let attempt = 1; ; attempt++) {
       const row = await this.#readOne(kind, name);
       const current = row?.version ?? 0;
-      if (options.ifVersion !== undefined && options.ifVersion !== current) throw new VersionConflictError(current);
+      if (!versionMatches(options.ifVersion, current)) throw new VersionConflictError(current);
       const stored = row?.patch ?? null;
       const patch = next(stored);
-      if (patch === null && stored === null) return; // Already at the defaults: nothing to announce.
+      // Already so (at the defaults, or the same override): nothing to write or announce, no version bumped.
+      if (sameOverride(patch, stored)) return;
       const written = await this.#store.write({ kind, name, patch, before: stored, actor: options.actor, expectedVersion: current });
       if (written !== undefined) {
         this.#sync.applyRows([written]);
@@ -88,3 +90,10 @@ async function readTwice<T>(read: () => Promise<T>): Promise<T> {
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Overrides are flat maps of settings: equal when both are absent or hold the same keys and values. */
+function sameOverride(next: Record<string, unknown> | null, stored: unknown): boolean {
+  if (next === null || !isObject(stored)) return next === null && (stored === null || stored === undefined);
+  const keys = Object.keys(next);
+  return keys.length === Object.keys(stored).length && keys.every((k) => Object.is(next[k], stored[k]));
+}

@@ -7,10 +7,10 @@ import { asConfigError, type BallastOptions } from '../config.js';
 import type { SafeEmitter } from '../events/index.js';
 import type { DependencyRegistry } from '../dependencies/index.js';
 import type { LimitRegistry } from '../limits/index.js';
+import { MissingPeerError } from '../peers/index.js';
 import {
   DeliveryDurations,
   MetricsExporter,
-  MissingPeerError,
   breakerFamilies,
   coreFamilies,
   metricsRoutes,
@@ -92,7 +92,8 @@ export function createMonitoring(options: BallastOptions, deps: MonitoringDeps):
       breakers,
       outbox: outboxSignals,
       observer,
-      public: health.public,
+      probesPublic: health.probesPublic,
+      healthPublic: health.healthPublic,
       authenticated: (header) => deps.tokens.verify(header) !== undefined,
     }),
     ...metricsRoutes(metrics),

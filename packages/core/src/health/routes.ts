@@ -6,8 +6,10 @@ import { readiness, type HealthCheck, type HealthReport, type HealthSources } fr
 export const HEALTH_CONTENT_TYPE = 'application/health+json';
 
 export interface HealthRouteOptions extends HealthSources {
-  /** Serve without a token (status only; the checks still need one). */
-  public: boolean;
+  /** Serve `/livez` and `/readyz` without a token (status only; the checks still need one). */
+  probesPublic: boolean;
+  /** Serve `/health` without a token (status only; the checks still need one). */
+  healthPublic: boolean;
   /** Whether the request carries a valid admin token. */
   authenticated(authorization: string | undefined): boolean;
   /** For the informational HTTP checks of `/health`. */
@@ -50,14 +52,15 @@ function healthReply(report: HealthReport, details: boolean): Reply {
  * so that a dependency blip never makes an orchestrator restart a healthy process).
  */
 export function healthRoutes(options: HealthRouteOptions): AdminRoute[] {
-  const details = (header: (name: string) => string | undefined): boolean =>
-    !options.public || options.authenticated(header('authorization'));
-  const publicFlag = options.public ? { public: true } : {};
+  // A private route is only reached with a token; a public one shows the checks only to a token holder.
+  const details = (header: (name: string) => string | undefined): boolean => options.authenticated(header('authorization'));
+  const healthFlag = options.healthPublic ? { public: true } : {};
+  const probeFlag = options.probesPublic ? { public: true } : {};
   return [
     {
       method: 'GET',
       path: '/health',
-      ...publicFlag,
+      ...healthFlag,
       handle: async ({ header }) => {
         const report = await readiness(options);
         const extra = details(header) ? await informational(options.observer, new Date().toISOString()) : {};
@@ -67,13 +70,13 @@ export function healthRoutes(options: HealthRouteOptions): AdminRoute[] {
     {
       method: 'GET',
       path: '/readyz',
-      ...publicFlag,
+      ...probeFlag,
       handle: async ({ header }) => healthReply(await readiness(options), details(header)),
     },
     {
       method: 'GET',
       path: '/livez',
-      ...publicFlag,
+      ...probeFlag,
       handle: ({ header }) => healthReply({ status: 'pass', checks: { 'process:uptime': [uptimeCheck(new Date().toISOString())] } }, details(header)),
     },
   ];

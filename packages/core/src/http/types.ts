@@ -22,8 +22,11 @@ export function jsonReply(status: number, value: unknown, headers: Record<string
 
 /** The request body as the adapter found it. */
 export type RequestBody =
-  /** A body parser already ran: the stream is consumed and this is its result. */
-  | { kind: 'parsed'; value: unknown }
+  /**
+   * A body parser already ran: the stream is consumed and this is its result.
+   * `rawBytes`: the size of the body as received, when the parser recorded it (Koa's `rawBody`).
+   */
+  | { kind: 'parsed'; value: unknown; rawBytes?: number }
   /** Nothing read yet: call `read` to get at most `limitBytes` bytes; it rejects with `BodyTooLargeError` beyond. */
   | { kind: 'stream'; read(limitBytes: number): Promise<Buffer> };
 

@@ -1,5 +1,6 @@
 import type { AuditLog } from '../admin/audit.js';
 import { UnknownNameError, VersionConflictError } from '../errors/index.js';
+import { versionMatches } from '../http/etag.js';
 import type { SafeEmitter } from '../events/index.js';
 import type { Logger } from '../util/logger.js';
 import type { OriginBook, SettingsSource } from '../fleet/origin.js';
@@ -31,8 +32,8 @@ export interface LimitEvents {
 export interface UpdateOptions {
   /** Who made the change, for the audit log. Default `code`. */
   actor?: string;
-  /** Apply only if the limit is still at this version (optimistic concurrency). */
-  ifVersion?: number;
+  /** Apply only if the limit is still at this version, or at one of these (optimistic concurrency, `If-Match`). */
+  ifVersion?: number | readonly number[];
 }
 
 /** All named limits of one Ballast instance. */
@@ -121,7 +122,7 @@ export class LimitRegistry {
     const parsed = parseLimitPatch(patch);
     // The merged settings must pass the whole schema too (cross-field rules such as onStoreDown).
     parseLimitSettings({ ...limiter.settings, ...parsed });
-    if (options.ifVersion !== undefined && options.ifVersion !== limiter.version) {
+    if (!versionMatches(options.ifVersion, limiter.version)) {
       throw new VersionConflictError(limiter.version);
     }
     this.#retune(limiter, parsed, options.actor ?? 'code', 'limit.update');
@@ -162,12 +163,12 @@ export class LimitRegistry {
     this.#sharedRate = rate;
   }
 
-  /** Applies only the fields that differ (an unchanged rate keeps its token bucket); a revert that changes nothing is not recorded. */
+  /** Applies only the fields that differ (an unchanged rate keeps its token bucket); a change of nothing bumps no version and is not recorded. */
   #retune(limiter: Limiter, target: LimitPatch, actor: string, action: 'limit.update' | 'limit.revert'): void {
     const current = limiter.settings as Record<string, unknown>;
     const diff: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(target)) if (key !== 'scope' && current[key] !== value) diff[key] = value;
-    if (Object.keys(diff).length === 0 && action === 'limit.revert') return;
+    if (Object.keys(diff).length === 0) return;
     const name = limiter.name;
     const before = { ...limiter.settings };
     const after = { ...limiter.update(diff as LimitPatch) };

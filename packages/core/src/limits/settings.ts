@@ -55,6 +55,11 @@ const storeDownChosen = (s: { scope?: LimitScope | undefined; onStoreDown?: OnSt
   s.scope !== 'fleet' || s.onStoreDown !== undefined;
 const storeDownMessage = { error: 'is required with scope "fleet": choose "open" or "closed"', path: ['onStoreDown'] };
 
+/** `onStoreDown` says what a fleet-wide rate does without its store: on a local limit it would silently do nothing. */
+const storeDownApplies = (s: { scope?: LimitScope | undefined; onStoreDown?: OnStoreDown | undefined }): boolean =>
+  s.scope === 'fleet' || s.onStoreDown === undefined;
+const storeDownLocalMessage = { error: 'applies only to a limit with scope "fleet"', path: ['onStoreDown'] };
+
 /** The one schema for a full limit definition (constructor, fleet store). */
 export const limitSettingsSchema = z.strictObject({
   maxConcurrent: fields.maxConcurrent,
@@ -64,7 +69,9 @@ export const limitSettingsSchema = z.strictObject({
   burst: fields.burst.default(null),
   scope: fields.scope.optional(),
   onStoreDown: fields.onStoreDown.optional(),
-}).refine(storeDownChosen, storeDownMessage);
+})
+  .refine(storeDownChosen, storeDownMessage)
+  .refine(storeDownApplies, storeDownLocalMessage);
 
 /** The same fields, all optional, for a retune (`limits.update`, `PATCH /limits/:name`). */
 export const limitPatchSchema = z.strictObject({

@@ -2,7 +2,7 @@ import { asConfigError } from '../config.js';
 import { InvalidSettingsError } from '../errors/index.js';
 import { DURATION_BOUNDS_MS, STATUS_CLASSES, type HttpObserver } from '../observe/index.js';
 import type { Family } from './families.js';
-import { loadOtelApi, loadPromClient } from './load.js';
+import { loadOtelApi, loadPromClient } from '../peers/index.js';
 import type { MetricsOptions, OtelMeter, PromRegistry } from './options.js';
 
 /** A family dressed as a prom-client metric: prom-client renders it, Ballast supplies the values. */

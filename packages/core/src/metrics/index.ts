@@ -3,5 +3,5 @@ export { breakerFamilies } from './breakers.js';
 export { outboxFamilies, DeliveryDurations, type OutboxMetricSource } from './outbox.js';
 export { coreFamilies, type Family, type Sample, type MetricSources } from './families.js';
 export { metricsRoutes } from './routes.js';
-export { MissingPeerError, loadPromClient, loadOtelApi } from './load.js';
+
 export { parseMetricsOptions, type MetricsOptions, type PromRegistry, type OtelMeter, type OtelObservable } from './options.js';

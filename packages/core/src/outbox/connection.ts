@@ -3,6 +3,7 @@ import type { Logger } from '../util/logger.js';
 import type { ResolvedOutboxOptions } from './options.js';
 import { OutboxUnavailableError } from './errors.js';
 import { migrate } from './sql/index.js';
+import { isMissingPeerError } from '../peers/index.js';
 import { openDatabase, type Database, type SqlClient } from './store/index.js';
 
 /**
@@ -55,6 +56,7 @@ export class OutboxConnection {
     try {
       db = await this.ready();
     } catch (error) {
+      if (isMissingPeerError(error)) throw error;
       throw new OutboxUnavailableError(error);
     }
     try {

@@ -27,5 +27,5 @@ export type {
   DesyncResult,
   OutboxEvents,
 } from './types.js';
-export type { DatabaseOption } from './store/index.js';
+export type { DatabaseOption, PgPool, PGliteInstance } from './store/index.js';
 export { uuidv7 } from './ids.js';

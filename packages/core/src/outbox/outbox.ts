@@ -14,6 +14,8 @@ import { desync } from './desync.js';
 import type { DeadMessage, DesyncOptions, DesyncResult, DestinationStats, EnqueueOptions, EnqueueResult, OutboxEvents } from './types.js';
 import { checkMessageOptions, serialisePayload } from './validate.js';
 import { OutboxWorker } from './worker/worker.js';
+import { PACING_FEATURE } from './worker/pacer.js';
+import { isMissingPeerError, loadBottleneck } from '../peers/index.js';
 
 export interface OutboxDeps {
   events: SafeEmitter<OutboxEvents>;
@@ -166,9 +168,13 @@ export class Outbox {
   /** Opens the database, applies migrations (under an advisory lock) and starts the worker unless disabled. */
   async start(): Promise<void> {
     if (this.#options === undefined) return;
+    // Optional peers fail here, at start, rather than on the first paced delivery.
+    if ([...this.#options.destinations.values()].some((d) => d.ratePerSecond !== undefined)) await loadBottleneck(PACING_FEATURE);
     try {
       await this.#conn.ready();
     } catch (error) {
+      // A package that is not installed is a setup mistake, not an outage: say so now.
+      if (isMissingPeerError(error)) throw error;
       // An outage at boot degrades: the worker keeps retrying, enqueue answers OutboxUnavailableError.
       this.#deps.logger.error({ err: error }, 'ballast: outbox database not ready at start; retrying in the background');
     }

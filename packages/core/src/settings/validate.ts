@@ -38,12 +38,15 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
 export function parseSettings<S extends z.ZodType>(schema: S, input: unknown, fieldPrefix = ''): z.output<S> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
-  const issue = result.error.issues[0] as z.core.$ZodIssue;
+  // A typo is the likelier cause than the field it left missing: name the unknown key first.
+  const issues = result.error.issues;
+  const issue = (issues.find((i) => i.code === 'unrecognized_keys') ?? issues[0]) as z.core.$ZodIssue;
   let path = issue.path;
   let message = issue.message;
   if (issue.code === 'unrecognized_keys') {
-    path = [...issue.path, issue.keys[0] as string];
-    message = 'is not a known setting';
+    const key = issue.keys[0] as string;
+    path = [...issue.path, key];
+    message = `unknown setting ${key}`;
   } else if (path.length === 0 && (typeof input !== 'object' || input === null || Array.isArray(input))) {
     message = `must be a JSON object (got ${describeValue(input)})`;
   } else {

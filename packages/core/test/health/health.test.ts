@@ -10,8 +10,19 @@ describe('health endpoints', () => {
   const app = adminApp();
   const start = (options: BallastOptions): Promise<string> => app.start({ admin, ...options });
 
-  it('needs a token unless health is made public', async () => {
-    const url = await start({});
+  it('answers /livez and /readyz without a token by default, with the status only, and keeps /health behind a token', async () => {
+    const url = await start({ limits: { api: { maxConcurrent: 1 } }, asserts: { idle: 'running(api) < 1' } });
+    for (const path of ['/livez', '/readyz']) {
+      const res = await request(url).get(path).expect(200);
+      expect(JSON.parse(res.text)).toEqual({ status: 'pass' });
+    }
+    await request(url).get('/health').expect(401);
+    const full = await request(url).get('/readyz').set('authorization', `Bearer ${SECRET}`).expect(200);
+    expect(JSON.parse(full.text).checks).toHaveProperty('assert:idle');
+  });
+
+  it('needs a token on all three with health.public: false', async () => {
+    const url = await start({ health: { public: false } });
     for (const path of ['/health', '/livez', '/readyz']) await request(url).get(path).expect(401);
   });
 

@@ -1,11 +1,12 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { createBallast, isOutboxUnavailableError, type OutboundMessage } from '@ballast/core';
-import { uniqueName, withDatabase } from '@ballast/testkit';
+import { needsEnv, uniqueName, withDatabase } from '@ballast/testkit';
 import { nextEvent } from './events.js';
 
 // A database that does not exist yet stands in for one that is down at boot.
-describe.runIf(process.env.DATABASE_URL)('an outbox whose database is missing at start (postgres)', () => {
+const server = needsEnv(['DATABASE_URL'], 'only a PostgreSQL server can be missing at start and appear later');
+describe.skipIf(server.skip)(server.title('an outbox whose database is missing at start (postgres)'), () => {
   const server = process.env.DATABASE_URL as string;
   const name = uniqueName('late');
   const admin = async (sql: string): Promise<void> => {

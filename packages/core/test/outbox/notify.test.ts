@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { OutboundMessage } from '@ballast/core';
 import { outboxSuite } from './setup.js';
+import { needsEnv } from '@ballast/testkit';
 
-// LISTEN/NOTIFY crosses processes only on a PostgreSQL server.
-describe.runIf(process.env.DATABASE_URL)('outbox wake-up hints (postgres)', () => {
+const server = needsEnv(['DATABASE_URL'], 'LISTEN/NOTIFY crosses processes only on a PostgreSQL server');
+describe.skipIf(server.skip)(server.title('outbox wake-up hints (postgres)'), () => {
   const suite = outboxSuite('postgres');
 
   it('a NOTIFY from an enqueuing instance wakes a worker long before its polling floor', async () => {

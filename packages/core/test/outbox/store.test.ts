@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { createBallast, isBallastConfigError, type Deliver } from '@ballast/core';
-import { createTestDatabase, uniqueName, until, type TestDatabase } from '@ballast/testkit';
+import { createTestDatabase, needsEnv, uniqueName, until, type TestDatabase } from '@ballast/testkit';
 
 const noop: Deliver = async () => {};
 
@@ -53,7 +53,8 @@ describe('embedded PGlite', () => {
   }, 120_000); // initdb of an on-disk PGlite takes several seconds on a busy machine
 });
 
-describe.runIf(process.env.DATABASE_URL)('a pg.Pool given by the user', () => {
+const server = needsEnv(['DATABASE_URL'], 'a pg.Pool needs a PostgreSQL server');
+describe.skipIf(server.skip)(server.title('a pg.Pool given by the user'), () => {
   let db: TestDatabase & { backend: 'postgres' };
   beforeAll(async () => {
     db = (await createTestDatabase({ backend: 'postgres' })) as TestDatabase & { backend: 'postgres' };
@@ -81,7 +82,7 @@ describe.runIf(process.env.DATABASE_URL)('a pg.Pool given by the user', () => {
   });
 });
 
-describe.runIf(process.env.DATABASE_URL)('a pool Ballast owns', () => {
+describe.skipIf(server.skip)(server.title('a pool Ballast owns'), () => {
   let db: TestDatabase & { backend: 'postgres' };
   beforeAll(async () => {
     db = (await createTestDatabase({ backend: 'postgres' })) as TestDatabase & { backend: 'postgres' };

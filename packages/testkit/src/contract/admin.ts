@@ -5,7 +5,7 @@ import type { AdapterHarness, RunningApp } from '../harness.js';
 
 export const WRITE_SECRET = 'write-secret-0123456789';
 export const READ_SECRET = 'read-secret-0123456789';
-const PREFIX = '/_ballast';
+export const PREFIX = '/_ballast';
 
 interface BadCase {
   name: string;
@@ -15,7 +15,7 @@ interface BadCase {
   send: (app: RunningApp) => request.Test;
 }
 
-const patch = (app: RunningApp, name = 'search', secret = WRITE_SECRET): request.Test =>
+export const patch = (app: RunningApp, name = 'search', secret = WRITE_SECRET): request.Test =>
   request(app.server).patch(`${PREFIX}/limits/${name}`).set('authorization', `Bearer ${secret}`);
 
 const json = (app: RunningApp, raw: string): request.Test =>
@@ -32,6 +32,7 @@ const badCases: BadCase[] = [
   { name: 'a numeric string', status: 400, field: 'burst', send: (a) => patch(a).send({ burst: '5' }) },
   { name: 'null for a required number', status: 400, field: 'maxConcurrent', send: (a) => patch(a).send({ maxConcurrent: null }) },
   { name: 'a zero rate', status: 400, field: 'ratePerSecond', send: (a) => patch(a).send({ ratePerSecond: 0 }) },
+  { name: 'onStoreDown on a local limit', status: 400, field: 'onStoreDown', send: (a) => patch(a).send({ onStoreDown: 'open' }) },
   { name: 'an unknown field', status: 400, field: 'maxConcurent', send: (a) => patch(a).send({ maxConcurent: 5 }) },
   { name: 'a valid field beside an invalid one', status: 400, field: 'maxQueue', send: (a) => patch(a).send({ maxConcurrent: 9, maxQueue: -2 }) },
   { name: 'an array body', status: 400, send: (a) => json(a, '[{"maxConcurrent":5}]') },

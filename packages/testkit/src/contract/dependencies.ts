@@ -71,28 +71,35 @@ export function dependenciesContract(harness: AdapterHarness): void {
       for (const id of ['1', '2', '3']) expectDegraded(await get(`/profiles/${id}`), id === '1' ? healthy.body : GUEST);
       expect(d.hits).toBe(hitsWhenOpened);
 
-      // Slower than the timeout: the one probe is abandoned and its request aborted.
+      // Slower than the timeout: the one probe is abandoned and its request aborted. The
+      // request that triggered it has its fallback at once: the probe runs detached.
       await d.behave({ kind: 'hang' });
       await until(() => profiles.state === 'half-open', 5000, 'half-open');
       expectDegraded(await get('/profiles/2'), GUEST);
-      expect(d.hits).toBe(hitsWhenOpened + 1);
+      await until(() => d.hits === hitsWhenOpened + 1, 5000, 'the probe to reach the dependency');
+      expect(profiles.state).toBe('half-open');
+      expect(profiles.stats.inFlight).toBe(1);
       await until(() => d.aborted === 1, 5000, 'the timed-out call to be aborted');
-      expect(profiles.state).toBe('open');
+      await until(() => profiles.state === 'open', 5000, 'the failed probe to reopen the breaker');
 
       // Connection refused: the probe fails at once.
       await d.behave({ kind: 'down' });
       await until(() => profiles.state === 'half-open', 5000, 'half-open');
       expectDegraded(await get('/profiles/2'), GUEST);
-      expect(profiles.state).toBe('open');
+      await until(() => profiles.state === 'open', 5000, 'the failed probe to reopen the breaker');
 
+      // A good probe closes the breaker and refreshes the last good value.
       await d.behave({ kind: 'healthy' });
       await until(() => profiles.state === 'half-open', 5000, 'half-open');
-      const recovered = await get('/profiles/2');
-      expect(recovered.body).toMatchObject({ path: '/profiles/2' });
+      const hitsBeforeProbe = d.hits;
+      expectDegraded(await get('/profiles/2'), GUEST);
+      await until(() => profiles.state === 'closed', 5000, 'the good probe to close the breaker');
+      const recovered = await get('/profiles/3');
+      expect(recovered.body).toMatchObject({ path: '/profiles/3' });
       expect(recovered.headers['ballast-degraded']).toBeUndefined();
-      expect(profiles.state).toBe('closed');
-      expect((await get('/profiles/3')).headers['ballast-degraded']).toBeUndefined();
       expect(profiles.stats).toMatchObject({ timeouts: 1, inFlight: 0 });
+      ballast!.dependencies.update('profiles', { force: 'open' });
+      expectDegraded(await get('/profiles/2'), { path: '/profiles/2', hit: hitsBeforeProbe + 1 });
     });
 
     it('lets only the configured number of half-open probes reach the dependency under concurrent requests', async () => {

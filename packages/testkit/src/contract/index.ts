@@ -1,6 +1,7 @@
 import type { AdapterHarness } from '../harness.js';
 import { limitsContract } from './limits.js';
 import { adminContract } from './admin.js';
+import { adminWritesContract } from './adminWrites.js';
 import { observeContract } from './observe.js';
 import { dependenciesContract } from './dependencies.js';
 import { desyncContract } from './desync.js';
@@ -12,6 +13,7 @@ import { desyncContract } from './desync.js';
 export function runContractSuite(harness: AdapterHarness): void {
   limitsContract(harness);
   adminContract(harness);
+  adminWritesContract(harness);
   observeContract(harness);
   dependenciesContract(harness);
   desyncContract(harness);

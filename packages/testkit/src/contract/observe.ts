@@ -75,6 +75,9 @@ export function observeContract(harness: AdapterHarness): void {
       expect(body.checks['assert:latency']?.[0]?.observedValue).toBeGreaterThanOrEqual(50);
       // Liveness is the process only: a failing assert never restarts it.
       expect((await request(app.server).get('/_ballast/livez').set(auth)).status).toBe(200);
+      // Probes need no token by default, and then show the verdict only.
+      const probe = await request(app.server).get('/_ballast/readyz');
+      expect([probe.status, JSON.parse(probe.text)]).toEqual([503, { status: 'fail' }]);
 
       delayMs = 0;
       const recovered = nextEvent(ballast, 'assert:recovered');

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
+import type { PgModule } from '../../peers/index.js';
 import type { Logger } from '../../util/logger.js';
 import type { Database, ListenHandlers, SqlClient } from './types.js';
 
@@ -12,9 +13,9 @@ const RECONNECT_MAX_MS = 5000;
  * `error` listener (so an idle client's error never crashes the process) and is
  * never ended.
  */
-export function pgDatabase(source: string | pg.Pool, logger: Logger, options: { preparedStatements: boolean }): Database {
+export function pgDatabase(pgModule: PgModule, source: string | pg.Pool, logger: Logger, options: { preparedStatements: boolean }): Database {
   const owned = typeof source === 'string';
-  const pool = owned ? new pg.Pool({ connectionString: source, max: 10 }) : source;
+  const pool = owned ? new pgModule.Pool({ connectionString: source, max: 10 }) : source;
   const onPoolError = (error: Error): void => logger.warn({ err: error }, 'ballast: idle outbox database connection failed');
   pool.on('error', onPoolError);
   const listeners = new Set<() => Promise<void>>();
@@ -49,7 +50,7 @@ export function pgDatabase(source: string | pg.Pool, logger: Logger, options: { 
       }
     },
     async listen(channel, handlers) {
-      const stop = listenWithReconnect(pool.options, channel, handlers, logger);
+      const stop = listenWithReconnect(pgModule, pool.options, channel, handlers, logger);
       listeners.add(stop);
       return async () => {
         listeners.delete(stop);
@@ -90,6 +91,7 @@ function statementName(text: string): string {
  * re-LISTENs, then calls `reconnected` because NOTIFYs sent meanwhile are lost.
  */
 function listenWithReconnect(
+  pgModule: PgModule,
   config: pg.PoolConfig,
   channel: string,
   handlers: ListenHandlers,
@@ -103,7 +105,7 @@ function listenWithReconnect(
   const connect = async (reconnecting: boolean): Promise<void> => {
     retryTimer = undefined;
     if (stopped) return;
-    const next = new pg.Client(config);
+    const next = new pgModule.Client(config);
     client = next;
     let failed = false;
     const onFailure = (error?: Error): void => {

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import type { PGlite, Transaction } from '@electric-sql/pglite';
+import type { PgliteModule } from '../../peers/index.js';
 import type { Database, SqlClient } from './types.js';
 
 const adapt = (db: PGlite | Transaction): SqlClient => ({
@@ -8,16 +9,16 @@ const adapt = (db: PGlite | Transaction): SqlClient => ({
 
 /**
  * The outbox on embedded PGlite (PostgreSQL in WebAssembly, one connection,
- * in this process). Without an instance from the user it opens one persisted
+ * in this process). Without an instance from the user it opens one (the module
+ * is loaded by the caller, on demand: it is large and PostgreSQL users never need it) persisted
  * under `dataDir` and closes it on close.
  */
-export async function pgliteDatabase(source: PGlite | undefined, dataDir: string): Promise<Database> {
+export async function pgliteDatabase(embedded: PgliteModule | undefined, source: PGlite | undefined, dataDir: string): Promise<Database> {
   let db: PGlite;
   if (source === undefined) {
+    if (embedded === undefined) throw new Error('pgliteDatabase: the PGlite module is needed to open an embedded database');
     mkdirSync(dataDir, { recursive: true });
-    // Loaded on demand: the WebAssembly module is large and PostgreSQL users never need it.
-    const { PGlite: Embedded } = await import('@electric-sql/pglite');
-    db = await Embedded.create(dataDir);
+    db = await embedded.PGlite.create(dataDir);
   } else {
     db = source;
   }

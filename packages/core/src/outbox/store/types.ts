@@ -1,5 +1,3 @@
-import type { Pool } from 'pg';
-import type { PGlite } from '@electric-sql/pglite';
 
 /** Runs one statement; rows come back as plain objects. */
 export interface SqlClient {
@@ -26,8 +24,30 @@ export interface Database extends SqlClient {
   close(): Promise<void>;
 }
 
-/** What `outbox.database` accepts. */
-export type DatabaseOption = string | Pool | PGlite;
+/**
+ * The parts of a `pg.Pool` Ballast uses, spelled out so that the published types
+ * need neither `pg` nor `@types/pg` installed: a `new pg.Pool(...)` fits.
+ */
+export interface PgPool {
+  connect(): Promise<unknown>;
+  query(text: string, values?: unknown[]): Promise<unknown>;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  off(event: 'error', listener: (error: Error) => void): unknown;
+  end(): Promise<void>;
+  readonly totalCount: number;
+}
+
+/** The parts of a PGlite instance Ballast uses (structural, for the same reason as `PgPool`). */
+export interface PGliteInstance {
+  query(text: string, params?: unknown[]): Promise<{ rows: unknown[] }>;
+  transaction(fn: (tx: never) => Promise<unknown>): Promise<unknown>;
+  listen(channel: string, callback: (payload: string) => void): Promise<unknown>;
+  close(): Promise<void>;
+  readonly closed: boolean;
+}
+
+/** What `outbox.database` accepts: a connection string, a `pg.Pool` or a PGlite instance. */
+export type DatabaseOption = string | PgPool | PGliteInstance;
 
 /** Adapts a caller's client (`pg` client, PGlite transaction) to `SqlClient`. */
 export function asSqlClient(client: { query(text: string, params?: unknown[]): Promise<{ rows: unknown[] }> }): SqlClient {

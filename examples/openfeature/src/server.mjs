@@ -29,7 +29,6 @@ app.get('/checkout', async (req, res) => {
   res.json({ checkout: details.value ? 'new' : 'classic', reason: details.reason });
 });
 app.use('/_ballast', b.admin());
-app.use(b.errors());
 
 const server = app.listen(Number(process.env.PORT ?? 0), '127.0.0.1');
 await new Promise((resolve) => server.once('listening', resolve));

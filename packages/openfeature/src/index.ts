@@ -1,2 +1,1 @@
 export { BallastProvider, type BallastForProvider } from './provider.js';
-export { OPENFEATURE_REASONS } from './reasons.js';

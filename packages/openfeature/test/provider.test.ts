@@ -110,8 +110,8 @@ describe('BallastProvider through the OpenFeature SDK', () => {
 
   it('emits PROVIDER_CONFIGURATION_CHANGED with flagsChanged on every change, and evaluates the new state at once', async () => {
     const ballast = await ready();
-    const changed: string[][] = [];
-    OpenFeature.addHandler(ProviderEvents.ConfigurationChanged, (details) => changed.push(details?.flagsChanged ?? []));
+    const changed: string[] = [];
+    OpenFeature.addHandler(ProviderEvents.ConfigurationChanged, (details) => changed.push(String(details?.flagsChanged)));
     const reply = await ballast.admin.handle({
       method: 'PATCH',
       path: '/flags/betaTenth',
@@ -122,7 +122,7 @@ describe('BallastProvider through the OpenFeature SDK', () => {
     expect(reply.status).toBe(200);
     await ballast.flags.promote('dark', { actor: 'ops' });
     await new Promise((resolve) => setImmediate(resolve));
-    expect(changed).toEqual([['betaTenth'], ['dark']]);
+    expect(changed).toEqual(['betaTenth', 'dark']);
     expect(await OpenFeature.getClient().getBooleanDetails('betaTenth', false, { stage: 'all' })).toMatchObject({
       value: true,
       reason: StandardResolutionReasons.TARGETING_MATCH,

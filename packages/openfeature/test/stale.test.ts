@@ -34,10 +34,16 @@ describe.skipIf(!process.env.DATABASE_URL)(`BallastProvider in fleet mode${!proc
     await db.query(`CREATE ROLE ${role} ${login ? 'LOGIN' : 'NOLOGIN'} SUPERUSER`);
     const url = new URL(db.url);
     url.username = role;
+    return withDatabase(url.toString(), db.name);
+  }
+
+  /** Sets the provider and records its events from then on (a handler added earlier would also see the previous provider's state). */
+  async function use(ballast: Ballast): Promise<void> {
+    OpenFeature.setProvider(new BallastProvider(ballast));
     for (const event of [ProviderEvents.Ready, ProviderEvents.Stale, ProviderEvents.ConfigurationChanged]) {
       OpenFeature.addHandler(event, (details) => seen.push(event === ProviderEvents.ConfigurationChanged ? `changed:${details?.flagsChanged}` : event));
     }
-    return withDatabase(url.toString(), db.name);
+    await until(() => status() !== ProviderStatus.NOT_READY, 10_000, 'the provider to initialize');
   }
 
   function instance(database: string): Ballast {
@@ -60,7 +66,7 @@ describe.skipIf(!process.env.DATABASE_URL)(`BallastProvider in fleet mode${!proc
     const asRole = await setUp(true);
     const other = instance(db.url);
     await other.start();
-    await OpenFeature.setProviderAndWait(new BallastProvider(instance(asRole)));
+    await use(instance(asRole));
     expect(status()).toBe(ProviderStatus.READY);
 
     await cutOff();
@@ -92,7 +98,7 @@ describe.skipIf(!process.env.DATABASE_URL)(`BallastProvider in fleet mode${!proc
 
   it('is READY then STALE when the fleet store is unreachable at start, and READY once it answers', async () => {
     const asRole = await setUp(false);
-    await OpenFeature.setProviderAndWait(new BallastProvider(instance(asRole)));
+    await use(instance(asRole));
     await until(() => status() === ProviderStatus.STALE, 10_000, 'PROVIDER_STALE after start');
     expect(seen).toEqual([ProviderEvents.Ready, ProviderEvents.Stale]);
     // The code's flag states answer meanwhile.

@@ -21,13 +21,29 @@ import {
   type FleetEvents,
 } from './fleet/index.js';
 import { Outbox, outboxRoutes, resolveOutboxOptions, type OutboxEvents } from './outbox/index.js';
+import { dashboardRoutes, overviewRoute } from './dashboard/index.js';
 import { createMonitoring, type Monitoring } from './health/monitoring.js';
 import type { AssertEvents, AssertMonitor } from './asserts/index.js';
 import type { HttpObserver } from './observe/index.js';
 import type { MetricsExporter } from './metrics/index.js';
+import {
+  Messaging,
+  bindPublishDestinations,
+  messagingRoutes,
+  resolveMessagingOptions,
+  type DedupeMode,
+  type Message,
+  type MessageHandler,
+  type MessageSchema,
+  type MessagingEvents,
+  type PublishReceipt,
+  type SubscribeOptions,
+  type SubscriptionHandle,
+} from './messaging/index.js';
+import { DedupeDatabase } from './messaging/database.js';
 
 /** Every event a Ballast instance emits, by `noun:verb` name. */
-export interface BallastEvents extends AssertEvents, LimitEvents, DependencyEvents, FleetEvents, OutboxEvents {
+export interface BallastEvents extends AssertEvents, LimitEvents, DependencyEvents, FleetEvents, OutboxEvents, MessagingEvents {
   'listener:error': { event: string; error: unknown };
 }
 
@@ -58,6 +74,31 @@ export interface Ballast {
   readonly fleet: Fleet | undefined;
   /** The write outbox: `enqueue`, `desync`, `stats`, `dead`, `retryDead`, `pause`, `resume`. */
   readonly outbox: Outbox;
+  /** Brokers and subscriptions: `views`, `drain`, `subscriptions`, `dead`. */
+  readonly messaging: Messaging;
+  /**
+   * Sends a flat key/value message to one broker (chosen by health, then recent confirm latency) and resolves once it
+   * confirmed. Throws `InvalidMessageError` naming the key before any broker sees it, `PublishError` when no broker
+   * confirmed within `messaging.publishTimeoutMs`.
+   *
+   * @example
+   * await ballast.publish('order.created', { orderId: '42', totalCents: 1999, currency: 'EUR' });
+   */
+  publish(topic: string, message: Message): Promise<PublishReceipt>;
+  /**
+   * Consumes `topic` from every broker with the durable group `options.group`; acks after `handler` resolves,
+   * retries, and moves a message to the dead list after `maxAttempts`. Works before or after `start()`.
+   *
+   * @example
+   * ballast.subscribe('order.created', { group: 'billing', dedupe: 'postgres' }, async (message, ctx) => {
+   *   await ctx.client.query('insert into invoices (order_id) values ($1)', [message.orderId]);
+   * });
+   */
+  subscribe<S extends MessageSchema | undefined = undefined, D extends DedupeMode = 'memory'>(
+    topic: string,
+    options: SubscribeOptions<S, D>,
+    handler: MessageHandler<S, D>,
+  ): SubscriptionHandle;
   /** Live HTTP measurements that `observe()` feeds. */
   readonly observer: HttpObserver;
   /** Monitoring asserts: `evaluate`, `set`, `remove`. */
@@ -132,12 +173,30 @@ export function createBallast(options?: BallastOptions): Ballast {
   api.add(...dependencyOverrideRoutes(dependencies, fleet));
   api.add(...monitoring.routes);
   api.add(...dependencyRoutes(dependencies));
-  const outboxOptions = resolved.outbox === undefined ? undefined : asConfigError(() => resolveOutboxOptions(resolved.outbox));
+  const messagingOptions = asConfigError(() => resolveMessagingOptions(resolved.brokers, resolved.messaging));
+  const dedupe: { database?: DedupeDatabase } = {};
+  const messaging = new Messaging(messagingOptions.brokers, messagingOptions.messaging, {
+    events,
+    logger,
+    audit,
+    database: () => (dedupe.database as DedupeDatabase).get(),
+  });
+  const outboxInput = bindPublishDestinations(resolved.outbox, (topic, message, id) => messaging.publish(topic, message, id));
+  const outboxOptions = resolved.outbox === undefined ? undefined : asConfigError(() => resolveOutboxOptions(outboxInput));
   const outbox = new Outbox(outboxOptions, { events, logger, audit });
+  dedupe.database = new DedupeDatabase(outbox, logger);
   lifecycles.push(outbox);
   api.add(...outboxRoutes(outbox));
   monitoring.attachOutbox(outbox);
+  // After the outbox: stopped before it, so no handler's transaction outlives the outbox's database.
+  lifecycles.push({ start: () => messaging.start(), stop: async () => {
+    await messaging.stop();
+    await dedupe.database?.close();
+  } });
+  api.add(...messagingRoutes(messaging));
+  if (messaging.brokers.length > 0) monitoring.attachMessaging(messaging);
   api.add({ method: 'GET', path: '/audit', handle: ({ query }) => auditReply(audit, query) });
+  api.add(...dashboardRoutes(), overviewRoute(api.routes));
 
   const admin: BallastAdmin = {
     get enabled() {
@@ -164,6 +223,9 @@ export function createBallast(options?: BallastOptions): Ballast {
     dependencies,
     dependency: (name) => dependencies.get(name),
     outbox,
+    messaging,
+    publish: (topic, message) => messaging.publish(topic, message),
+    subscribe: (topic, options, handler) => messaging.subscribe(topic, options, handler),
     admin,
     audit,
     events,

@@ -77,6 +77,8 @@ export class AdminApi {
     }
     return route.handle({
       actor: token?.name ?? 'anonymous',
+      token,
+      originalPath: req.originalPath ?? req.path,
       params,
       query: new URLSearchParams(req.query),
       body,

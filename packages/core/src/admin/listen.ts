@@ -22,9 +22,13 @@ export interface AdminServer {
 export function nodeAdminRequest(req: IncomingMessage, path: string, parsedBody?: unknown, rawBody?: unknown): AdminRequest {
   const url = req.url ?? '/';
   const q = url.indexOf('?');
+  // Express strips its mount path from `url` and keeps the full one in `originalUrl`.
+  const original = (req as { originalUrl?: string }).originalUrl ?? url;
+  const originalQuery = original.indexOf('?');
   return {
     method: req.method ?? 'GET',
     path,
+    originalPath: originalQuery === -1 ? original : original.slice(0, originalQuery),
     query: q === -1 ? '' : url.slice(q + 1),
     header: (name) => {
       const value = req.headers[name.toLowerCase()];

@@ -1,9 +1,14 @@
 import type { Reply } from '../http/types.js';
+import type { AdminRole } from './auth.js';
 
 /** What a route handler gets once the request passed every check before it. */
 export interface AdminContext {
   /** Name of the token that made the request. */
   actor: string;
+  /** The token that made the request; `undefined` on a public route reached without one. */
+  token: { name: string; role: AdminRole } | undefined;
+  /** The request path as the client sent it (mount prefix included); `path`-relative when the adapter does not say. */
+  originalPath: string;
   /** Path parameters, e.g. `{ name: 'search' }` for `/limits/:name`. */
   params: Record<string, string>;
   query: URLSearchParams;

@@ -20,6 +20,12 @@ export interface HealthSources {
   asserts: AssertMonitor;
   breakers?: BreakerSource | undefined;
   outbox?: OutboxSource | undefined;
+  brokers?: BrokerHealthSource | undefined;
+}
+
+/** Brokers as health sees them: a broker that is down warns (publishes go to the others; the outbox buffers). */
+export interface BrokerHealthSource {
+  views(): Record<string, { state: 'up' | 'down' | 'draining'; lastError: string | null }>;
 }
 
 const WORST: Record<AssertStatus, number> = { pass: 0, warn: 1, fail: 2 };
@@ -72,6 +78,10 @@ export async function readiness(sources: HealthSources): Promise<HealthReport> {
       () => 'fail' as const,
     );
     checks['outbox:database'] = [{ componentType: 'datastore', status, ...(status === 'fail' ? { output: 'outbox database unreachable' } : {}), time }];
+  }
+  for (const [name, view] of Object.entries(sources.brokers?.views() ?? {})) {
+    const output = view.state === 'down' ? `down${view.lastError === null ? '' : `: ${view.lastError}`}` : view.state;
+    checks[`broker:${name}`] = [{ componentType: 'datastore', status: view.state === 'down' ? 'warn' : 'pass', output, time }];
   }
   return { status: worstOf(checks), checks };
 }

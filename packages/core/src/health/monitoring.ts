@@ -14,12 +14,15 @@ import {
   breakerFamilies,
   coreFamilies,
   metricsRoutes,
+  messagingFamilies,
   outboxFamilies,
   parseMetricsOptions,
+  type MessagingMetricSource,
   type OutboxMetricSource,
 } from '../metrics/index.js';
 import { HttpObserver } from '../observe/index.js';
 import type { Logger } from '../util/logger.js';
+import type { BrokerHealthSource } from './checks.js';
 import { parseHealthOptions } from './options.js';
 import { readiness, type HealthReport } from './checks.js';
 import { healthRoutes } from './routes.js';
@@ -43,6 +46,8 @@ export interface Monitoring {
   readiness(): Promise<HealthReport>;
   /** Hands over the outbox once it exists: its stats feed asserts, readiness and metrics. */
   attachOutbox(outbox: OutboxMetricSource): void;
+  /** Hands over messaging: each broker shows on `/health` and in metrics. */
+  attachMessaging(messaging: MessagingMetricSource & BrokerHealthSource): void;
   lifecycle: { start(): Promise<void>; stop(): Promise<void> };
 }
 
@@ -70,6 +75,8 @@ export function createMonitoring(options: BallastOptions, deps: MonitoringDeps):
   const destinations = Object.keys((options as { outbox?: { destinations?: object } }).outbox?.destinations ?? {});
   const outboxRef: { current?: OutboxMetricSource } = {};
   const outboxSignals = destinations.length === 0 ? undefined : outboxSource(destinations, outboxRef);
+  const brokersRef: { current?: BrokerHealthSource } = {};
+  const brokers: BrokerHealthSource = { views: () => brokersRef.current?.views() ?? {} };
   const asserts = new AssertMonitor(options.asserts ?? {}, observeOptions.evaluateIntervalMs, {
     ...deps,
     breakers,
@@ -91,6 +98,7 @@ export function createMonitoring(options: BallastOptions, deps: MonitoringDeps):
       asserts,
       breakers,
       outbox: outboxSignals,
+      brokers,
       observer,
       probesPublic: health.probesPublic,
       healthPublic: health.healthPublic,
@@ -107,6 +115,10 @@ export function createMonitoring(options: BallastOptions, deps: MonitoringDeps):
     attachOutbox(outbox) {
       outboxRef.current = outbox;
       if (destinations.length > 0) metrics.add(...outboxFamilies(outbox, durations));
+    },
+    attachMessaging(messaging) {
+      brokersRef.current = messaging;
+      metrics.add(...messagingFamilies(messaging));
     },
     lifecycle: {
       start: async () => {

@@ -35,6 +35,11 @@ export interface AdminRequest {
   method: string;
   /** Path relative to where the admin API is mounted, starting with `/`, without the query string. */
   path: string;
+  /**
+   * The path as the client sent it, mount prefix included, without the query string.
+   * Optional: lets the dashboard redirect `/_ballast` to `/_ballast/` so its relative asset URLs resolve.
+   */
+  originalPath?: string;
   /** The raw query string without `?` (may be empty). */
   query: string;
   /** Case-insensitive header lookup. */

@@ -9,7 +9,7 @@ import { WakeHints } from './hint.js';
 import { uuidv7 } from './ids.js';
 import type { ResolvedOutboxOptions } from './options.js';
 import { insertMessage, keyHasPending, listDead, readStats, redriveDead, sendHint, setPaused } from './sql/index.js';
-import { asSqlClient, type SqlClient } from './store/index.js';
+import { asSqlClient, type Database, type SqlClient } from './store/index.js';
 import { desync } from './desync.js';
 import type { DeadMessage, DesyncOptions, DesyncResult, DestinationStats, EnqueueOptions, EnqueueResult, OutboxEvents } from './types.js';
 import { checkMessageOptions, serialisePayload } from './validate.js';
@@ -163,6 +163,15 @@ export class Outbox {
   /** The breaker state of each destination that has been used. */
   breakerState(destination: string): 'closed' | 'open' | 'halfOpen' {
     return this.#runtimes.get(destination)?.breaker.state ?? 'closed';
+  }
+
+  /**
+   * The outbox's database, opened and migrated, for features that write in the
+   * same database (a subscriber's `dedupe: 'postgres'`); `undefined` without an outbox.
+   * @internal
+   */
+  sharedDatabase(): Promise<Database> | undefined {
+    return this.#connection?.ready();
   }
 
   /** Opens the database, applies migrations (under an advisory lock) and starts the worker unless disabled. */

@@ -1,2 +1,2 @@
 export { MissingPeerError, isMissingPeerError, loadPeer } from './load.js';
-export { loadBottleneck, loadIoredis, loadOtelApi, loadPg, loadPglite, loadPromClient, type PgModule, type PgliteModule } from './loaders.js';
+export { loadAmqplib, loadBottleneck, loadIoredis, loadNats, loadOtelApi, loadPg, loadPglite, loadPromClient, type PgModule, type PgliteModule } from './loaders.js';

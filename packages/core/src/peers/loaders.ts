@@ -1,6 +1,9 @@
 import type BottleneckClass from 'bottleneck';
 import type { PGlite } from '@electric-sql/pglite';
 import type { Redis } from 'ioredis';
+import type { connect as natsConnect } from '@nats-io/transport-node';
+import type { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import type { connect as amqpConnect } from 'amqplib';
 import type pg from 'pg';
 import { loadPeer } from './load.js';
 
@@ -45,3 +48,24 @@ export const loadPromClient = (): Promise<PromClientModule> => loadPeer('prom-cl
 /** `@opentelemetry/api`: `metrics.openTelemetry: true`. */
 export const loadOtelApi = (): Promise<OtelApiModule> =>
   loadPeer('@opentelemetry/api', 'metrics.openTelemetry', () => import('@opentelemetry/api'), (m) => typeof m.metrics === 'object' && m.metrics !== null);
+
+export interface NatsModules {
+  connect: typeof natsConnect;
+  jetstream: typeof jetstream;
+  jetstreamManager: typeof jetstreamManager;
+}
+export interface AmqplibModule {
+  connect: typeof amqpConnect;
+}
+
+/** `@nats-io/transport-node` and `@nats-io/jetstream`: a `nats-jetstream` broker. */
+export const loadNats = async (feature: string): Promise<NatsModules> => {
+  const [transport, js] = await Promise.all([
+    loadPeer<Pick<NatsModules, 'connect'>>('@nats-io/transport-node', feature, () => import('@nats-io/transport-node'), isFunction('connect')),
+    loadPeer<Omit<NatsModules, 'connect'>>('@nats-io/jetstream', feature, () => import('@nats-io/jetstream'), isFunction('jetstream')),
+  ]);
+  return { connect: transport.connect, jetstream: js.jetstream, jetstreamManager: js.jetstreamManager };
+};
+
+/** `amqplib`: an `amqp` (RabbitMQ) broker. */
+export const loadAmqplib = (feature: string): Promise<AmqplibModule> => loadPeer('amqplib', feature, () => import('amqplib'), isFunction('connect'));

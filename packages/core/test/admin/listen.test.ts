@@ -33,6 +33,20 @@ describe('ballast.admin.listen', () => {
     expect(audit.entries.map((e) => e.actor)).toEqual(['ops']);
   });
 
+  it('serves the dashboard page and its assets at / without a token, and its data only with one', async () => {
+    const ballast = createBallast({ admin: { tokens: { ops: { secret: SECRET, role: 'write' } } } });
+    server = await ballast.admin.listen({ port: 0 });
+    const base = `http://127.0.0.1:${server.port}`;
+    const page = await fetch(`${base}/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    expect(await page.text()).toContain('./assets/app.js');
+    const script = await fetch(`${base}/assets/app.js`);
+    expect(script.status).toBe(200);
+    expect(script.headers.get('content-type')).toMatch(/^text\/javascript/);
+    expect((await fetch(`${base}/overview`)).status).toBe(401);
+  });
+
   it('refuses to start without any token', async () => {
     const ballast = createBallast({ limits: { api: { maxConcurrent: 2 } } });
     await expect(ballast.admin.listen()).rejects.toThrow(/needs at least one token/);

@@ -5,6 +5,7 @@ import { adminWritesContract } from './adminWrites.js';
 import { observeContract } from './observe.js';
 import { dependenciesContract } from './dependencies.js';
 import { desyncContract } from './desync.js';
+import { dashboardContract } from './dashboard.js';
 
 /**
  * The adapter contract: every behaviour both adapters must share.
@@ -17,4 +18,5 @@ export function runContractSuite(harness: AdapterHarness): void {
   observeContract(harness);
   dependenciesContract(harness);
   desyncContract(harness);
+  dashboardContract(harness);
 }

@@ -54,4 +54,19 @@ export const migrations: readonly Migration[] = [
       `DROP INDEX ${s}.outbox_idempotency`,
     ],
   },
+  {
+    // Message ids a subscriber group has handled (`dedupe: 'postgres'`), written in the handler's transaction.
+    id: 3,
+    name: 'message dedupe',
+    sql: (s) => [
+      `CREATE TABLE ${s}.message_dedupe (
+        topic text NOT NULL,
+        grp text NOT NULL,
+        id text NOT NULL,
+        seen_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (topic, grp, id)
+      )`,
+      `CREATE INDEX message_dedupe_seen ON ${s}.message_dedupe (seen_at)`,
+    ],
+  },
 ];

@@ -1,0 +1,3 @@
+export { dashboardRoutes } from './routes.js';
+export { overviewRoute } from './overview.js';
+export { DASHBOARD_SECURITY_HEADERS } from './headers.js';

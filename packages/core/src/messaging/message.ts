@@ -1,0 +1,69 @@
+import { InvalidMessageError } from './errors.js';
+
+/** One value of a message: flat, so old and new versions of a service can read each other's messages. */
+export type MessageValue = string | number | boolean | null;
+
+/** A message: a flat map. Keys are added over time, never renamed. */
+export type Message = Record<string, MessageValue>;
+
+/** What travels beside the message and reaches the handler as part of `ctx`. */
+export interface Envelope {
+  /** UUID v7; the outbox's idempotency key for messages published through `publishDestination`. */
+  id: string;
+  topic: string;
+  /** ISO 8601 time of the publish call. */
+  publishedAt: string;
+}
+
+/** The wire form: one JSON document, the same on every broker. */
+interface Wire extends Envelope {
+  message: Message;
+}
+
+const TOPIC = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
+
+/** Topics are dot-separated words, valid as a NATS subject, an AMQP routing key and a Redis key alike. */
+export function checkTopic(topic: unknown): string {
+  if (typeof topic !== 'string' || topic.length > 200 || !TOPIC.test(topic)) {
+    throw new InvalidMessageError('', `topic must be dot-separated words of letters, digits, "_" or "-" (got ${JSON.stringify(topic)})`);
+  }
+  return topic;
+}
+
+/** Throws `InvalidMessageError` naming the first key whose value is not flat. */
+export function checkMessage(message: unknown): Message {
+  if (typeof message !== 'object' || message === null || Array.isArray(message)) {
+    throw new InvalidMessageError('', 'must be a plain object of keys to strings, finite numbers, booleans or null');
+  }
+  const proto = Object.getPrototypeOf(message) as unknown;
+  if (proto !== Object.prototype && proto !== null) throw new InvalidMessageError('', 'must be a plain object');
+  for (const [key, value] of Object.entries(message)) {
+    if (value === null || typeof value === 'string' || typeof value === 'boolean') continue;
+    if (typeof value === 'number') {
+      if (Number.isFinite(value)) continue;
+      throw new InvalidMessageError(key, `must be a finite number (got ${String(value)})`);
+    }
+    const kind = Array.isArray(value) ? 'an array' : value === undefined ? 'undefined' : `a ${typeof value}`;
+    throw new InvalidMessageError(key, `must be a string, finite number, boolean or null (got ${kind})`);
+  }
+  return message as Message;
+}
+
+export function encodeMessage(envelope: Envelope, message: Message): string {
+  return JSON.stringify({ id: envelope.id, topic: envelope.topic, publishedAt: envelope.publishedAt, message } satisfies Wire);
+}
+
+/** Parses the wire form; `undefined` for anything that is not one (it goes to the dead list). */
+export function decodeMessage(text: string): Wire | undefined {
+  let wire: unknown;
+  try {
+    wire = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof wire !== 'object' || wire === null) return undefined;
+  const w = wire as Partial<Wire>;
+  if (typeof w.id !== 'string' || typeof w.topic !== 'string' || typeof w.publishedAt !== 'string') return undefined;
+  if (typeof w.message !== 'object' || w.message === null || Array.isArray(w.message)) return undefined;
+  return w as Wire;
+}

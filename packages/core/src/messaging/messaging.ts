@@ -1,0 +1,175 @@
+import type { AuditLog } from '../admin/audit.js';
+import { UnknownNameError } from '../errors/index.js';
+import type { SafeEmitter } from '../events/index.js';
+import { uuidv7 } from '../outbox/ids.js';
+import type { Database } from '../outbox/store/index.js';
+import { isMissingPeerError } from '../peers/index.js';
+import type { Logger } from '../util/logger.js';
+import { createBroker } from './brokers/index.js';
+import { errorText } from './broker.js';
+import { checkMessage, checkTopic, encodeMessage } from './message.js';
+import type { ResolvedBroker, ResolvedMessagingOptions } from './options.js';
+import { publishToOne } from './publisher.js';
+import { BrokerSlot, type BrokerView } from './slot.js';
+import { resolveSubscribeOptions } from './subscribeOptions.js';
+import { Subscription } from './subscription.js';
+import type { DeadLetter, DedupeMode, MessageHandler, MessageSchema, MessagingEvents, PublishReceipt, SubscribeOptions, SubscriptionStats } from './types.js';
+
+export interface MessagingDeps {
+  events: SafeEmitter<MessagingEvents>;
+  logger: Logger;
+  audit: AuditLog;
+  /** The outbox's database (PGlite when none is set), opened and migrated on first use. */
+  database(): Promise<{ db: Database; schema: string }>;
+}
+
+/** A running subscription; `stop()` leaves its durable groups, streams and queues in place. */
+export interface SubscriptionHandle {
+  readonly topic: string;
+  readonly group: string;
+  stats(): SubscriptionStats;
+  /** Resolves once every broker's durable group exists (after `start()`): from then on nothing published is missed. */
+  ready(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Publish one, subscribe many: each message goes to one broker, every
+ * subscription consumes from all of them. Brokers connect in `start()` and
+ * close in `stop()`.
+ */
+export class Messaging {
+  readonly #slots: BrokerSlot[];
+  readonly #options: ResolvedMessagingOptions;
+  readonly #deps: MessagingDeps;
+  readonly #subscriptions = new Set<Subscription>();
+  #started = false;
+
+  constructor(brokers: Record<string, ResolvedBroker>, options: ResolvedMessagingOptions, deps: MessagingDeps) {
+    this.#slots = Object.entries(brokers).map(([name, b]) => new BrokerSlot(createBroker(name, b)));
+    this.#options = options;
+    this.#deps = deps;
+  }
+
+  /** Names of the configured brokers. */
+  get brokers(): string[] {
+    return this.#slots.map((s) => s.name);
+  }
+
+  /** Validates, then sends to one broker; resolves once it confirmed. */
+  async publish(topic: string, message: unknown, id: string = uuidv7()): Promise<PublishReceipt> {
+    checkTopic(topic);
+    const checked = checkMessage(message);
+    const body = encodeMessage({ id, topic, publishedAt: new Date().toISOString() }, checked);
+    const slot = await publishToOne(this.#slots, topic, body, id, this.#options);
+    return { id, broker: slot.name };
+  }
+
+  subscribe<S extends MessageSchema | undefined, D extends DedupeMode>(
+    topic: string,
+    options: SubscribeOptions<S, D>,
+    handler: MessageHandler<S, D>,
+  ): SubscriptionHandle {
+    const resolved = resolveSubscribeOptions(topic, options);
+    const subscription = new Subscription(resolved, handler as MessageHandler<MessageSchema | undefined, DedupeMode>, {
+      database: this.#deps.database,
+      onDead: (letter) => {
+        this.#deps.logger.warn({ topic: letter.topic, group: letter.group, id: letter.id, reason: letter.reason, error: letter.error }, 'ballast: message moved to dead');
+        this.#deps.events.emit('message:dead', letter);
+      },
+    });
+    this.#subscriptions.add(subscription);
+    if (this.#started) this.#consume(subscription);
+    return {
+      topic: resolved.topic,
+      group: resolved.group,
+      stats: () => subscription.stats(),
+      ready: () => subscription.ready,
+      stop: async () => {
+        this.#subscriptions.delete(subscription);
+        await subscription.stop();
+      },
+    };
+  }
+
+  /** Stops choosing the broker for publishing (`true`) or chooses it again; consumers keep reading it either way. */
+  drain(name: string, drain: boolean, actor = 'code'): BrokerView {
+    const slot = this.#slot(name);
+    const before = slot.drained;
+    if (before !== drain) {
+      slot.drained = drain;
+      this.#deps.audit.record({ actor, action: 'broker.drain', target: name, before: { drain: before }, after: { drain } });
+      this.#deps.logger.info({ actor, broker: name, drain }, 'ballast: broker drain changed');
+      this.#deps.events.emit('broker:drain', { broker: name, drain, actor });
+    }
+    return slot.view();
+  }
+
+  /** Each broker's state and counters. */
+  views(): Record<string, BrokerView> {
+    return Object.fromEntries(this.#slots.map((s) => [s.name, s.view()]));
+  }
+
+  view(name: string): BrokerView {
+    return this.#slot(name).view();
+  }
+
+  /** Each subscription's counts. */
+  subscriptions(): SubscriptionStats[] {
+    return [...this.#subscriptions].map((s) => s.stats());
+  }
+
+  /** Dead messages of every subscription, oldest first. */
+  dead(): DeadLetter[] {
+    return [...this.#subscriptions].flatMap((s) => s.deadLetters).sort((a, b) => a.deadAt.localeCompare(b.deadAt));
+  }
+
+  async start(): Promise<void> {
+    if (this.#started || this.#slots.length === 0) return;
+    this.#started = true;
+    const failures = await Promise.all(
+      this.#slots.map((s) =>
+        s.broker.connect().then(
+          () => undefined,
+          (error: unknown) => {
+            this.#deps.logger.error({ broker: s.name, err: error }, `ballast: broker "${s.name}" failed to start: ${errorText(error)}`);
+            return error;
+          },
+        ),
+      ),
+    );
+    // A broker client that is not installed will not appear by retrying: say which package to install.
+    const missing = failures.find(isMissingPeerError);
+    if (missing !== undefined) {
+      this.#started = false;
+      await Promise.allSettled(this.#slots.map((s) => s.broker.close()));
+      throw missing;
+    }
+    for (const subscription of this.#subscriptions) this.#consume(subscription);
+  }
+
+  async stop(): Promise<void> {
+    if (!this.#started) return;
+    this.#started = false;
+    await Promise.allSettled([...this.#subscriptions].map((s) => s.stop()));
+    await Promise.allSettled(this.#slots.map((s) => s.broker.close()));
+  }
+
+  #consume(subscription: Subscription): void {
+    const { topic, group } = subscription.options;
+    subscription.attach(
+      this.#slots.map((slot) =>
+        slot.broker.consume(topic, group, async (body) => {
+          await subscription.deliver(body, slot.name);
+          slot.consumed++;
+        }),
+      ),
+    );
+  }
+
+  #slot(name: string): BrokerSlot {
+    const slot = this.#slots.find((s) => s.name === name);
+    if (slot === undefined) throw new UnknownNameError('broker', name);
+    return slot;
+  }
+}

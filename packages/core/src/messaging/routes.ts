@@ -1,0 +1,40 @@
+import { z } from 'zod';
+import type { AdminRoute } from '../admin/route.js';
+import { registerAdminErrorStatus } from '../admin/errors.js';
+import { jsonReply } from '../http/types.js';
+import { parseSettings } from '../settings/validate.js';
+import { InvalidMessageError, PublishError } from './errors.js';
+import type { Messaging } from './messaging.js';
+
+const drainSchema = z.strictObject({ drain: z.boolean({ error: 'must be true or false' }) });
+
+/**
+ * `GET /brokers`, `PATCH /brokers/:name` `{"drain": true|false}` (audited),
+ * `GET /subscriptions` and `GET /subscriptions/dead`.
+ */
+export function messagingRoutes(messaging: Messaging): AdminRoute[] {
+  registerAdminErrorStatus(PublishError.code, 503);
+  registerAdminErrorStatus(InvalidMessageError.code, 400);
+  return [
+    { method: 'GET', path: '/brokers', handle: () => jsonReply(200, { brokers: messaging.views() }) },
+    {
+      method: 'GET',
+      path: '/brokers/:name',
+      exists: ({ name }) => messaging.brokers.includes(name as string),
+      handle: ({ params }) => jsonReply(200, { name: params.name, ...messaging.view(params.name as string) }),
+    },
+    {
+      method: 'PATCH',
+      path: '/brokers/:name',
+      body: 'json',
+      exists: ({ name }) => messaging.brokers.includes(name as string),
+      handle: ({ params, body, actor }) => {
+        const { drain } = parseSettings(drainSchema, body);
+        const name = params.name as string;
+        return jsonReply(200, { name, ...messaging.drain(name, drain, actor) });
+      },
+    },
+    { method: 'GET', path: '/subscriptions', handle: () => jsonReply(200, { subscriptions: messaging.subscriptions() }) },
+    { method: 'GET', path: '/subscriptions/dead', handle: () => jsonReply(200, { dead: messaging.dead() }) },
+  ];
+}

@@ -1,0 +1,74 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { publishDestination, uuidv7, type Ballast } from '@ballast/core';
+import { createTestDatabase, testBackends, uniqueName, until, type TestDatabase } from '@ballast/testkit';
+import { machineBrokers, uniqueGroup, uniqueTopic } from './brokers.js';
+import { ballastSuite, eventually } from './setup.js';
+
+describe.each(testBackends())("dedupe: 'postgres' (%s)", (backend) => {
+  const suite = ballastSuite();
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase({ backend });
+    await db.query('CREATE TABLE invoices (order_id text PRIMARY KEY, broker text NOT NULL)');
+  });
+  afterAll(() => db.drop());
+
+  const instance = (schema: string, destinations = {}) =>
+    suite.start({ brokers: machineBrokers(), outbox: { database: db.database, schema, destinations, worker: { pollIntervalMs: 50, backoff: { baseMs: 20, maxMs: 200 } } } });
+
+  const invoices = async (): Promise<string[]> => (await db.query('SELECT order_id FROM invoices ORDER BY order_id')).map((r) => r.order_id as string);
+
+  it('runs the effect once across instances and brokers, in the transaction that records the id', async () => {
+    const topic = uniqueTopic();
+    const group = uniqueGroup();
+    const schema = uniqueName('mq');
+    const instances: Ballast[] = [await instance(schema), await instance(schema)];
+    const subscriptions = instances.map((b) =>
+      b.subscribe(topic, { group, dedupe: 'postgres' }, async (message, ctx) => {
+        await ctx.client.query('INSERT INTO invoices (order_id, broker) VALUES ($1, $2)', [message.orderId, ctx.broker]);
+      }),
+    );
+    await Promise.all(subscriptions.map((s) => s.ready()));
+    const ids = [uuidv7(), uuidv7()];
+    // Each message goes through every broker, as late confirms and retries can make happen.
+    for (const through of ['redis', 'nats', 'rabbit']) {
+      for (const name of ['redis', 'nats', 'rabbit']) instances[0]!.messaging.drain(name, name !== through);
+      for (const [i, id] of ids.entries()) await instances[0]!.messaging.publish(topic, { orderId: `${topic}-${i}` }, id);
+    }
+    const total = () => subscriptions.reduce((n, s) => n + s.stats().handled + s.stats().duplicates, 0);
+    await until(() => total() === 6, 15_000, 'six deliveries');
+    expect((await invoices()).filter((id) => id.startsWith(topic))).toEqual([`${topic}-0`, `${topic}-1`]);
+    expect(subscriptions.reduce((n, s) => n + s.stats().handled, 0)).toBe(2);
+    expect(subscriptions.reduce((n, s) => n + s.stats().duplicates, 0)).toBe(4);
+  });
+
+  it('rolls the effect back with the id when the handler throws, so the retry runs it again', async () => {
+    const topic = uniqueTopic();
+    const ballast = await instance(uniqueName('mq'));
+    const subscription = ballast.subscribe(topic, { group: uniqueGroup(), dedupe: 'postgres' }, async (message, ctx) => {
+      await ctx.client.query('INSERT INTO invoices (order_id, broker) VALUES ($1, $2)', [message.orderId, ctx.broker]);
+      if (ctx.attempt === 1) throw new Error('downstream hiccup after the insert');
+    });
+    await subscription.ready();
+    await ballast.publish(topic, { orderId: `${topic}-x` });
+    await until(() => subscription.stats().handled === 1, 10_000, 'handled on the second attempt');
+    expect(subscription.stats()).toMatchObject({ handled: 1, retried: 1, dead: 0 });
+    expect((await invoices()).filter((id) => id.startsWith(topic))).toEqual([`${topic}-x`]);
+  });
+
+  it('publishes through the outbox with its idempotency key as the message id', async () => {
+    const topic = uniqueTopic();
+    const ballast = await instance(uniqueName('mq'), { events: { deliver: publishDestination(topic) } });
+    const seen: { id: string; orderId: unknown }[] = [];
+    const subscription = ballast.subscribe(topic, { group: uniqueGroup() }, (m, ctx) => void seen.push({ id: ctx.id, orderId: m.orderId }));
+    await subscription.ready();
+    const { idempotencyKey } = await ballast.outbox.enqueue('events', { orderId: '9' });
+    await until(() => seen.length === 1, 10_000, 'the outbox published the message');
+    expect(seen).toEqual([{ id: idempotencyKey, orderId: '9' }]);
+    const invalid = await ballast.outbox.enqueue('events', { nested: { not: 'flat' } });
+    await eventually(async () => (await ballast.outbox.dead('events')).length === 1, 10_000, 'the invalid message went dead at once');
+    const [dead] = await ballast.outbox.dead('events');
+    expect(dead).toMatchObject({ idempotencyKey: invalid.idempotencyKey, attempts: 1 });
+    expect(dead?.lastError).toContain('"nested"');
+  });
+});

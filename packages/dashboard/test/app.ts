@@ -1,0 +1,77 @@
+import { createBallast, type Ballast } from '@ballast/core';
+import type { AdapterHarness, RunningApp } from '@ballast/testkit';
+
+export const WRITE_SECRET = 'dashboard-write-secret-0123';
+export const READ_SECRET = 'dashboard-read-secret-01234';
+export const PREFIX = '/_ballast';
+/** A name that would run script if the page ever rendered names as HTML. */
+export const XSS_NAME = '<img src=x onerror=alert(1)>';
+/** How long each request to the loaded route holds its slot. */
+const WORK_MS = 150;
+
+export interface DashboardApp {
+  ballast: Ballast;
+  app: RunningApp;
+  /** The dashboard's URL, e.g. `http://127.0.0.1:1234/_ballast/`. */
+  dashboard: string;
+  close(): Promise<void>;
+}
+
+/** A real app on port 0 with a limit to load, a dependency and an assert named like an XSS payload, and the admin API. */
+export async function startDashboardApp(harness: AdapterHarness): Promise<DashboardApp> {
+  const ballast = createBallast({
+    limits: { search: { maxConcurrent: 2, maxQueue: 2, queueTimeoutMs: 2000 } },
+    dependencies: { [XSS_NAME]: { timeoutMs: 200 } },
+    asserts: { [XSS_NAME]: 'p99(latency) < 5000ms' },
+    admin: { tokens: { ops: { secret: WRITE_SECRET, role: 'write' }, viewer: { secret: READ_SECRET, role: 'read' } } },
+  });
+  await ballast.start();
+  const app = await harness.start(ballast, {
+    adminPrefix: PREFIX,
+    observe: true,
+    routes: [
+      {
+        method: 'get',
+        path: '/search',
+        limits: ['search'],
+        handler: async () => {
+          await new Promise((resolve) => setTimeout(resolve, WORK_MS));
+          return { body: { results: [] } };
+        },
+      },
+    ],
+  });
+  return {
+    ballast,
+    app,
+    dashboard: `${app.url}${PREFIX}/`,
+    close: async () => {
+      await app.close();
+      await ballast.stop();
+    },
+  };
+}
+
+/** Keeps `concurrency` requests on `/search` in flight until stopped (some are admitted, some queued, some shed). */
+export function startLoad(url: string, concurrency = 6): { stop(): Promise<void> } {
+  let running = true;
+  const worker = async (): Promise<void> => {
+    while (running) {
+      try {
+        const response = await fetch(`${url}/search`);
+        await response.arrayBuffer();
+        // A shed request answers at once: pause so the load stays gentle on a shared machine.
+        if (response.status === 503) await new Promise((resolve) => setTimeout(resolve, 50));
+      } catch {
+        // The server closing under the load is fine.
+      }
+    }
+  };
+  const workers = Array.from({ length: concurrency }, () => worker());
+  return {
+    stop: async () => {
+      running = false;
+      await Promise.all(workers);
+    },
+  };
+}

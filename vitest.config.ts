@@ -3,7 +3,9 @@ import { defineConfig } from 'vitest/config';
 
 const src = (pkg: string): string => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url));
 
+// The subpath first: an alias also matches the start of a longer specifier.
 const alias = {
+  '@ballast/core/adapter': fileURLToPath(new URL('./packages/core/src/adapter/index.ts', import.meta.url)),
   '@ballast/core': src('core'),
   '@ballast/express': src('express'),
   '@ballast/koa': src('koa'),

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as core from '@ballast/core';
+import * as coreAdapter from '@ballast/core/adapter';
 import * as express from '@ballast/express';
 import * as koa from '@ballast/koa';
 import * as openfeature from '@ballast/openfeature';
@@ -9,6 +10,7 @@ import * as openfeature from '@ballast/openfeature';
 describe('exported names', () => {
   it.each([
     ['@ballast/core', core],
+    ['@ballast/core/adapter', coreAdapter],
     ['@ballast/express', express],
     ['@ballast/koa', koa],
     ['@ballast/openfeature', openfeature],

@@ -3,17 +3,18 @@
  * Prints a JSON summary on its last line (run.mjs pins it to one core).
  *
  *   limiter:        Limiter.acquire() + release()
- *   gate (fake):    Gate.enter(lifetime) on an object that only records the close
- *                   listener, then fires it (the gate's own cost)
- *   EventEmitter + close (baseline): a fresh emitter, one 'close' listener, emit
- *   gate (EventEmitter): Gate.enter on such an emitter, then 'close' emitted
+ *   gate:           Gate.admit() + calling the release it hands out (the gate's own cost)
+ *   EventEmitter + end events (baseline): a fresh request and response emitter, one
+ *                   listener on each end event, then response 'finish' and 'close'
+ *                   and request 'close' emitted, as a server does
+ *   gate + whenDone: admit, release bound to those events with whenDone, events emitted
  *   express/koa ... middleware: the adapters' own middleware functions called
- *                   directly on minimal request objects and an EventEmitter as
- *                   the response, then 'close' emitted; subtract "EventEmitter
- *                   alone" for what Ballast adds to each request
+ *                   directly on minimal request/response emitters, then the end events
+ *                   emitted; subtract the baseline for what Ballast adds to each request
  */
 import { EventEmitter } from 'node:events';
 import { createBallast } from '@ballast/core';
+import { whenDone } from '@ballast/core/adapter';
 import { ballastExpress } from '@ballast/express';
 import { ballastKoa } from '@ballast/koa';
 
@@ -24,15 +25,6 @@ const ballast = createBallast({ limits: { api: { maxConcurrent: 10_000 } } });
 const limiter = ballast.limits.get('api');
 const gate = ballast.limits.gate(['api']);
 
-class FakeLifetime {
-  closed = false;
-  listener = null;
-  on(_event, listener) {
-    this.listener = listener;
-    return this;
-  }
-}
-
 const cases = {
   limiter(n) {
     for (let i = 0; i < n; i++) {
@@ -40,11 +32,11 @@ const cases = {
       limiter.release();
     }
   },
-  'gate (fake lifetime)'(n) {
-    const lifetime = new FakeLifetime();
+  gate(n) {
     for (let i = 0; i < n; i++) {
-      if (gate.enter(lifetime) !== 0) throw new Error('not admitted');
-      lifetime.listener();
+      const release = gate.admit();
+      if (typeof release !== 'function') throw new Error('not admitted');
+      release();
     }
   },
 };
@@ -57,53 +49,70 @@ function nsPerOp(run) {
 
 // The adapters' middleware on minimal stand-ins: what each adds per request, framework excluded.
 const socket = { server: Object.assign(new EventEmitter(), { getConnections: (cb) => cb(null, 1) }) };
-const requestProto = {};
 const next = () => undefined;
+const resolved = Promise.resolve();
+const nextAsync = () => resolved;
 const noop = () => {};
-function response() {
-  const res = new EventEmitter();
-  res.closed = false;
-  res.statusCode = 200;
-  return res;
+class BenchRequest extends EventEmitter {
+  socket = socket;
+  destroyed = false;
+  baseUrl = '';
+  route = { path: '/' };
+}
+class BenchResponse extends EventEmitter {
+  closed = false;
+  writableFinished = false;
+  statusCode = 200;
+  socket = socket;
+}
+/** What a server emits when an exchange ends normally. */
+function end(req, res) {
+  res.emit('finish');
+  res.emit('close');
+  req.emit('close');
 }
 function expressMiddleware(...middleware) {
   return (n) => {
     for (let i = 0; i < n; i++) {
-      const req = Object.create(requestProto);
-      req.socket = socket;
-      req.baseUrl = '';
-      req.route = { path: '/' };
-      const res = response();
+      const req = new BenchRequest();
+      const res = new BenchResponse();
       for (const mw of middleware) mw(req, res, next);
-      res.emit('close');
+      end(req, res);
     }
   };
 }
 function koaMiddleware(...middleware) {
   return (n) => {
     for (let i = 0; i < n; i++) {
-      const res = response();
-      const ctx = { state: {}, res, req: { socket }, _matchedRoute: '/' };
-      for (const mw of middleware) mw(ctx, next);
-      res.emit('close');
+      const req = new BenchRequest();
+      const res = new BenchResponse();
+      const ctx = { state: {}, res, req, _matchedRoute: '/' };
+      for (const mw of middleware) mw(ctx, nextAsync);
+      end(req, res);
     }
   };
 }
 const b = ballastExpress(createBallast({ limits: { api: { maxConcurrent: 10_000 } } }));
 const k = ballastKoa(createBallast({ limits: { api: { maxConcurrent: 10_000 } } }));
 // What a fresh EventEmitter with one 'close' listener costs alone: subtract it from the lines below.
-cases['EventEmitter + close (baseline)'] = (n) => {
+cases['EventEmitter + end events (baseline)'] = (n) => {
   for (let i = 0; i < n; i++) {
-    const res = response();
+    const req = new BenchRequest();
+    const res = new BenchResponse();
+    res.on('finish', noop);
     res.on('close', noop);
-    res.emit('close');
+    req.on('close', noop);
+    end(req, res);
   }
 };
-cases['gate (EventEmitter)'] = (n) => {
+cases['gate + whenDone'] = (n) => {
   for (let i = 0; i < n; i++) {
-    const res = response();
-    if (gate.enter(res) !== 0) throw new Error('not admitted');
-    res.emit('close');
+    const req = new BenchRequest();
+    const res = new BenchResponse();
+    const release = gate.admit();
+    if (typeof release !== 'function') throw new Error('not admitted');
+    whenDone(req, res, release);
+    end(req, res);
   }
 };
 cases['express limit middleware'] = expressMiddleware(b.limit('api'));

@@ -1,17 +1,18 @@
 /**
  * Micro benchmark of observe()'s per-request path, the part that stays on for
  * every request: ns per request for observeNode (timestamp, in-flight count,
- * a 'close' listener, and at close a histogram record under the route template).
+ * end listeners, and at the end a histogram record under the route template).
  * Prints a JSON summary on its last line. Build core first.
  *
- *   baseline:         a new EventEmitter per request, emitting 'close' to nobody
+ *   baseline:         a new request and response emitter per request, emitting the end events to nobody
  *   observe:          the same with observeNode on it (the delta is observe's cost)
  *   observe + gate:   observe plus a limit's admission and release (observe + limit)
  *
  *   node bench/http/observe-micro.mjs
  */
 import { EventEmitter } from 'node:events';
-import { createBallast, observeNode } from '@ballast/core';
+import { createBallast } from '@ballast/core';
+import { observeNode, whenDone } from '@ballast/core/adapter';
 
 const iterations = Number(process.env.BENCH_MICRO_ITERATIONS ?? 1_000_000);
 const runs = Number(process.env.BENCH_MICRO_RUNS ?? 15);
@@ -24,32 +25,45 @@ const socket = { server: new EventEmitter() };
 socket.server.getConnections = (cb) => cb(null, 1);
 const routes = ['/items/:id', '/search', '/users/:id/orders'];
 
-function response() {
-  const res = new EventEmitter();
-  res.statusCode = 200;
-  res.closed = false;
-  return res;
+class BenchRequest extends EventEmitter {
+  socket = socket;
+  destroyed = false;
+}
+class BenchResponse extends EventEmitter {
+  statusCode = 200;
+  closed = false;
+  writableFinished = false;
+  socket = socket;
+}
+function end(req, res) {
+  res.emit('finish');
+  res.emit('close');
+  req.emit('close');
 }
 
 const cases = {
   baseline(n) {
-    for (let i = 0; i < n; i++) response().emit('close');
+    for (let i = 0; i < n; i++) end(new BenchRequest(), new BenchResponse());
   },
   observe(n) {
     for (let i = 0; i < n; i++) {
-      const res = response();
+      const req = new BenchRequest();
+      const res = new BenchResponse();
       const route = routes[i % 3];
-      observeNode(observer, socket, res, () => route);
-      res.emit('close');
+      observeNode(observer, req, res, () => route);
+      end(req, res);
     }
   },
   'observe + gate'(n) {
     for (let i = 0; i < n; i++) {
-      const res = response();
+      const req = new BenchRequest();
+      const res = new BenchResponse();
       const route = routes[i % 3];
-      observeNode(observer, socket, res, () => route);
-      if (gate.enter(res) !== 0) throw new Error('not admitted');
-      res.emit('close');
+      observeNode(observer, req, res, () => route);
+      const release = gate.admit();
+      if (typeof release !== 'function') throw new Error('not admitted');
+      whenDone(req, res, release);
+      end(req, res);
     }
   },
 };

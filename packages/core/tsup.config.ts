@@ -6,7 +6,8 @@ import { defineConfig } from 'tsup';
 const dashboardBuild = fileURLToPath(new URL('../dashboard/dist/', import.meta.url));
 
 export default defineConfig({
-  entry: ['src/index.ts'],
+  // `adapter`: the subpath `@ballast/core/adapter`, for framework adapters only.
+  entry: { index: 'src/index.ts', adapter: 'src/adapter/index.ts' },
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,

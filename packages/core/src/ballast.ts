@@ -44,6 +44,7 @@ import { DedupeDatabase } from './messaging/database.js';
 
 /** Every event a Ballast instance emits, by `noun:verb` name. */
 export interface BallastEvents extends AssertEvents, LimitEvents, DependencyEvents, FleetEvents, OutboxEvents, MessagingEvents {
+  /** A listener of `event` threw; Ballast went on. */
   'listener:error': { event: string; error: unknown };
 }
 
@@ -59,6 +60,8 @@ export interface BallastAdmin {
   assertEnabled(): void;
   /** Adds routes (used by feature modules). */
   addRoutes(...routes: AdminRoute[]): void;
+  /** Every route this instance serves (method, path, whether it answers without a token), e.g. for docs and dashboards. */
+  routes(): { method: string; path: string; public: boolean }[];
 }
 
 /** A part of Ballast with background work, started and stopped with the instance. */
@@ -211,6 +214,7 @@ export function createBallast(options?: BallastOptions): Ballast {
       if (tokens.size === 0) throw new AdminDisabledError();
     },
     addRoutes: (...routes) => api.add(...routes),
+    routes: () => api.routes.list(),
   };
 
   let started: Promise<void> | undefined;

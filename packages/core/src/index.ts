@@ -8,13 +8,8 @@ export { readNodeBody, nodeRequestBody, BodyTooLargeError } from './http/body.js
 export {
   LimitRegistry,
   Gate,
-  PROCEED,
-  DROP,
-  shedReply,
   limitSettingsSchema,
   limitPatchSchema,
-  type Admission,
-  type ResponseLifetime,
   type LimitView,
   type LimitSettings,
   type LimitSettingsInput,
@@ -30,8 +25,6 @@ export {
 export {
   ADMIN_MAX_BODY_BYTES,
   AuditLog,
-  nodeAdminRequest,
-  writeNodeReply,
   registerAdminErrorStatus,
   type AdminRoute,
   type AdminContext,
@@ -77,7 +70,7 @@ export {
   type PgPool,
   type PGliteInstance,
 } from './outbox/index.js';
-export { HttpObserver, observeNode, unobserved, LogHistogram, UNMATCHED_ROUTE, DURATION_BOUNDS_MS, STATUS_CLASSES, type StatusClass } from './observe/index.js';
+export { HttpObserver, LogHistogram, UNMATCHED_ROUTE, DURATION_BOUNDS_MS, STATUS_CLASSES, type StatusClass } from './observe/index.js';
 export {
   AssertMonitor,
   AssertSyntaxError,

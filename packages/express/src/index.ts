@@ -1,16 +1,6 @@
 import type { ServerResponse } from 'node:http';
-import {
-  DROP,
-  PROCEED,
-  RequestScope,
-  nodeAdminRequest,
-  observeNode,
-  shedReply,
-  unobserved,
-  writeNodeReply,
-  type Admission,
-  type Ballast,
-} from '@ballast/core';
+import { RequestScope, type Ballast, type Shed } from '@ballast/core';
+import { isShed, nodeAdminRequest, observeNode, shedReply, unobserved, whenDone, writeNodeReply } from '@ballast/core/adapter';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 
 declare global {
@@ -44,9 +34,10 @@ function installScope(req: Request, ballast: Ballast): object {
   return proto;
 }
 
-function settle(admission: Admission, res: Response, next: NextFunction): void {
-  if (admission === PROCEED) next();
-  else if (admission !== DROP) writeNodeReply(res, shedReply(admission));
+/** After a wait: go on, answer the shed, or nothing (the client left). */
+function settle(admitted: boolean | Shed, res: Response, next: NextFunction): void {
+  if (admitted === true) next();
+  else if (admitted !== false) writeNodeReply(res, shedReply(admitted));
 }
 
 /**
@@ -85,18 +76,19 @@ export function ballastExpress(ballast: Ballast): BallastExpress {
       observer.start();
       return function ballastObserve(req, res, next) {
         if (Object.getPrototypeOf(req) !== scopedProto) scopedProto = installScope(req, ballast);
-        observeNode(observer, req.socket, res, () => routeOf(req));
-        next();
+        if (observeNode(observer, req, res, () => routeOf(req))) next();
       };
     },
     limit(...names) {
       const gate = ballast.limits.gate(names);
       return function ballastLimit(req, res, next) {
         if (Object.getPrototypeOf(req) !== scopedProto) scopedProto = installScope(req, ballast);
-        const admission = gate.enter(res);
-        if (admission === PROCEED) return next();
-        if (admission instanceof Promise) admission.then((a) => settle(a, res, next), next);
-        else settle(admission, res, next);
+        const admission = gate.admit();
+        if (typeof admission === 'function') return whenDone(req, res, admission) ? next() : undefined;
+        if (isShed(admission)) return writeNodeReply(res, shedReply(admission));
+        // Released on the first end event, which takes it out of the queue when the client leaves first.
+        whenDone(req, res, admission.release);
+        admission.admitted.then((admitted) => settle(admitted, res, next), next);
       };
     },
     admin() {

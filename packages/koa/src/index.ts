@@ -1,15 +1,5 @@
-import {
-  DROP,
-  PROCEED,
-  RequestScope,
-  nodeAdminRequest,
-  observeNode,
-  shedReply,
-  unobserved,
-  type Admission,
-  type Ballast,
-  type Reply,
-} from '@ballast/core';
+import { RequestScope, type Ballast, type Reply } from '@ballast/core';
+import { isShed, nodeAdminRequest, observeNode, shedReply, unobserved, whenDone, type Release } from '@ballast/core/adapter';
 import type { Context, Middleware, Next } from 'koa';
 
 /** The state Ballast adds to `ctx.state`. */
@@ -24,11 +14,13 @@ function writeReply(ctx: Context, reply: Reply): void {
   ctx.body = reply.body ?? null;
 }
 
-function settle(admission: Admission, ctx: Context, next: Next): unknown {
-  if (admission === PROCEED) return next();
-  if (admission === DROP) ctx.respond = false;
-  else writeReply(ctx, shedReply(admission));
-  return undefined;
+/** Runs the rest of the chain holding the slots; an error in it releases them at once. */
+async function proceed(next: Next, release: Release): Promise<void> {
+  try {
+    await next();
+  } finally {
+    release();
+  }
 }
 
 /** One small object per request; `RequestScope` defers all other work until a handler uses it. */
@@ -66,18 +58,27 @@ export function ballastKoa(ballast: Ballast): BallastKoa {
       observer.start();
       return function ballastObserve(ctx, next) {
         installScope(ctx, ballast);
-        observeNode(observer, ctx.req.socket, ctx.res, () => routeOf(ctx));
-        return next();
+        if (observeNode(observer, ctx.req, ctx.res, () => routeOf(ctx))) return next();
+        ctx.respond = false;
+        return Promise.resolve();
       };
     },
     limit(...names) {
       const gate = ballast.limits.gate(names);
-      return function ballastLimit(ctx, next) {
+      return async function ballastLimit(ctx, next) {
         installScope(ctx, ballast);
-        const admission = gate.enter(ctx.res);
-        if (admission === PROCEED) return next();
-        if (admission instanceof Promise) return admission.then((a) => settle(a, ctx, next));
-        return Promise.resolve(settle(admission, ctx, next));
+        const admission = gate.admit();
+        if (isShed(admission)) return writeReply(ctx, shedReply(admission));
+        const release = typeof admission === 'function' ? admission : admission.release;
+        // Released on the first end event, which takes it out of the queue when the client leaves first.
+        let admitted = whenDone(ctx.req, ctx.res, release);
+        if (admitted && typeof admission !== 'function') {
+          const outcome = await admission.admitted;
+          if (isShed(outcome)) return writeReply(ctx, shedReply(outcome));
+          admitted = outcome;
+        }
+        if (admitted) return proceed(next, release);
+        ctx.respond = false;
       };
     },
     admin(options = {}) {

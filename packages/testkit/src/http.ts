@@ -1,4 +1,6 @@
+import { once } from 'node:events';
 import http from 'node:http';
+import net from 'node:net';
 
 /** A GET whose body is parsed as JSON; a fresh connection per call. */
 export function getJson(base: string, path: string): Promise<{ status: number; body: unknown }> {
@@ -23,4 +25,23 @@ export function abortedRequest(base: string, path: string): { abort(): void } {
     /* the abort itself */
   });
   return { abort: () => req.destroy() };
+}
+
+/**
+ * Opens a raw connection and sends `count` GETs of `path` back to back (HTTP/1.1
+ * pipelining), without reading any answer. `leave()` closes the connection the way
+ * a client that gives up does; Node then emits no event on the responses queued
+ * behind the first, only `close` on their requests.
+ */
+export async function pipelined(base: string, path: string, count: number): Promise<{ leave(): void; received(): string }> {
+  const { hostname, port } = new URL(base);
+  const socket = net.connect(Number(port), hostname);
+  await once(socket, 'connect');
+  let text = '';
+  socket.on('data', (chunk: Buffer) => (text += chunk.toString('latin1')));
+  socket.on('error', () => {
+    /* the server may reset a connection we are closing */
+  });
+  socket.write(`GET ${path} HTTP/1.1\r\nHost: ${hostname}\r\n\r\n`.repeat(count));
+  return { leave: () => socket.destroy(), received: () => text };
 }

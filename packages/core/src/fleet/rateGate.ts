@@ -1,4 +1,4 @@
-import { DROP, Gate, PROCEED, type Admission, type ResponseLifetime } from '../limits/gate.js';
+import { Gate, isShed, type Admission, type Queued, type Release } from '../limits/gate.js';
 import type { Limiter, Shed } from '../limits/limiter.js';
 
 /** A token bucket shared by every instance (Redis): what a gate through a `scope: 'fleet'` limit asks first. */
@@ -24,12 +24,11 @@ export class SharedRateGate extends Gate {
     this.#rate = rate;
   }
 
-  override enter(res: ResponseLifetime): Admission | Promise<Admission> {
-    if (res.closed) return DROP;
-    return this.#preAdmit(res);
+  override admit(): Admission {
+    return new PreAdmission((ticket) => this.#preAdmit(ticket));
   }
 
-  async #preAdmit(res: ResponseLifetime): Promise<Admission> {
+  async #preAdmit(ticket: PreAdmission): Promise<boolean | Shed> {
     const taken: Limiter[] = [];
     for (const limiter of this.#shared) {
       const s = limiter.settings;
@@ -43,17 +42,45 @@ export class SharedRateGate extends Gate {
       }
       taken.push(limiter);
     }
-    if (res.closed) {
+    if (ticket.left) {
       this.#refund(taken);
-      return DROP;
+      return false;
     }
-    const admission = super.enter(res);
+    const admission = super.admit();
+    if (typeof admission === 'function') {
+      ticket.hold(admission);
+      return true;
+    }
     // Shed at once by a local stage: the fleet token was not used. A queued request keeps it.
-    if (admission !== PROCEED && !(admission instanceof Promise)) this.#refund(taken);
-    return admission;
+    if (isShed(admission)) {
+      this.#refund(taken);
+      return admission;
+    }
+    ticket.hold(admission.release);
+    return admission.admitted;
   }
 
   #refund(taken: readonly Limiter[]): void {
     for (const limiter of taken) this.#rate.refund(limiter);
   }
+}
+
+/** A request waiting for the shared store: a release before the local admission only marks it as gone. */
+class PreAdmission implements Queued {
+  left = false;
+  #inner: Release | null = null;
+  readonly admitted: Promise<boolean | Shed>;
+
+  constructor(run: (ticket: PreAdmission) => Promise<boolean | Shed>) {
+    this.admitted = run(this);
+  }
+
+  hold(inner: Release): void {
+    this.#inner = inner;
+  }
+
+  readonly release: Release = () => {
+    this.left = true;
+    this.#inner?.();
+  };
 }

@@ -23,12 +23,17 @@ export interface FleetTarget {
 }
 
 export interface FleetEvents {
+  /** This instance is listening to the fleet store and has applied every change up to `version`. */
   'fleet:connected': { version: number };
+  /** The fleet store connection was lost; the instance keeps its settings and reconnects. */
   'fleet:disconnected': { error: unknown };
+  /** A change from the fleet store was applied here. */
   'fleet:applied': { kind: FleetKind; name: string; version: number; actor: string };
+  /** A stored change failed validation here and was ignored (the field and message say why). */
   'fleet:invalid': { kind: FleetKind; name: string; version: number; field: string; message: string };
   /** The Redis store behind fleet-wide rates stopped answering; each limit now follows its `onStoreDown`. */
   'fleet:store-down': { store: 'redis'; error: unknown };
+  /** Redis answers again; fleet-wide rates are shared again. */
   'fleet:store-up': { store: 'redis' };
 }
 

@@ -1,5 +1,5 @@
 export { LimitRegistry, type LimitView, type LimitEvents, type UpdateOptions } from './registry.js';
-export { Gate, PROCEED, DROP, type Admission, type ResponseLifetime } from './gate.js';
+export { Gate, isShed, type Admission, type Queued, type Release } from './gate.js';
 export { Limiter, type Shed, type ShedReason, type LimitStats } from './limiter.js';
 export {
   limitSettingsSchema,

@@ -60,7 +60,7 @@ export class Limiter {
   constructor(name: string, settings: LimitSettings) {
     this.name = name;
     this.#settings = settings;
-    this.#bucket = makeBucket(settings, null);
+    this.#bucket = makeBucket(settings);
   }
 
   get settings(): Readonly<LimitSettings> {
@@ -123,7 +123,9 @@ export class Limiter {
     const next: LimitSettings = { ...before, ...patch };
     this.#settings = next;
     if (next.ratePerSecond !== before.ratePerSecond || effectiveBurst(next) !== effectiveBurst(before)) {
-      this.#bucket = makeBucket(next, this.#bucket);
+      if (next.ratePerSecond === null) this.#bucket = null;
+      else if (this.#bucket === null) this.#bucket = makeBucket(next);
+      else this.#bucket.retune(next.ratePerSecond, effectiveBurst(next));
     }
     this.version++;
     if (next.maxConcurrent === 0) {
@@ -192,8 +194,6 @@ export class Limiter {
   }
 }
 
-function makeBucket(settings: LimitSettings, previous: TokenBucket | null): TokenBucket | null {
-  if (settings.ratePerSecond === null) return null;
-  const capacity = effectiveBurst(settings);
-  return new TokenBucket(settings.ratePerSecond, capacity, previous === null ? capacity : previous.tokens);
+function makeBucket(settings: LimitSettings): TokenBucket | null {
+  return settings.ratePerSecond === null ? null : new TokenBucket(settings.ratePerSecond, effectiveBurst(settings));
 }

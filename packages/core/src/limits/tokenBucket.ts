@@ -1,31 +1,63 @@
 import { performance } from 'node:perf_hooks';
 
-/** A token bucket on the monotonic clock; refilled lazily when asked. */
+/** A monotonic clock in milliseconds. */
+export type Clock = () => number;
+const monotonic: Clock = () => performance.now();
+
+/**
+ * Refills are fractions (0.1 + 0.2 + 0.7 is not exactly 1 in floating point): a
+ * token this close to whole counts as whole, far below the 0.001 tokens a
+ * millisecond at the smallest useful rate adds.
+ */
+const ROUNDING = 1e-9;
+
+/**
+ * A token bucket, refilled lazily on every question from the clock: in any
+ * interval of length T it admits at most `capacity + ratePerSecond * T`, and
+ * after any idle period at most `capacity` at once.
+ */
 export class TokenBucket {
+  #rate: number;
+  #capacity: number;
   #tokens: number;
   #last: number;
+  readonly #clock: Clock;
 
-  constructor(
-    readonly ratePerSecond: number,
-    readonly capacity: number,
-    initialTokens = capacity,
-  ) {
-    this.#tokens = Math.min(initialTokens, capacity);
-    this.#last = performance.now();
+  constructor(ratePerSecond: number, capacity: number, clock: Clock = monotonic) {
+    this.#rate = ratePerSecond;
+    this.#capacity = capacity;
+    this.#tokens = capacity;
+    this.#clock = clock;
+    this.#last = clock();
   }
 
+  get ratePerSecond(): number {
+    return this.#rate;
+  }
+
+  get capacity(): number {
+    return this.#capacity;
+  }
+
+  /** Tokens now (fractional). */
+  get tokens(): number {
+    this.#refill();
+    return this.#tokens;
+  }
+
+  // Always from the clock: skipping the refill while tokens remain would later
+  // credit the idle time during which the bucket was already full.
   #refill(): void {
-    const now = performance.now();
-    const added = ((now - this.#last) * this.ratePerSecond) / 1000;
+    const now = this.#clock();
+    const elapsed = now - this.#last;
     this.#last = now;
-    this.#tokens = Math.min(this.capacity, this.#tokens + added);
+    if (elapsed > 0) this.#tokens = Math.min(this.#capacity, this.#tokens + (elapsed * this.#rate) / 1000);
   }
 
   /** Whether a whole token is available now (does not spend it). */
   hasToken(): boolean {
-    if (this.#tokens >= 1) return true;
     this.#refill();
-    return this.#tokens >= 1;
+    return this.#tokens >= 1 - ROUNDING;
   }
 
   /** Spends one token; call only after `hasToken()` said yes. */
@@ -35,18 +67,19 @@ export class TokenBucket {
 
   /** Gives back a token spent by a request that was not admitted after all. */
   refund(): void {
-    this.#tokens = Math.min(this.capacity, this.#tokens + 1);
+    this.#tokens = Math.min(this.#capacity, this.#tokens + 1);
   }
 
   /** Seconds until the next whole token is available (0 when one is). */
   secondsUntilToken(): number {
-    this.#refill();
-    return this.#tokens >= 1 ? 0 : (1 - this.#tokens) / this.ratePerSecond;
+    return this.hasToken() ? 0 : (1 - this.#tokens) / this.#rate;
   }
 
-  /** Tokens now, for carrying state over to a retuned bucket. */
-  get tokens(): number {
+  /** New settings from now on: what accrued so far counts at the old rate, and a smaller capacity cuts it; never adds a token. */
+  retune(ratePerSecond: number, capacity: number): void {
     this.#refill();
-    return this.#tokens;
+    this.#rate = ratePerSecond;
+    this.#capacity = capacity;
+    this.#tokens = Math.min(this.#tokens, capacity);
   }
 }

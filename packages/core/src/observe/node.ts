@@ -1,7 +1,8 @@
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { whenDone } from '../http/exchange.js';
 import type { HttpObserver } from './observer.js';
 
-const UNOBSERVED = Symbol('ballast.unobserved');
+const UNOBSERVED = Symbol.for('ballast.unobserved');
 
 /**
  * Leaves a response out of the measurements (the adapters call it for the admin
@@ -14,20 +15,21 @@ export function unobserved(res: ServerResponse): void {
 
 /**
  * What both adapters call for every request under `observe()`: start the clock
- * now, and when the response closes (finished or abandoned) record it under the
- * route template that `routeOf` reads then, since routing happens after us.
+ * now, and when the exchange is over (finished, closed, or the client left; see
+ * `whenDone`) record it under the route template that `routeOf` reads then,
+ * since routing happens after us. Returns `false` when the client already left.
  *
  * @example
- * observeNode(ballast.observer, req.socket, res, () => req.route?.path);
+ * observeNode(ballast.observer, req, res, () => req.route?.path);
  */
 export function observeNode(
   observer: HttpObserver,
-  socket: object,
+  req: IncomingMessage,
   res: ServerResponse,
   routeOf: () => string | undefined,
-): void {
-  const startedAt = observer.begin(socket);
-  res.on('close', () =>
+): boolean {
+  const startedAt = observer.begin(req.socket);
+  return whenDone(req, res, () =>
     observer.end((res as ServerResponse & { [UNOBSERVED]?: true })[UNOBSERVED] === true ? null : routeOf(), res.statusCode, startedAt),
   );
 }

@@ -42,7 +42,12 @@ export interface OutboxWorkerOptions {
   /** Poll at least this often; NOTIFY only wakes the worker sooner. Default `1000`. */
   pollIntervalMs?: number;
   /** Retry delay: `baseMs * 2^(attempt-1)` with jitter, capped at `maxMs`. Default `{ baseMs: 1000, maxMs: 300000 }`. */
-  backoff?: { baseMs?: number; maxMs?: number };
+  backoff?: {
+    /** Delay before the second attempt, in ms. Default `1000`. */
+    baseMs?: number;
+    /** Longest delay between attempts, in ms. Default `300000`. */
+    maxMs?: number;
+  };
   /** How long `stop()` waits for in-flight deliveries before aborting them and releasing their leases. Default `5000`. */
   shutdownTimeoutMs?: number;
 }
@@ -60,6 +65,7 @@ export interface OutboxOptions {
   maxPayloadBytes?: number;
   /** Named downstreams. */
   destinations: Record<string, DestinationOptions>;
+  /** The delivery worker of this process. */
   worker?: OutboxWorkerOptions;
 }
 

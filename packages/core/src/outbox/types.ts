@@ -72,7 +72,9 @@ export interface SqlClientLike {
 export type DesyncMode = 'buffer-first' | 'direct-first';
 
 export interface DesyncOptions {
+  /** Ordering key: messages with the same key are delivered in enqueue order. Default: none (no ordering). */
   key?: string;
+  /** Sent with every attempt (`Idempotency-Key`). Default: a new UUID v7. */
   idempotencyKey?: string;
   /** `buffer-first` (default): store, the worker delivers. `direct-first`: try now through the breaker; store on failure. */
   mode?: DesyncMode;
@@ -94,11 +96,14 @@ export interface OutboxEvents {
    * `durationMs` (here and on `outbox:retry` / `outbox:dead`) is how long the delivery attempt took.
    */
   'outbox:delivered': { destination: string; id: string | undefined; idempotencyKey: string; attempt: number; durationMs: number };
+  /** A delivery attempt failed and the message will be tried again after `delayMs`. */
   'outbox:retry': { destination: string; id: string; idempotencyKey: string; attempt: number; durationMs: number; delayMs: number; error: string };
+  /** A message went dead: a permanent failure, or `maxAttempts` reached. The admin API can list and retry it. */
   'outbox:dead': { destination: string; id: string; idempotencyKey: string; attempt: number; durationMs: number; error: string };
   /** A destination's breaker changed state; while `open` the worker leaves that destination alone. */
   'outbox:breaker': { destination: string; state: 'open' | 'halfOpen' | 'closed' };
   /** A supervised background loop failed; it restarts after `restartInMs`. */
   'worker:crashed': { worker: string; error: unknown; restartInMs: number };
+  /** A supervised background loop is running again after a crash; `restarts` counts them. */
   'worker:restarted': { worker: string; restarts: number };
 }

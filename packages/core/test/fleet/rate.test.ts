@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { Gate, PROCEED, createBallast, isBallastConfigError, type Ballast, type BallastOptions, type Shed } from '@ballast/core';
+import { Gate, createBallast, isBallastConfigError, type Ballast, type BallastOptions, type Shed } from '@ballast/core';
+import { isShed } from '@ballast/core/adapter';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 
@@ -7,8 +8,16 @@ const REDIS_URL = process.env.REDIS_URL;
 const reason = 'needs a Redis server: set REDIS_URL (.ci/run does)';
 if (!REDIS_URL) console.warn(`packages/core/test/fleet/rate.test.ts: the shared-bucket tests are skipped: ${reason}`);
 
-/** The response seam of `Gate.enter`: open, and never closing during these tests. */
-const openResponse = { closed: false, on: () => undefined };
+const PROCEED = 'admitted';
+
+/** Admits one request through `gate` and waits for the verdict; an admitted request keeps its slots (the test never ends it). */
+async function enter(gate: Gate): Promise<typeof PROCEED | Shed> {
+  const admission = gate.admit();
+  if (typeof admission === 'function') return PROCEED;
+  const outcome = isShed(admission) ? admission : await admission.admitted;
+  if (outcome === false) throw new Error('nobody released this request');
+  return outcome === true ? PROCEED : outcome;
+}
 
 const shared = (onStoreDown: 'open' | 'closed') => ({
   maxConcurrent: 1000,
@@ -48,7 +57,7 @@ describe('fleet-scoped rates', () => {
     const b = await instance({ limits: { api: { maxConcurrent: 2 } }, fleet: { redis: 'redis://127.0.0.1:1', redisTimeoutMs: 10 } });
     const gate = b.limits.gate(['api']);
     expect(gate.constructor).toBe(Gate);
-    expect(gate.enter(openResponse)).toBe(PROCEED);
+    expect(typeof gate.admit()).toBe('function');
     expect(() => b.limits.update('api', { scope: 'fleet' })).toThrow(expect.objectContaining({ field: 'scope' }));
     // Redis alone shares rates, not settings: views and retunes stay those of one instance.
     expect(b.limits.update('api', { maxConcurrent: 3 })).toMatchObject({ version: 2, settings: { maxConcurrent: 3 } });
@@ -62,9 +71,9 @@ describe('fleet-scoped rates', () => {
     });
     const down: unknown[] = [];
     b.events.on('fleet:store-down', (e) => down.push(e));
-    const shed = (await b.limits.gate(['closedWhenDown']).enter(openResponse)) as Shed;
+    const shed = (await enter(b.limits.gate(['closedWhenDown']))) as Shed;
     expect(shed).toMatchObject({ limit: 'closedWhenDown', reason: 'rate', retryAfterSeconds: 1 });
-    expect(await b.limits.gate(['openWhenDown']).enter(openResponse)).toBe(PROCEED);
+    expect(await enter(b.limits.gate(['openWhenDown']))).toBe(PROCEED);
     expect(down).toEqual([expect.objectContaining({ store: 'redis' })]);
     expect(b.limits.get('closedWhenDown').stats.shedByReason.rate).toBe(1);
   });
@@ -75,10 +84,10 @@ describe('fleet-scoped rates', () => {
       const options = { limits: { s: shared('closed') }, fleet: { redis: REDIS_URL as string, redisKeyPrefix: prefix } };
       const [a, b] = [await instance(options), await instance(options)];
       const admitted = { a: 0, b: 0 };
-      for (let i = 0; i < 8; i++) if ((await a.limits.gate(['s']).enter(openResponse)) === PROCEED) admitted.a++;
-      for (let i = 0; i < 8; i++) if ((await b.limits.gate(['s']).enter(openResponse)) === PROCEED) admitted.b++;
+      for (let i = 0; i < 8; i++) if ((await enter(a.limits.gate(['s']))) === PROCEED) admitted.a++;
+      for (let i = 0; i < 8; i++) if ((await enter(b.limits.gate(['s']))) === PROCEED) admitted.b++;
       expect(admitted).toEqual({ a: 8, b: 2 });
-      const shed = (await a.limits.gate(['s']).enter(openResponse)) as Shed;
+      const shed = (await enter(a.limits.gate(['s']))) as Shed;
       expect(shed.reason).toBe('rate');
       // One token per 100 s at 0.01/s: Retry-After says so.
       expect(shed.retryAfterSeconds).toBeGreaterThan(50);
@@ -90,8 +99,8 @@ describe('fleet-scoped rates', () => {
         const prefix = `ballast-test-${randomBytes(4).toString('hex')}:`;
         const b = createBallast({ limits: { s: { ...shared('closed'), burst: 1 } }, fleet: { redis: client, redisKeyPrefix: prefix } });
         await b.start();
-        expect(await b.limits.gate(['s']).enter(openResponse)).toBe(PROCEED);
-        expect(await b.limits.gate(['s']).enter(openResponse)).toMatchObject({ reason: 'rate' });
+        expect(await enter(b.limits.gate(['s']))).toBe(PROCEED);
+        expect(await enter(b.limits.gate(['s']))).toMatchObject({ reason: 'rate' });
         await b.stop();
         expect(await client.ping()).toBe('PONG');
       } finally {
@@ -106,10 +115,10 @@ describe('fleet-scoped rates', () => {
         fleet: { redis: REDIS_URL as string, redisKeyPrefix: prefix },
       });
       // `tight` is closed: the request is shed after taking the only fleet token, which must come back.
-      expect(await b.limits.gate(['s', 'tight']).enter(openResponse)).toMatchObject({ reason: 'closed' });
+      expect(await enter(b.limits.gate(['s', 'tight']))).toMatchObject({ reason: 'closed' });
       // The refund is fire-and-forget: poll until the token is back (a failed take spends nothing).
       const deadline = Date.now() + 5000;
-      while ((await b.limits.gate(['s']).enter(openResponse)) !== PROCEED) {
+      while ((await enter(b.limits.gate(['s']))) !== PROCEED) {
         if (Date.now() > deadline) throw new Error('the fleet token never came back');
       }
     });

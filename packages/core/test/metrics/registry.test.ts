@@ -3,12 +3,13 @@ import type { AddressInfo } from 'node:net';
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Registry, register as globalRegistry, type OpenMetricsContentType } from 'prom-client';
-import { createBallast, observeNode, type Ballast, type OtelMeter } from '@ballast/core';
+import { createBallast, type Ballast, type OtelMeter } from '@ballast/core';
+import { observeNode } from '@ballast/core/adapter';
 
 /** A real node server whose requests go through observeNode, as the adapters do. */
 async function serve(ballast: Ballast): Promise<{ url: string; close(): Promise<void> }> {
   const server = http.createServer((req, res) => {
-    observeNode(ballast.observer, req.socket, res, () => (req.url?.startsWith('/items/') ? '/items/:id' : undefined));
+    observeNode(ballast.observer, req, res, () => (req.url?.startsWith('/items/') ? '/items/:id' : undefined));
     res.end('ok');
   });
   server.listen(0, '127.0.0.1');

@@ -5,6 +5,7 @@ import { adminWritesContract } from './adminWrites.js';
 import { observeContract } from './observe.js';
 import { dependenciesContract } from './dependencies.js';
 import { desyncContract } from './desync.js';
+import { pipeliningContract } from './pipelining.js';
 import { dashboardContract } from './dashboard.js';
 
 /**
@@ -13,6 +14,7 @@ import { dashboardContract } from './dashboard.js';
  */
 export function runContractSuite(harness: AdapterHarness): void {
   limitsContract(harness);
+  pipeliningContract(harness);
   adminContract(harness);
   adminWritesContract(harness);
   observeContract(harness);

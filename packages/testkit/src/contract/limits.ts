@@ -3,6 +3,7 @@ import request from 'supertest';
 import { createBallast, type Ballast, type BallastOptions } from '@ballast/core';
 import type { AdapterHarness, AppSpec, RunningApp } from '../harness.js';
 import { Latch, until } from '../latch.js';
+import { performance } from 'node:perf_hooks';
 import { abortedRequest, getJson } from '../http.js';
 
 /** Flow control: admission, shedding, queueing, retune, composition, no leaked permits. */
@@ -85,6 +86,22 @@ export function limitsContract(harness: AdapterHarness): void {
       // One token every 2 s: the next one is between 1 and 2 seconds away.
       expect(['1', '2']).toContain(third.headers['retry-after']);
       expect(ballast.limits.get('work').stats).toMatchObject({ admitted: 2, shed: 1 });
+    });
+
+    it('admits at most burst after an idle period: rate 10/s, burst 10, idle 1.5 s, then 40 at once', async () => {
+      const latch = new Latch();
+      latch.open();
+      const { ballast, app } = await start({ limits: { work: { maxConcurrent: 100, ratePerSecond: 10, burst: 10 } } }, latch);
+      await new Promise((r) => setTimeout(r, 1500));
+      const sentAt = performance.now();
+      const results = await Promise.all(Array.from({ length: 40 }, () => getJson(app.url, '/work')));
+      const seconds = (performance.now() - sentAt) / 1000;
+      const admitted = results.filter((r) => r.status === 200).length;
+      // The bucket holds at most `burst` tokens however long it idled, plus what refills while the 40 arrive.
+      expect(admitted).toBeGreaterThanOrEqual(10);
+      expect(admitted).toBeLessThanOrEqual(10 + Math.floor(10 * seconds));
+      expect(results.filter((r) => r.status === 503).every((r) => (r.body as { reason: string }).reason === 'rate')).toBe(true);
+      expect(ballast.limits.view('work').stats).toMatchObject({ admitted, shed: 40 - admitted });
     });
 
     it('spends no token on a request shed for a full queue', async () => {

@@ -1,0 +1,14 @@
+/**
+ * `@ballast/core/adapter`: what only framework adapters need (the Express and Koa
+ * packages, or your own). Applications import from `@ballast/core`.
+ *
+ * The seam: `ballast.limits.gate(names).admit()` answers a `Release` (admitted:
+ * call it when the exchange is over), a `Shed` (answer `shedReply(shed)`), or a
+ * `Queued` (call its `release` when the exchange is over, and wait for `admitted`).
+ * `whenDone` calls a function once on the first of response `finish`, response
+ * `close` or the client leaving, pipelined or not.
+ */
+export { whenDone } from '../http/exchange.js';
+export { isShed, shedReply, type Admission, type Queued, type Release } from '../limits/index.js';
+export { observeNode, unobserved } from '../observe/index.js';
+export { nodeAdminRequest, writeNodeReply } from '../admin/index.js';

@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { RequestScope, type Ballast, type Shed } from '@ballast/core';
 import { isShed, nodeAdminRequest, observeNode, shedReply, unobserved, whenDone, writeNodeReply } from '@ballast/core/adapter';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { routeTemplate } from './routeTemplate.js';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -40,18 +41,6 @@ function settle(admitted: boolean | Shed, res: Response, next: NextFunction): vo
   else if (admitted !== false) writeNodeReply(res, shedReply(admitted));
 }
 
-/**
- * The route template Express matched, mount path included, known only once routing ran.
- * A mount path with parameters shows as matched (Express keeps no template for it); the
- * observer caps distinct routes, so that cannot grow without bound.
- */
-const routeOf = (req: Request): string | undefined => {
-  const route = (req as { route?: { path?: unknown } }).route;
-  if (route === undefined) return undefined;
-  // Without a mount path, hand back Express's own string: no allocation, its hash already cached.
-  return req.baseUrl === '' && typeof route.path === 'string' ? route.path : `${req.baseUrl}${String(route.path)}`;
-};
-
 /** The Express 5 adapter: middleware factories bound to one Ballast instance. */
 export interface BallastExpress {
   /** Latency per route template, status classes, in-flight requests and connections (for asserts, health, metrics); sets up `req.ballast`. */
@@ -76,7 +65,7 @@ export function ballastExpress(ballast: Ballast): BallastExpress {
       observer.start();
       return function ballastObserve(req, res, next) {
         if (Object.getPrototypeOf(req) !== scopedProto) scopedProto = installScope(req, ballast);
-        if (observeNode(observer, req, res, () => routeOf(req))) next();
+        if (observeNode(observer, req, res, () => routeTemplate(req))) next();
       };
     },
     limit(...names) {

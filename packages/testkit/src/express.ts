@@ -15,9 +15,15 @@ export const expressHarness: AdapterHarness = {
     if (spec.bodyParser === true) app.use(express.json());
     if (spec.adminPrefix !== undefined) app.use(spec.adminPrefix, b.admin());
     if (spec.globalLimits !== undefined && spec.globalLimits.length > 0) app.use(b.limit(...spec.globalLimits));
+    const mounted = new Map<string, express.Router>();
     for (const route of spec.routes) {
       const limits = route.limits !== undefined && route.limits.length > 0 ? [b.limit(...route.limits)] : [];
-      app[route.method](route.path, ...limits, express.json(), async (req, res, next) => {
+      let target: express.Router = app;
+      if (route.mount !== undefined) {
+        const mount = route.mount;
+        target = mounted.get(mount) ?? mounted.set(mount, express.Router({ mergeParams: true })).get(mount)!;
+      }
+      target[route.method](route.path, ...limits, express.json(), async (req, res, next) => {
         try {
           const out = await route.handler({
             params: req.params as Record<string, string>,
@@ -32,6 +38,7 @@ export const expressHarness: AdapterHarness = {
         }
       });
     }
+    for (const [mount, router] of mounted) app.use(mount, router);
     const server = app.listen(0, '127.0.0.1');
     await once(server, 'listening');
     const { port } = server.address() as AddressInfo;

@@ -23,6 +23,8 @@ export interface RouteSpec {
   method: 'get' | 'post' | 'put' | 'delete';
   /** Express/Koa-router style path, e.g. `/items/:id`. */
   path: string;
+  /** Declare the route on a router mounted at this path, e.g. `/t/:tenant` (`app.use(mount, router)`; Koa: `router.use(mount, sub.routes())`). */
+  mount?: string;
   /** Limits applied to this route, in order (outermost first). */
   limits?: string[];
   handler(req: TestRequest): HandlerResult | Promise<HandlerResult>;

@@ -9,7 +9,12 @@ export interface OutboxBreakerOptions {
   errorThresholdPercentage?: number;
   /** Attempts in the window before the percentage counts. Default `10`. */
   volumeThreshold?: number;
-  /** How long the breaker stays open before one trial delivery. Default `10000`. */
+  /** How long after opening the breaker sends its first probe (one trial delivery). Default `1000`. */
+  probeAfterMs?: number;
+  /**
+   * Longest wait between probes: each failed probe doubles the wait from `probeAfterMs` up to this.
+   * A probe answered 429/503 with `Retry-After` waits what the downstream asked instead. Default `10000`.
+   */
   resetTimeoutMs?: number;
 }
 
@@ -72,6 +77,7 @@ export interface OutboxOptions {
 const breakerSchema = z.strictObject({
   errorThresholdPercentage: numberAbove(0, 100).optional(),
   volumeThreshold: intBetween(1, 1_000_000).optional(),
+  probeAfterMs: intBetween(1, 3_600_000).optional(),
   resetTimeoutMs: intBetween(1, 3_600_000).optional(),
 });
 
@@ -119,7 +125,7 @@ export interface ResolvedDestination {
   maxPending: number | undefined;
   maxAttempts: number;
   ratePerSecond: number | undefined;
-  breaker: { errorThresholdPercentage: number; volumeThreshold: number; resetTimeoutMs: number };
+  breaker: { errorThresholdPercentage: number; volumeThreshold: number; probeAfterMs: number; resetTimeoutMs: number };
 }
 
 export interface ResolvedWorker {
@@ -148,6 +154,7 @@ export function resolveOutboxOptions(input: unknown): ResolvedOutboxOptions {
   const w = o.worker ?? {};
   const destinations = new Map<string, ResolvedDestination>();
   for (const [name, d] of Object.entries(o.destinations)) {
+    const resetTimeoutMs = d.breaker?.resetTimeoutMs ?? 10_000;
     destinations.set(name, {
       name,
       deliver: d.deliver,
@@ -157,7 +164,8 @@ export function resolveOutboxOptions(input: unknown): ResolvedOutboxOptions {
       breaker: {
         errorThresholdPercentage: d.breaker?.errorThresholdPercentage ?? 50,
         volumeThreshold: d.breaker?.volumeThreshold ?? 10,
-        resetTimeoutMs: d.breaker?.resetTimeoutMs ?? 10_000,
+        resetTimeoutMs,
+        probeAfterMs: Math.min(d.breaker?.probeAfterMs ?? 1000, resetTimeoutMs),
       },
     });
   }

@@ -51,7 +51,14 @@ export interface DeadMessage {
 export interface EnqueueOptions {
   /** Ordering key: messages with the same key are delivered in enqueue order. */
   key?: string;
-  /** Sent with every attempt; default: a new UUID v7. A key you pass that the outbox still holds for the destination is not stored twice. */
+  /**
+   * Sent with every attempt; default: a new UUID v7. A key you pass is deduplicated while the outbox
+   * holds its message (pending, in flight or dead): the call stores nothing and returns that message's
+   * id with `duplicate: true`, whatever `maxPending`. A delivered message is deleted, so after delivery
+   * the same key is stored as a new message (the downstream sees the same `Idempotency-Key` again).
+   * A generated key is new by construction and is never looked up: pass your own key to make a retried
+   * `enqueue` safe.
+   */
   idempotencyKey?: string;
   /** A `pg` client (or PGlite transaction) inside the caller's transaction: the message commits or rolls back with it. */
   client?: SqlClientLike;
@@ -62,6 +69,8 @@ export interface EnqueueOptions {
 export interface EnqueueResult {
   id: string;
   idempotencyKey: string;
+  /** The outbox already held a message with this (supplied) idempotency key; nothing was stored. */
+  duplicate: boolean;
 }
 
 /** Anything with a `query(text, params)` that resolves to `{ rows }`: `pg.Client`, `pg.PoolClient`, PGlite and its transactions. */

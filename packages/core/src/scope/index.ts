@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { Ballast } from '../ballast.js';
 import type { DependencyCall, ReadOptions } from '../dependencies/index.js';
 import type { DesyncOptions, DesyncResult } from '../outbox/index.js';
+import { flagRequest, isOn } from '../flags/index.js';
 
 /** The header that lists the dependencies whose fallback or stale value a response used. */
 export const DEGRADED_HEADER = 'Ballast-Degraded';
@@ -16,6 +17,8 @@ export class RequestScope {
   readonly ballast: Ballast;
   readonly #res: ServerResponse;
   #degraded: string[] | undefined;
+  /** The request's ring and key, from `rollout.cohort` on the first `flag()`. */
+  #cohort: { readonly ring: number; readonly key: string | undefined } | undefined;
 
   constructor(ballast: Ballast, res: ServerResponse) {
     this.ballast = ballast;
@@ -58,6 +61,20 @@ export class RequestScope {
    */
   desync(destination: string, payload: unknown, options?: DesyncOptions): Promise<DesyncResult> {
     return this.ballast.outbox.desync(destination, payload, options);
+  }
+
+  /**
+   * Whether feature flag `name` is on for this request: its ring and sticky key come
+   * from `rollout.cohort` (asked once per request), else the instance's `stage`.
+   * Throws `UnknownFlagError` for a flag that was never declared.
+   *
+   * @example
+   * if (req.ballast.flag('newCheckout')) return newCheckout(req, res);
+   */
+  flag(name: string): boolean {
+    const flags = this.ballast.flags;
+    const cohort = (this.#cohort ??= flags.cohortOf(() => flagRequest(this.#res.req)));
+    return isOn(flags.get(name).decide(cohort.ring, cohort.key));
   }
 
   /** Records that `dependency` answered with a fallback or stale value and sets the header. */

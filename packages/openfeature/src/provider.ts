@@ -53,7 +53,7 @@ export class BallastProvider implements Provider {
     await this.#ballast.start();
     this.#initialized = true;
     const fleet = this.#ballast.fleet;
-    if (fleet?.store !== undefined && !fleet.connected) {
+    if (fleet?.sync !== undefined && !fleet.connected) {
       this.#stale = true;
       // The SDK announces READY when this promise resolves; STALE has to come after it.
       setImmediate(() => {

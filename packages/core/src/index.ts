@@ -34,7 +34,7 @@ export {
   type AdminTokenConfig,
   type AdminRole,
 } from './admin/index.js';
-export { RequestScope, DEGRADED_HEADER } from './scope/index.js';
+export { RequestScope, DEGRADED_HEADER, MissingScopeError, isMissingScopeError } from './scope/index.js';
 export {
   Outbox,
   httpDestination,

@@ -29,7 +29,9 @@ export const expressHarness: AdapterHarness = {
             params: req.params as Record<string, string>,
             query: req.query as Record<string, string>,
             body: req.body as unknown,
-            scope: req.ballast,
+            get scope() {
+              return req.ballast;
+            },
             signal: requestSignal(res),
           });
           res.status(out.status ?? 200).set(out.headers ?? {}).json(out.body ?? null);
@@ -39,6 +41,7 @@ export const expressHarness: AdapterHarness = {
       });
     }
     for (const [mount, router] of mounted) app.use(mount, router);
+    if (spec.errors === true) app.use(b.errors());
     const server = app.listen(0, '127.0.0.1');
     await once(server, 'listening');
     const { port } = server.address() as AddressInfo;

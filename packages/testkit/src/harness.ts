@@ -13,8 +13,8 @@ export interface TestRequest {
   params: Record<string, string>;
   query: Record<string, string>;
   body: unknown;
-  /** `req.ballast` (Express) or `ctx.state.ballast` (Koa). */
-  scope: RequestScope;
+  /** `req.ballast` (Express) or `ctx.state.ballast` (Koa), read when the handler reads it. */
+  readonly scope: RequestScope;
   /** Fires when the client disconnects before the response finished. */
   signal: AbortSignal;
 }
@@ -40,6 +40,8 @@ export interface AppSpec {
   bodyParser?: boolean;
   /** Install the adapter's observe() middleware first, when the adapter has it. */
   observe?: boolean;
+  /** Install the adapter's errors() middleware (Express: last; Koa: first). */
+  errors?: boolean;
 }
 
 export interface RunningApp {

@@ -13,6 +13,7 @@ export const koaHarness: AdapterHarness = {
   async start(ballast, spec) {
     const app = new Koa<BallastState>();
     const k = ballastKoa(ballast) as ReturnType<typeof ballastKoa> & { observe?: () => Koa.Middleware };
+    if (spec.errors === true) app.use(k.errors());
     if (spec.observe === true && k.observe !== undefined) app.use(k.observe());
     if (spec.bodyParser === true) app.use(bodyParser());
     if (spec.adminPrefix !== undefined) app.use(k.admin({ prefix: spec.adminPrefix }));
@@ -32,7 +33,9 @@ export const koaHarness: AdapterHarness = {
           params: ctx.params as Record<string, string>,
           query: ctx.query as Record<string, string>,
           body: (ctx.request as { body?: unknown }).body,
-          scope: ctx.state.ballast,
+          get scope() {
+            return ctx.state.ballast;
+          },
           signal: requestSignal(ctx.res),
         });
         ctx.status = out.status ?? 200;

@@ -9,6 +9,7 @@ import { desyncContract } from './desync.js';
 import { flagsContract } from './flags.js';
 import { pipeliningContract } from './pipelining.js';
 import { dashboardContract } from './dashboard.js';
+import { scopeContract } from './scope.js';
 
 /**
  * The adapter contract: every behaviour both adapters must share.
@@ -25,4 +26,5 @@ export function runContractSuite(harness: AdapterHarness): void {
   desyncContract(harness);
   flagsContract(harness);
   dashboardContract(harness);
+  scopeContract(harness);
 }

@@ -82,7 +82,7 @@ describe.each(testBackends())('outbox enqueue (%s)', (backend) => {
     const schema = `race_${Date.now().toString(36)}`;
     const all = await Promise.all([1, 2, 3].map(() => suite.start({ ...idle, schema })));
     const rows = await suite.database().query(`SELECT id FROM ${schema}.migrations ORDER BY id`);
-    expect(rows).toEqual([{ id: 1 }, { id: 2 }]);
+    expect(rows).toEqual([{ id: 1 }, { id: 2 }, { id: 3 }]);
     await all[0]?.ballast.outbox.enqueue('billing', {});
     expect((await all[2]?.ballast.outbox.stats())?.billing?.pending).toBe(1);
   });

@@ -22,9 +22,12 @@ export class RedisStreamsBroker implements Broker {
   #lastError: string | undefined;
   readonly #consumers = new Set<RedisClient>();
 
-  constructor(name: string, options: ResolvedRedisBroker) {
+  readonly #confirmTimeoutMs: number;
+
+  constructor(name: string, options: ResolvedRedisBroker, confirmTimeoutMs: number) {
     this.name = name;
     this.#options = options;
+    this.#confirmTimeoutMs = confirmTimeoutMs;
   }
 
   get connected(): boolean {
@@ -37,7 +40,7 @@ export class RedisStreamsBroker implements Broker {
 
   async connect(): Promise<void> {
     if (this.#client !== undefined) return;
-    const client = await this.#open();
+    const client = await this.#open(this.#confirmTimeoutMs);
     this.#client = client;
     client.on('ready', () => (this.#ready = true));
     client.on('close', () => (this.#ready = false));
@@ -47,7 +50,8 @@ export class RedisStreamsBroker implements Broker {
     });
   }
 
-  async #open(): Promise<RedisClient> {
+  /** A client; `commandTimeoutMs` only for the publishing one (a consumer's reads block on purpose). */
+  async #open(commandTimeoutMs?: number): Promise<RedisClient> {
     const { Redis } = await loadIoredis(`broker "${this.name}" (redis-streams)`);
     const client = new Redis(this.#options.url, {
       // Refuse at once while disconnected: the publisher moves on to another broker instead of waiting.
@@ -55,6 +59,7 @@ export class RedisStreamsBroker implements Broker {
       maxRetriesPerRequest: 0,
       retryStrategy: (times) => reconnectDelayMs(times),
       lazyConnect: false,
+      ...(commandTimeoutMs === undefined ? {} : { commandTimeout: commandTimeoutMs }),
     });
     client.on('error', (error: Error) => (this.#lastError = error.message));
     return client;
@@ -73,7 +78,9 @@ export class RedisStreamsBroker implements Broker {
     if (client === undefined || !this.#ready) throw new BrokerUnavailableError(this.name);
     const key = this.#key(topic);
     try {
-      await withTimeout(client.xadd(key, 'MAXLEN', '~', this.#options.maxLength, '*', 'id', id, 'body', body), timeoutMs, `XADD to ${this.name}`);
+      const added = client.xadd(key, 'MAXLEN', '~', this.#options.maxLength, '*', 'id', id, 'body', body);
+      // The client's commandTimeout bounds the usual wait without a timer per publish; a shorter one (near the publish deadline) gets its own.
+      await (timeoutMs < this.#confirmTimeoutMs ? withTimeout(added, timeoutMs, `XADD to ${this.name}`) : added);
     } catch (error) {
       this.#lastError = errorText(error);
       throw error;

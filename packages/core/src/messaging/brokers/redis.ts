@@ -44,10 +44,7 @@ export class RedisStreamsBroker implements Broker {
     this.#client = client;
     client.on('ready', () => (this.#ready = true));
     client.on('close', () => (this.#ready = false));
-    await new Promise<void>((resolve) => {
-      client.once('ready', resolve);
-      client.once('error', () => resolve());
-    });
+    await firstAttempt(client);
   }
 
   /** A client; `commandTimeoutMs` only for the publishing one (a consumer's reads block on purpose). */
@@ -107,6 +104,7 @@ export class RedisStreamsBroker implements Broker {
       return undefined;
     });
     if (client === undefined) return;
+    await firstAttempt(client);
     this.#consumers.add(client);
     signal.addEventListener('abort', () => client.disconnect(), { once: true });
     if (signal.aborted) client.disconnect();
@@ -167,6 +165,13 @@ export class RedisStreamsBroker implements Broker {
     return `${this.#options.prefix}:${topic}`;
   }
 }
+
+/** Resolves once the client is ready or its first connection attempt failed (it keeps retrying behind). */
+const firstAttempt = (client: RedisClient): Promise<void> =>
+  new Promise<void>((resolve) => {
+    client.once('ready', resolve);
+    client.once('error', () => resolve());
+  });
 
 function fieldOf(fields: string[], name: string): string | undefined {
   for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];

@@ -2,6 +2,7 @@
 // and hand-written SQL (floor and ceiling). Needs PostgreSQL (DATABASE_URL, or
 // postgres://postgres@127.0.0.1:5432) and a built @ballast/core (`pnpm build`).
 // Options: --only=<substring of a system name>, --scenarios=enqueue,drain,http,latency, --quick (shorter runs),
+// sizes --drain=100000 --concurrency=32 --producers=10 --enqueue-ms --enqueue-rounds --latency-rate --latency-ms (or BENCH_DRAIN=...),
 // --ballast-remote (Ballast enqueues from an instance without a worker, as another process would).
 import { mkdir, writeFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
@@ -17,14 +18,16 @@ import { rawSystem } from './systems/raw.mjs';
 
 const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=')));
 const quick = args.has('quick');
+/** A size from `--name=N`, else the env var BENCH_<NAME>, else the default (`--quick` defaults in brackets). */
+const size = (name, full, short) => Number(args.get(name) ?? process.env[`BENCH_${name.toUpperCase().replace(/-/g, '_')}`] ?? (quick ? short : full));
 const settings = {
-  producers: 10,
-  enqueueMs: quick ? 1000 : 2000,
-  enqueueRounds: quick ? 3 : 7,
-  drainCount: quick ? 5000 : 20_000,
-  concurrency: 32,
-  latencyRate: 200,
-  latencyMs: quick ? 4000 : 10_000,
+  producers: size('producers', 10, 10),
+  enqueueMs: size('enqueue-ms', 2000, 1000),
+  enqueueRounds: size('enqueue-rounds', 7, 3),
+  drainCount: size('drain', 100_000, 5000),
+  concurrency: size('concurrency', 32, 32),
+  latencyRate: size('latency-rate', 200, 200),
+  latencyMs: size('latency-ms', 10_000, 4000),
 };
 
 const scenarios = new Set((args.get('scenarios') ?? 'enqueue,drain,http,latency').split(','));

@@ -134,6 +134,7 @@ export async function runDemo({ name, createApp }) {
   for (const line of lines) console.log(`   ${line}`);
 
   console.log(`\nTry it yourself:`);
+  console.log(`   open ${base}/_ballast/ in a browser (the dashboard) and paste the admin token ${adminToken}`);
   console.log(`   curl ${base}/_ballast/limits -H 'Authorization: Bearer ${adminToken}'`);
   console.log(`   ${curl.replace('"maxConcurrent":20', '"maxConcurrent":0')}   # closes /search`);
   console.log(`   curl -i ${base}/search`);

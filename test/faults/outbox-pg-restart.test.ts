@@ -1,48 +1,11 @@
-import { execFile } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { promisify } from 'node:util';
 import { createBallast, httpDestination, type Ballast } from '@ballast/core';
 import { createTestDatabase, startReceiver, until, type Receiver, type TestDatabase } from '@ballast/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
 import { auditDeliveries, type RedeliveryWindow } from '../outbox/support/ledger.js';
+import { ensurePostgresRunning, restartPostgres, waitForPostgres } from './support/cluster.js';
 
 const reason = 'restarts a real PostgreSQL server: set DATABASE_URL (CI does)';
 if (!process.env.DATABASE_URL) console.warn(`test/faults/outbox-pg-restart.test.ts skipped: ${reason}`);
-
-const run = promisify(execFile);
-// --mode fast: every session is cut at once (the default, smart, would wait for the worker to disconnect).
-const cluster = 'pg_ctlcluster --skip-systemctl-redirect --mode fast "$(ls /etc/postgresql | head -1)" main';
-const requireFromCore = createRequire(new URL('../../packages/core/package.json', import.meta.url));
-interface PgClient {
-  connect(): Promise<void>;
-  query(text: string): Promise<unknown>;
-  end(): Promise<void>;
-  on(event: 'error', listener: () => void): void;
-}
-const pg = requireFromCore('pg') as { Client: new (c: { connectionString: string }) => PgClient };
-
-async function postgresAnswers(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: process.env.DATABASE_URL! });
-  client.on('error', () => {});
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
-
-async function waitForPostgres(timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await postgresAnswers()) return true;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return false;
-}
 
 describe.skipIf(!process.env.DATABASE_URL)(`outbox through a PostgreSQL restart${!process.env.DATABASE_URL ? ` (skipped without DATABASE_URL: ${reason})` : ''}`, () => {
   let db: TestDatabase | undefined;
@@ -51,10 +14,7 @@ describe.skipIf(!process.env.DATABASE_URL)(`outbox through a PostgreSQL restart$
 
   // Whatever happened, leave a running server for everything after us.
   afterAll(async () => {
-    if (!(await waitForPostgres(30_000))) {
-      await run('sh', ['-c', `${cluster} start`]).catch(() => {});
-      if (!(await waitForPostgres(60_000))) throw new Error('PostgreSQL did not come back after the restart test');
-    }
+    await ensurePostgresRunning();
     await ballast?.stop();
     await rx?.close();
     await db?.drop();
@@ -81,7 +41,7 @@ describe.skipIf(!process.env.DATABASE_URL)(`outbox through a PostgreSQL restart$
 
     const bootedBefore = await db.query('SELECT pg_postmaster_start_time()::text AS t');
     const restartedAtSeq = receiver.received.length;
-    await run('sh', ['-c', `${cluster} restart`]);
+    await restartPostgres();
     expect(await waitForPostgres(30_000)).toBe(true);
     // It really was a new server, and it came back with work still to do.
     expect(await db.query('SELECT pg_postmaster_start_time()::text AS t')).not.toEqual(bootedBefore);

@@ -25,7 +25,8 @@ import { dashboardRoutes, overviewRoute } from './dashboard/index.js';
 import { createMonitoring, type Monitoring } from './health/monitoring.js';
 import type { AssertEvents, AssertMonitor } from './asserts/index.js';
 import type { HttpObserver } from './observe/index.js';
-import type { MetricsExporter } from './metrics/index.js';
+import { flagFamilies, type MetricsExporter } from './metrics/index.js';
+import { FlagGuards, FlagRegistry, flagRoutes, parseRollout, storeStepBack, type FlagEvents } from './flags/index.js';
 import {
   Messaging,
   bindPublishDestinations,
@@ -43,7 +44,8 @@ import {
 import { DedupeDatabase } from './messaging/database.js';
 
 /** Every event a Ballast instance emits, by `noun:verb` name. */
-export interface BallastEvents extends AssertEvents, LimitEvents, DependencyEvents, FleetEvents, OutboxEvents, MessagingEvents {
+export interface BallastEvents extends AssertEvents, LimitEvents, DependencyEvents, FleetEvents, OutboxEvents, MessagingEvents, FlagEvents {
+  /** A listener of `event` threw; Ballast went on. */
   'listener:error': { event: string; error: unknown };
 }
 
@@ -59,6 +61,8 @@ export interface BallastAdmin {
   assertEnabled(): void;
   /** Adds routes (used by feature modules). */
   addRoutes(...routes: AdminRoute[]): void;
+  /** Every route this instance serves (method, path, whether it answers without a token), e.g. for docs and dashboards. */
+  routes(): { method: string; path: string; public: boolean }[];
 }
 
 /** A part of Ballast with background work, started and stopped with the instance. */
@@ -105,6 +109,8 @@ export interface Ballast {
   readonly asserts: AssertMonitor;
   /** Prometheus text and registry (prom-client loaded on first use). */
   readonly metrics: MetricsExporter;
+  /** Feature flags: `enabled(name, { stage, key })`, `evaluate`, `view`, `set`, `promote`, `rollback`. */
+  readonly flags: FlagRegistry;
   /** Named dependencies behind breakers: `names`, `view`, `views`, `update`. */
   readonly dependencies: DependencyRegistry;
   /** One dependency, for degraded reads outside a request: `ballast.dependency('profiles').read(fn, { fallback })`. Throws for an unknown name. */
@@ -144,21 +150,27 @@ export function createBallast(options?: BallastOptions): Ballast {
   const audit = new AuditLog(resolved.admin?.auditSize);
   const limits = asConfigError(() => new LimitRegistry(resolved.limits ?? {}, { audit, events, logger }));
   const dependencies = asConfigError(() => new DependencyRegistry(resolved.dependencies ?? {}, { audit, events, logger }));
+  const rollout = asConfigError(() => parseRollout(resolved.stage, resolved.rollout));
+  const flags = asConfigError(() => new FlagRegistry(resolved.flags ?? {}, rollout, { audit, events, logger }));
   const tokens = new TokenVerifier(resolved.admin?.tokens ?? {});
   const api = new AdminApi(tokens, logger);
   const lifecycles: Lifecycle[] = [];
-  const monitoring: Monitoring = createMonitoring(resolved, { limits, dependencies, audit, events, logger, tokens });
+  const monitoring: Monitoring = createMonitoring(resolved, { limits, dependencies, audit, events, logger, tokens, flags });
   lifecycles.push(monitoring.lifecycle);
+  const guards = new FlagGuards(flags, monitoring.asserts, logger);
+  lifecycles.push({ stop: async () => guards.stop() });
+  monitoring.metrics.add(...flagFamilies(flags));
 
   const fleetParts = {
     limits,
     dependencies,
     asserts: monitoring.asserts,
     codeAsserts: resolved.asserts ?? {},
+    flags,
     events,
     logger,
     // Looked up only in fleet mode: no file system walk for an instance on its own.
-    instance: { stage: resolved.stage ?? 'all', get appVersion() { return resolved.appVersion ?? findAppVersion(); } },
+    instance: { stage: rollout.stage, get appVersion() { return resolved.appVersion ?? findAppVersion(); } },
     health: async () => (await monitoring.readiness()).status,
   };
   const fleet = asConfigError(() => fleetFor(resolved, fleetParts));
@@ -166,9 +178,12 @@ export function createBallast(options?: BallastOptions): Ballast {
     lifecycles.push(fleet);
     // Before the asserts module's routes: in fleet mode these take over its PUT and DELETE.
     api.add(fleetStatusRoute(fleet), ...assertFleetRoutes(fleet, monitoring.asserts));
-    if (fleet.presence !== undefined) api.add(fleetInstancesRoute(fleet.presence, () => ['internal', 'beta', 'all']));
+    if (fleet.presence !== undefined) api.add(fleetInstancesRoute(fleet.presence, () => flags.stages));
   }
   api.add(...limitRoutes(limits, fleet?.writer('limit')));
+  const flagWriter = fleet?.writer('flag');
+  api.add(...flagRoutes(flags, flagWriter));
+  if (flagWriter !== undefined) guards.useStepBack(storeStepBack(flagWriter));
   // Before the dependency module's routes: in fleet mode these take over its GET and PATCH.
   api.add(...dependencyOverrideRoutes(dependencies, fleet));
   api.add(...monitoring.routes);
@@ -211,11 +226,15 @@ export function createBallast(options?: BallastOptions): Ballast {
       if (tokens.size === 0) throw new AdminDisabledError();
     },
     addRoutes: (...routes) => api.add(...routes),
+    routes: () => api.routes.list(),
   };
 
   let started: Promise<void> | undefined;
+  // Bumped by stop(): a start() still under way starts no further part.
+  let generation = 0;
   return {
     limits,
+    flags,
     fleet,
     observer: monitoring.observer,
     asserts: monitoring.asserts,
@@ -231,16 +250,30 @@ export function createBallast(options?: BallastOptions): Ballast {
     events,
     logger,
     start() {
-      started ??= (async () => {
-        for (const part of lifecycles) await part.start?.();
+      if (started !== undefined) return started;
+      const mine = generation;
+      const run = (async () => {
+        for (const part of lifecycles) {
+          if (generation !== mine) return;
+          await part.start?.();
+        }
       })();
-      return started;
+      started = run;
+      // A failed start can be retried: the next start() begins again.
+      run.catch(() => {
+        if (started === run) started = undefined;
+      });
+      return run;
     },
     async stop() {
+      generation++;
+      const starting = started;
+      started = undefined;
+      // Let a start() under way finish its current part, so stopping leaves nothing it started running.
+      await starting?.catch(() => {});
       limits.closeQueues();
       for (const part of [...lifecycles].reverse()) await part.stop?.();
       dependencies.shutdown();
-      started = undefined;
     },
   };
 }

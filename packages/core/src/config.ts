@@ -10,6 +10,7 @@ import type { AssertInput, ObserveOptions } from './asserts/index.js';
 import type { HealthOptions } from './health/index.js';
 import type { MetricsOptions } from './metrics/index.js';
 import type { OutboxOptions } from './outbox/index.js';
+import type { FlagDefinition, RolloutOptions } from './flags/index.js';
 import type { BrokerOptions, MessagingOptions } from './messaging/index.js';
 
 /** Options of `createBallast`. Every section is optional. */
@@ -34,12 +35,16 @@ export interface BallastOptions {
   health?: HealthOptions;
   /** The write outbox: destinations, database, worker. */
   outbox?: OutboxOptions;
+  /** This instance's ring for staged rollout, e.g. `process.env.BALLAST_STAGE`. Default `'all'`. */
+  stage?: string | undefined;
+  /** The rings (narrowest first) and who a request is (`cohort`). */
+  rollout?: RolloutOptions;
+  /** Named feature flags, e.g. `{ newCheckout: { stage: 'internal', percent: 100, guard: 'p99(latency, /checkout) < 250ms' } }`. */
+  flags?: Record<string, FlagDefinition>;
   /** Named message brokers for `publish` and `subscribe`: `{ type: 'redis-streams' | 'nats-jetstream' | 'amqp', ... }`. */
   brokers?: Record<string, BrokerOptions>;
   /** How `publish` waits: `publishTimeoutMs` (default 2000), `confirmTimeoutMs` (default 500). */
   messaging?: MessagingOptions;
-  /** This instance's ring, e.g. `process.env.BALLAST_STAGE`. Default `'all'`. */
-  stage?: string;
   /** The deployed version this instance reports in fleet mode (`GET /fleet/instances`). Default: the `version` of the nearest package.json at or above the working directory, else `null`. */
   appVersion?: string;
 }
@@ -75,6 +80,8 @@ const optionsSchema = z.strictObject({
   metrics: z.unknown().optional(),
   health: z.unknown().optional(),
   outbox: z.unknown().optional(),
+  rollout: z.unknown().optional(),
+  flags: z.record(z.string(), z.unknown(), { error: 'must be an object of named flags' }).optional(),
   brokers: z.record(z.string(), z.unknown(), { error: 'must be an object of named brokers' }).optional(),
   messaging: z.unknown().optional(),
   stage: z.string({ error: 'must be a string' }).min(1, { error: 'must not be empty' }).max(100, { error: 'must be at most 100 characters' }).optional(),

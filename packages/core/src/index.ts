@@ -34,7 +34,7 @@ export {
   type AdminTokenConfig,
   type AdminRole,
 } from './admin/index.js';
-export { RequestScope, DEGRADED_HEADER } from './scope/index.js';
+export { RequestScope, DEGRADED_HEADER, MissingScopeError, isMissingScopeError } from './scope/index.js';
 export {
   Outbox,
   httpDestination,
@@ -134,6 +134,30 @@ export {
   type InstanceIdentity,
   type StageSummary,
 } from './fleet/index.js';
+export {
+  FlagRegistry,
+  flagBucket,
+  UnknownFlagError,
+  isUnknownFlagError,
+  FlagStepError,
+  isFlagStepError,
+  DEFAULT_STAGES,
+  GUARD_ACTOR,
+  type FlagState,
+  type FlagDefinition,
+  type FlagView,
+  type FlagEvaluation,
+  type FlagReason,
+  type FlagContext,
+  type FlagEvents,
+  type FlagChange,
+  type FlagRollback,
+  type FlagAction,
+  type FlagChangeOptions,
+  type RolloutOptions,
+  type FlagRequest,
+  type Cohort,
+} from './flags/index.js';
 export {
   Messaging,
   publishDestination,

@@ -14,8 +14,9 @@ function options(width: number, labels: string[]): uPlot.Options {
     height: HEIGHT,
     legend: { show: false },
     cursor: { show: false },
-    scales: { y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
-    axes: [{ ...axis, size: 22, values: (_u, ticks) => ticks.map((t) => new Date(t * 1000).toLocaleTimeString([], { minute: '2-digit', second: '2-digit' })) }, axis],
+    scales: { x: { time: false }, y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
+    // Seconds before the latest point: "-60 s" reads at a glance, a clock time does not.
+    axes: [{ ...axis, size: 22, values: (u, ticks) => ticks.map((t) => `${Math.round(t - (u.data[0].at(-1) ?? t))} s`) }, axis],
     series: [{}, ...labels.map((label, i) => ({ label, stroke: PALETTE[i % PALETTE.length] as string, width: 1.5, points: { show: false } }))],
   };
 }

@@ -19,6 +19,7 @@ interface Controls {
   refresh: () => void;
 }
 
+const used = <T extends object>(items: T | undefined): T | undefined => (items === undefined || Object.keys(items).length === 0 ? undefined : items);
 const show = <T,>(data: T | undefined, view: (data: T) => VNode): VNode | undefined => (data === undefined ? undefined : view(data));
 
 /** The sections in page order: each shows when the server has its route, and renders its data. */
@@ -27,9 +28,10 @@ const SECTIONS: { key: keyof Sections; title: string; render(s: Sections, c: Con
   { key: 'limits', title: 'Limits', render: (s, c) => show(ok(s.limits), (d) => <Limits limits={d.limits} {...c} />) },
   { key: 'dependencies', title: 'Dependencies', render: (s, c) => show(ok(s.dependencies), (d) => <Dependencies dependencies={d.dependencies} {...c} />) },
   { key: 'outbox', title: 'Outbox', render: (s, c) => show(ok(s.outbox), (d) => <Outbox destinations={d.destinations} dead={ok(s.dead)?.dead ?? []} {...c} />) },
-  { key: 'flags', title: 'Flags', render: (s, c) => show(ok(s.flags), (d) => <Flags flags={d.flags} canWrite={c.canWrite} refresh={c.refresh} />) },
-  { key: 'brokers', title: 'Brokers', render: (s, c) => show(ok(s.brokers), (d) => <Brokers brokers={d.brokers} canWrite={c.canWrite} refresh={c.refresh} />) },
-  { key: 'instances', title: 'Fleet', render: (s) => show(ok(s.instances), (d) => <Fleet instances={d.instances} />) },
+  // Features an instance may not use: an empty list hides the section, like a missing route.
+  { key: 'flags', title: 'Flags', render: (s, c) => show(used(ok(s.flags)?.flags), (flags) => <Flags flags={flags} canWrite={c.canWrite} refresh={c.refresh} />) },
+  { key: 'brokers', title: 'Brokers', render: (s, c) => show(used(ok(s.brokers)?.brokers), (brokers) => <Brokers brokers={brokers} canWrite={c.canWrite} refresh={c.refresh} />) },
+  { key: 'instances', title: 'Fleet', render: (s) => show(used(ok(s.instances)?.instances), (instances) => <Fleet instances={instances} />) },
   { key: 'audit', title: 'Audit log', render: (s) => show(ok(s.audit), (d) => <Audit entries={d.entries} />) },
 ];
 
@@ -58,7 +60,12 @@ export function Dashboard({ identity, onSignOut }: { identity: Identity; onSignO
   const live = useLive(() => onSignOut('The token is no longer accepted (401). Sign in again.'));
   const controls: Controls = { history: live.history, canWrite: identity.role === 'write', refresh: live.refresh };
   const sections = live.overview?.sections;
-  const present = SECTIONS.filter(({ key }) => sections?.[key] !== undefined);
+  const present =
+    sections === undefined
+      ? []
+      : SECTIONS.map((section) => ({ ...section, view: section.render(sections, controls) })).filter(
+          ({ key, view }) => view !== undefined || isSectionError(sections[key]),
+        );
   return (
     <>
       <header class="top">
@@ -84,13 +91,12 @@ export function Dashboard({ identity, onSignOut }: { identity: Identity; onSignO
           </p>
         )}
         {sections === undefined && <p class="loading">Loading…</p>}
-        {sections !== undefined &&
-          present.map(({ key, title, render }) => (
-            <Section key={key} id={key} title={title}>
-              <Unavailable value={sections[key]} />
-              {render(sections, controls)}
-            </Section>
-          ))}
+        {present.map(({ key, title, view }) => (
+          <Section key={key} id={key} title={title}>
+            <Unavailable value={sections?.[key]} />
+            {view}
+          </Section>
+        ))}
       </main>
     </>
   );

@@ -1,5 +1,5 @@
-import { createBallast, type Ballast } from '@ballast/core';
-import type { AdapterHarness, RunningApp } from '@ballast/testkit';
+import { PermanentDeliveryError, createBallast, type Ballast } from '@ballast/core';
+import { createTestDatabase, type AdapterHarness, type RunningApp } from '@ballast/testkit';
 
 export const WRITE_SECRET = 'dashboard-write-secret-0123';
 export const READ_SECRET = 'dashboard-read-secret-01234';
@@ -11,21 +11,43 @@ const WORK_MS = 150;
 
 export interface DashboardApp {
   ballast: Ballast;
+  /** The id of a message that went dead on `billing` at start; `billing` accepts it once retried. */
+  deadId: string;
   app: RunningApp;
   /** The dashboard's URL, e.g. `http://127.0.0.1:1234/_ballast/`. */
   dashboard: string;
   close(): Promise<void>;
 }
 
-/** A real app on port 0 with a limit to load, a dependency and an assert named like an XSS payload, and the admin API. */
+/**
+ * A real app on port 0 with a limit to load, a dependency and an assert named
+ * like an XSS payload, an outbox destination holding one dead message (real
+ * PostgreSQL when DATABASE_URL is set, PGlite otherwise), and the admin API.
+ */
 export async function startDashboardApp(harness: AdapterHarness): Promise<DashboardApp> {
+  const db = await createTestDatabase();
+  let refuse = true;
   const ballast = createBallast({
     limits: { search: { maxConcurrent: 2, maxQueue: 2, queueTimeoutMs: 2000 } },
     dependencies: { [XSS_NAME]: { timeoutMs: 200 } },
     asserts: { [XSS_NAME]: 'p99(latency) < 5000ms' },
+    outbox: {
+      database: db.database,
+      destinations: {
+        billing: {
+          deliver: async () => {
+            if (refuse) throw new PermanentDeliveryError('billing refused the message (422)');
+          },
+        },
+      },
+      worker: { pollIntervalMs: 50 },
+    },
     admin: { tokens: { ops: { secret: WRITE_SECRET, role: 'write' }, viewer: { secret: READ_SECRET, role: 'read' } } },
   });
   await ballast.start();
+  const { id } = await ballast.outbox.enqueue('billing', { invoice: 1 });
+  while ((await ballast.outbox.dead('billing')).length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+  refuse = false;
   const app = await harness.start(ballast, {
     adminPrefix: PREFIX,
     observe: true,
@@ -43,11 +65,13 @@ export async function startDashboardApp(harness: AdapterHarness): Promise<Dashbo
   });
   return {
     ballast,
+    deadId: id,
     app,
     dashboard: `${app.url}${PREFIX}/`,
     close: async () => {
       await app.close();
       await ballast.stop();
+      await db.drop();
     },
   };
 }

@@ -89,12 +89,33 @@ describe.skipIf(!hasChromium)(title, () => {
         await done();
       });
 
-      it('names are text: a dependency and an assert named like markup show as that text and run nothing', async () => {
+      it('names are text: a dependency and an assert named like markup show as that text and run nothing; absent features are hidden', async () => {
         await open();
         await signIn(page, server.dashboard, WRITE_SECRET);
         await page.getByRole('heading', { name: XSS_NAME, exact: true }).waitFor();
         await page.getByRole('rowheader', { name: XSS_NAME, exact: true }).waitFor();
         expect(await page.locator('img').count()).toBe(0);
+        // No flags, brokers or fleet here: those sections are hidden, not shown empty or failing.
+        expect(await page.getByRole('navigation', { name: 'Sections' }).getByRole('link').allTextContents()).toEqual([
+          'Asserts',
+          'Limits',
+          'Dependencies',
+          'Outbox',
+          'Audit log',
+        ]);
+        await done();
+      });
+
+      it('lists the dead message; Retry sends it again, the destination takes it, and the audit log names the token', async () => {
+        await open();
+        await signIn(page, server.dashboard, WRITE_SECRET);
+        const row = page.getByRole('region', { name: 'Dead messages' }).locator('tr', { hasText: 'billing refused the message (422)' });
+        await row.waitFor();
+        await row.getByRole('button', { name: `Retry message ${server.deadId}` }).click();
+        await page.locator('#outbox').getByText('No dead messages.').waitFor();
+        expect(await server.ballast.outbox.dead('billing')).toEqual([]);
+        expect(server.ballast.audit.recent(1)[0]).toMatchObject({ actor: 'ops', action: 'outbox.retry_dead', target: server.deadId });
+        await page.locator('#audit tbody tr').first().getByText('outbox.retry_dead').waitFor();
         await done();
       });
 

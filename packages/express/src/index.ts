@@ -1,37 +1,31 @@
-import type { ServerResponse } from 'node:http';
-import { RequestScope, type Ballast, type Shed } from '@ballast/core';
-import { isShed, nodeAdminRequest, observeNode, shedReply, unobserved, whenDone, writeNodeReply } from '@ballast/core/adapter';
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { Ballast, RequestScope, Shed } from '@ballast/core';
+import {
+  isShed,
+  nodeAdminRequest,
+  observeNode,
+  requestErrorReply,
+  shedReply,
+  tagMiddleware,
+  unobserved,
+  whenDone,
+  writeNodeReply,
+} from '@ballast/core/adapter';
+import type { ErrorRequestHandler, NextFunction, RequestHandler, Response } from 'express';
+import { routeTemplate } from './routeTemplate.js';
+import { defineRequestScope } from './scope.js';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace Express {
     interface Request {
-      /** Ballast's per-request helpers; present after `observe()` or `limit()`. */
+      /**
+       * Ballast's per-request helpers (`read`, `desync`, ...). Present in every handler of
+       * an app that mounts a Ballast middleware anywhere; on an app that does not, reading
+       * it throws `MissingScopeError` saying what to add.
+       */
       readonly ballast: RequestScope;
     }
   }
-}
-
-const SCOPE = Symbol('ballast.scope');
-type ScopedRequest = Request & { [SCOPE]?: RequestScope };
-
-/** The instance each app's request prototype serves (the getter is shared, the instance is per app). */
-const instances = new WeakMap<object, Ballast>();
-const ballastOf = (req: Request): Ballast => instances.get(Object.getPrototypeOf(req) as object) as Ballast;
-
-/** Defines `req.ballast` once, as a lazy getter on the app's request prototype (no per-request cost). */
-function installScope(req: Request, ballast: Ballast): object {
-  const proto = Object.getPrototypeOf(req) as object;
-  instances.set(proto, ballast);
-  if (Object.prototype.hasOwnProperty.call(proto, 'ballast')) return proto;
-  Object.defineProperty(proto, 'ballast', {
-    configurable: true,
-    get(this: ScopedRequest) {
-      return (this[SCOPE] ??= new RequestScope(ballastOf(this), this.res as ServerResponse));
-    },
-  });
-  return proto;
 }
 
 /** After a wait: go on, answer the shed, or nothing (the client left). */
@@ -40,26 +34,16 @@ function settle(admitted: boolean | Shed, res: Response, next: NextFunction): vo
   else if (admitted !== false) writeNodeReply(res, shedReply(admitted));
 }
 
-/**
- * The route template Express matched, mount path included, known only once routing ran.
- * A mount path with parameters shows as matched (Express keeps no template for it); the
- * observer caps distinct routes, so that cannot grow without bound.
- */
-const routeOf = (req: Request): string | undefined => {
-  const route = (req as { route?: { path?: unknown } }).route;
-  if (route === undefined) return undefined;
-  // Without a mount path, hand back Express's own string: no allocation, its hash already cached.
-  return req.baseUrl === '' && typeof route.path === 'string' ? route.path : `${req.baseUrl}${String(route.path)}`;
-};
-
 /** The Express 5 adapter: middleware factories bound to one Ballast instance. */
 export interface BallastExpress {
-  /** Latency per route template, status classes, in-flight requests and connections (for asserts, health, metrics); sets up `req.ballast`. */
+  /** Latency per route template, status classes, in-flight requests and connections (for asserts, health, metrics). */
   observe(): RequestHandler;
   /** Admission through the named limits, in order; sheds with 503 + Retry-After. */
   limit(...names: string[]): RequestHandler;
   /** The admin API, for `app.use('/_ballast', b.admin())`. Throws when no admin token is configured. */
   admin(): RequestHandler;
+  /** Last: Ballast's errors (`OutboxFullError`, ...) as JSON with their status (503 + `Retry-After`, ...); others go on to Express. */
+  errors(): ErrorRequestHandler;
 }
 
 /**
@@ -69,36 +53,43 @@ export interface BallastExpress {
  * app.use('/_ballast', b.admin());
  */
 export function ballastExpress(ballast: Ballast): BallastExpress {
-  let scopedProto: object | undefined;
+  // `req.ballast` works in every handler of an app that mounts any of these (see scope.ts).
+  defineRequestScope();
+  const mounted = <F extends object>(middleware: F): F => tagMiddleware(middleware, ballast);
   return {
     observe() {
       const observer = ballast.observer;
       observer.start();
-      return function ballastObserve(req, res, next) {
-        if (Object.getPrototypeOf(req) !== scopedProto) scopedProto = installScope(req, ballast);
-        if (observeNode(observer, req, res, () => routeOf(req))) next();
-      };
+      return mounted<RequestHandler>(function ballastObserve(req, res, next) {
+        if (observeNode(observer, req, res, () => routeTemplate(req))) next();
+      });
     },
     limit(...names) {
       const gate = ballast.limits.gate(names);
-      return function ballastLimit(req, res, next) {
-        if (Object.getPrototypeOf(req) !== scopedProto) scopedProto = installScope(req, ballast);
+      return mounted<RequestHandler>(function ballastLimit(req, res, next) {
         const admission = gate.admit();
         if (typeof admission === 'function') return whenDone(req, res, admission) ? next() : undefined;
         if (isShed(admission)) return writeNodeReply(res, shedReply(admission));
         // Released on the first end event, which takes it out of the queue when the client leaves first.
         whenDone(req, res, admission.release);
         admission.admitted.then((admitted) => settle(admitted, res, next), next);
-      };
+      });
     },
     admin() {
       ballast.admin.assertEnabled();
-      return function ballastAdmin(req, res, next) {
+      return mounted<RequestHandler>(function ballastAdmin(req, res, next) {
         unobserved(res);
         ballast.admin
           .handle(nodeAdminRequest(req, req.path, (req as { body?: unknown }).body))
           .then((reply) => writeNodeReply(res, reply), next);
-      };
+      });
+    },
+    errors() {
+      return mounted<ErrorRequestHandler>(function ballastErrors(error, _req, res, next) {
+        const reply = requestErrorReply(error);
+        if (reply === undefined || res.headersSent) return next(error);
+        writeNodeReply(res, reply);
+      });
     },
   };
 }

@@ -1,12 +1,9 @@
-import { RequestScope, type Ballast, type Reply } from '@ballast/core';
-import { isShed, nodeAdminRequest, observeNode, shedReply, unobserved, whenDone, type Release } from '@ballast/core/adapter';
+import type { Ballast, Reply } from '@ballast/core';
+import { isShed, nodeAdminRequest, observeNode, requestErrorReply, shedReply, tagMiddleware, unobserved, whenDone, type Release } from '@ballast/core/adapter';
 import type { Context, Middleware, Next } from 'koa';
+import { defineStateScope } from './scope.js';
 
-/** The state Ballast adds to `ctx.state`. */
-export interface BallastState {
-  /** Ballast's per-request helpers; present after `observe()` or `limit()`. */
-  ballast: RequestScope;
-}
+export type { BallastState } from './scope.js';
 
 function writeReply(ctx: Context, reply: Reply): void {
   ctx.status = reply.status;
@@ -23,12 +20,6 @@ async function proceed(next: Next, release: Release): Promise<void> {
   }
 }
 
-/** One small object per request; `RequestScope` defers all other work until a handler uses it. */
-function installScope(ctx: Context, ballast: Ballast): void {
-  const state = ctx.state as Partial<BallastState>;
-  state.ballast ??= new RequestScope(ballast, ctx.res);
-}
-
 /** The route template @koa/router matched, known only once routing ran. */
 const routeOf = (ctx: Context): string | undefined => {
   const matched = (ctx as { _matchedRoute?: unknown })._matchedRoute;
@@ -37,12 +28,14 @@ const routeOf = (ctx: Context): string | undefined => {
 
 /** The Koa 3 adapter: middleware factories bound to one Ballast instance. */
 export interface BallastKoa {
-  /** Latency per route template, status classes, in-flight requests and connections (for asserts, health, metrics); sets up `ctx.state.ballast`. */
+  /** Latency per route template, status classes, in-flight requests and connections (for asserts, health, metrics). */
   observe(): Middleware;
   /** Admission through the named limits, in order; sheds with 503 + Retry-After. */
   limit(...names: string[]): Middleware;
   /** The admin API under `prefix` (default `/_ballast`). Throws when no admin token is configured. */
   admin(options?: { prefix?: string }): Middleware;
+  /** First: Ballast's errors (`OutboxFullError`, ...) thrown further down answer JSON with their status (503 + `Retry-After`, ...); others propagate. */
+  errors(): Middleware;
 }
 
 /**
@@ -52,21 +45,22 @@ export interface BallastKoa {
  * app.use(k.admin({ prefix: '/_ballast' }));
  */
 export function ballastKoa(ballast: Ballast): BallastKoa {
+  // `ctx.state.ballast` works in every handler of an app that mounts any of these (see scope.ts).
+  defineStateScope();
+  const mounted = (middleware: Middleware): Middleware => tagMiddleware(middleware, ballast);
   return {
     observe() {
       const observer = ballast.observer;
       observer.start();
-      return function ballastObserve(ctx, next) {
-        installScope(ctx, ballast);
+      return mounted(function ballastObserve(ctx, next) {
         if (observeNode(observer, ctx.req, ctx.res, () => routeOf(ctx))) return next();
         ctx.respond = false;
         return Promise.resolve();
-      };
+      });
     },
     limit(...names) {
       const gate = ballast.limits.gate(names);
-      return async function ballastLimit(ctx, next) {
-        installScope(ctx, ballast);
+      return mounted(async function ballastLimit(ctx, next) {
         const admission = gate.admit();
         if (isShed(admission)) return writeReply(ctx, shedReply(admission));
         const release = typeof admission === 'function' ? admission : admission.release;
@@ -79,19 +73,30 @@ export function ballastKoa(ballast: Ballast): BallastKoa {
         }
         if (admitted) return proceed(next, release);
         ctx.respond = false;
-      };
+      });
     },
     admin(options = {}) {
       ballast.admin.assertEnabled();
       const prefix = (options.prefix ?? '/_ballast').replace(/\/+$/, '');
-      return async function ballastAdmin(ctx, next) {
+      return mounted(async function ballastAdmin(ctx, next) {
         const path = ctx.path;
         if (path !== prefix && !path.startsWith(`${prefix}/`)) return next();
         unobserved(ctx.res);
         const { body, rawBody } = ctx.request as { body?: unknown; rawBody?: unknown };
         const reply = await ballast.admin.handle(nodeAdminRequest(ctx.req, path.slice(prefix.length) || '/', body, rawBody));
         writeReply(ctx, reply);
-      };
+      });
+    },
+    errors() {
+      return mounted(async function ballastErrors(ctx, next) {
+        try {
+          await next();
+        } catch (error) {
+          const reply = requestErrorReply(error);
+          if (reply === undefined) throw error;
+          writeReply(ctx, reply);
+        }
+      });
     },
   };
 }

@@ -15,15 +15,23 @@ export const expressHarness: AdapterHarness = {
     if (spec.bodyParser === true) app.use(express.json());
     if (spec.adminPrefix !== undefined) app.use(spec.adminPrefix, b.admin());
     if (spec.globalLimits !== undefined && spec.globalLimits.length > 0) app.use(b.limit(...spec.globalLimits));
+    const mounted = new Map<string, express.Router>();
     for (const route of spec.routes) {
       const limits = route.limits !== undefined && route.limits.length > 0 ? [b.limit(...route.limits)] : [];
-      app[route.method](route.path, ...limits, express.json(), async (req, res, next) => {
+      let target: express.Router = app;
+      if (route.mount !== undefined) {
+        const mount = route.mount;
+        target = mounted.get(mount) ?? mounted.set(mount, express.Router({ mergeParams: true })).get(mount)!;
+      }
+      target[route.method](route.path, ...limits, express.json(), async (req, res, next) => {
         try {
           const out = await route.handler({
             params: req.params as Record<string, string>,
             query: req.query as Record<string, string>,
             body: req.body as unknown,
-            scope: req.ballast,
+            get scope() {
+              return req.ballast;
+            },
             signal: requestSignal(res),
           });
           res.status(out.status ?? 200).set(out.headers ?? {}).json(out.body ?? null);
@@ -32,6 +40,8 @@ export const expressHarness: AdapterHarness = {
         }
       });
     }
+    for (const [mount, router] of mounted) app.use(mount, router);
+    if (spec.errors === true) app.use(b.errors());
     const server = app.listen(0, '127.0.0.1');
     await once(server, 'listening');
     const { port } = server.address() as AddressInfo;

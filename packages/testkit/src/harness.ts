@@ -13,8 +13,8 @@ export interface TestRequest {
   params: Record<string, string>;
   query: Record<string, string>;
   body: unknown;
-  /** `req.ballast` (Express) or `ctx.state.ballast` (Koa). */
-  scope: RequestScope;
+  /** `req.ballast` (Express) or `ctx.state.ballast` (Koa), read when the handler reads it. */
+  readonly scope: RequestScope;
   /** Fires when the client disconnects before the response finished. */
   signal: AbortSignal;
 }
@@ -23,6 +23,8 @@ export interface RouteSpec {
   method: 'get' | 'post' | 'put' | 'delete';
   /** Express/Koa-router style path, e.g. `/items/:id`. */
   path: string;
+  /** Declare the route on a router mounted at this path, e.g. `/t/:tenant` (`app.use(mount, router)`; Koa: `router.use(mount, sub.routes())`). */
+  mount?: string;
   /** Limits applied to this route, in order (outermost first). */
   limits?: string[];
   handler(req: TestRequest): HandlerResult | Promise<HandlerResult>;
@@ -38,6 +40,8 @@ export interface AppSpec {
   bodyParser?: boolean;
   /** Install the adapter's observe() middleware first, when the adapter has it. */
   observe?: boolean;
+  /** Install the adapter's errors() middleware (Express: last; Koa: first). */
+  errors?: boolean;
 }
 
 export interface RunningApp {

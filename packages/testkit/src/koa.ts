@@ -13,20 +13,29 @@ export const koaHarness: AdapterHarness = {
   async start(ballast, spec) {
     const app = new Koa<BallastState>();
     const k = ballastKoa(ballast) as ReturnType<typeof ballastKoa> & { observe?: () => Koa.Middleware };
+    if (spec.errors === true) app.use(k.errors());
     if (spec.observe === true && k.observe !== undefined) app.use(k.observe());
     if (spec.bodyParser === true) app.use(bodyParser());
     if (spec.adminPrefix !== undefined) app.use(k.admin({ prefix: spec.adminPrefix }));
     if (spec.globalLimits !== undefined && spec.globalLimits.length > 0) app.use(k.limit(...spec.globalLimits));
     const router = new Router<BallastState>();
     const parse = bodyParser();
+    const mounted = new Map<string, Router<BallastState>>();
     for (const route of spec.routes) {
       const limits = route.limits !== undefined && route.limits.length > 0 ? [k.limit(...route.limits)] : [];
-      router[route.method](route.path, ...limits, parse, async (ctx) => {
+      let target = router;
+      if (route.mount !== undefined) {
+        const mount = route.mount;
+        target = mounted.get(mount) ?? mounted.set(mount, new Router<BallastState>()).get(mount)!;
+      }
+      target[route.method](route.path, ...limits, parse, async (ctx) => {
         const out = await route.handler({
           params: ctx.params as Record<string, string>,
           query: ctx.query as Record<string, string>,
           body: (ctx.request as { body?: unknown }).body,
-          scope: ctx.state.ballast,
+          get scope() {
+            return ctx.state.ballast;
+          },
           signal: requestSignal(ctx.res),
         });
         ctx.status = out.status ?? 200;
@@ -35,6 +44,7 @@ export const koaHarness: AdapterHarness = {
         ctx.type = 'application/json';
       });
     }
+    for (const [mount, sub] of mounted) router.use(mount, sub.routes());
     app.use(router.routes()).use(router.allowedMethods());
     const server = app.listen(0, '127.0.0.1');
     await once(server, 'listening');

@@ -26,12 +26,18 @@ export interface InstanceSettings {
   heartbeatIntervalMs?: number;
   /** Monitoring asserts, which decide the health the instance reports. */
   asserts?: Record<string, string>;
+  /** Feature flags (`newCheckout` serves `GET /checkout`), its slow path in ms, and the observe options. */
+  flags?: Record<string, unknown>;
+  slowMs?: number;
+  observe?: { windowMs?: number; evaluateIntervalMs?: number };
 }
 
 export interface Instance {
   name: string;
   /** GET a traffic path; returns the status and, for 503, the shed reason. */
   hit(path: '/work' | '/shared'): Promise<{ status: number; reason?: string }>;
+  /** GET /checkout as a request of `ring` with sticky `account`: whether `newCheckout` was on. */
+  checkout(ring: string, account?: string): Promise<boolean>;
   /** An admin API call with the write token. */
   admin(method: string, path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }>;
   /** SIGKILL: no goodbye to the database. */
@@ -66,6 +72,10 @@ export async function startInstance(name: string, settings: InstanceSettings): P
       const res = await fetch(`http://127.0.0.1:${port}${path}`);
       const text = await res.text();
       return res.status === 503 ? { status: 503, reason: (JSON.parse(text) as { reason: string }).reason } : { status: res.status };
+    },
+    async checkout(ring, account) {
+      const res = await fetch(`http://127.0.0.1:${port}/checkout`, { headers: { 'x-ring': ring, ...(account === undefined ? {} : { 'x-account': account }) } });
+      return ((await res.json()) as { fresh: boolean }).fresh;
     },
     async admin(method, path, body) {
       const res = await fetch(`http://127.0.0.1:${adminPort}${path}`, {

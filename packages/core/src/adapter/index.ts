@@ -5,6 +5,8 @@
  * The seam: `ballast.limits.gate(names).admit()` answers a `Release` (admitted:
  * call it when the exchange is over), a `Shed` (answer `shedReply(shed)`), or a
  * `Queued` (call its `release` when the exchange is over, and wait for `admitted`).
+ * `requestErrorReply(error)` is a Ballast error's JSON answer (`undefined` for others);
+ * `tagMiddleware` and `ScopeOwners` let `req.ballast` find the instance an app mounts.
  * `whenDone` calls a function once on the first of response `finish`, response
  * `close` or the client leaving, pipelined or not.
  */
@@ -12,3 +14,5 @@ export { whenDone } from '../http/exchange.js';
 export { isShed, shedReply, type Admission, type Queued, type Release } from '../limits/index.js';
 export { observeNode, unobserved } from '../observe/index.js';
 export { nodeAdminRequest, writeNodeReply } from '../admin/index.js';
+export { requestErrorReply } from '../admin/index.js';
+export { ScopeOwners, tagMiddleware, taggedInstance } from '../scope/index.js';

@@ -51,6 +51,11 @@ export class RouteTable {
     for (const route of routes) this.#routes.push({ route, segments: split(route.path) });
   }
 
+  /** Every route, in the order they were added (the first of two with one method and path wins). */
+  list(): { method: AdminMethod; path: string; public: boolean }[] {
+    return this.#routes.map(({ route }) => ({ method: route.method, path: route.path, public: route.public === true }));
+  }
+
   match(method: string, path: string): { found: RouteMatch } | { allowed: AdminMethod[] } | undefined {
     const parts = split(path);
     const allowed: AdminMethod[] = [];

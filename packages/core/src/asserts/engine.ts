@@ -4,7 +4,8 @@ import type { SafeEmitter } from '../events/index.js';
 import type { Logger } from '../util/logger.js';
 import { parseAssertInput } from './options.js';
 import { parseAssert, type Comparison } from './parse.js';
-import { DISPLAY, compileSignal, thresholdInBaseUnit } from './signals.js';
+import { DISPLAY, compileSignal, thresholdInBaseUnit, type Reading } from './signals.js';
+import type { WindowReader } from '../observe/index.js';
 import type { SignalSources, Snapshot } from './sources.js';
 import type { AssertEvents, AssertTransition, AssertView, Compiled } from './types.js';
 
@@ -99,21 +100,7 @@ export class AssertEngine {
 
   #check(compiled: Compiled, snapshot: Snapshot, checkedAt: string): void {
     const view = compiled.view;
-    const reading = compiled.signal.read(this.#sources, snapshot);
-    const display = DISPLAY[compiled.signal.kind];
-    view.checkedAt = checkedAt;
-    view.samples = reading?.samples;
-    view.observedValue = reading === undefined ? null : round(reading.value * display.factor);
-    delete view.output;
-    if (reading === undefined) {
-      view.status = 'warn';
-      view.output = 'no data yet';
-    } else if (reading.samples !== undefined && reading.samples < compiled.minSamples) {
-      view.status = 'warn';
-      view.output = `${reading.samples} samples in the window, fewer than minSamples ${compiled.minSamples}`;
-    } else {
-      view.status = COMPARE[compiled.op](reading.value, compiled.threshold) ? 'pass' : 'fail';
-    }
+    judge(compiled, view, compiled.signal.read(this.#sources, snapshot), checkedAt);
     if (view.status === 'warn' || view.status === compiled.verdict) return;
     const previous = compiled.verdict;
     compiled.verdict = view.status;
@@ -133,6 +120,18 @@ export class AssertEngine {
     }
   }
 
+  /**
+   * Judges a compiled assert against `observer` instead of the sliding window (a
+   * flag's guard reads only the requests since its change), without touching the
+   * declared asserts or emitting their events.
+   */
+  async judgeWith(compiled: Compiled, observer: WindowReader): Promise<AssertView> {
+    const snapshot = await this.#snapshot();
+    const view = { ...compiled.view };
+    judge(compiled, view, compiled.signal.read({ ...this.#sources, observer }, snapshot), new Date().toISOString());
+    return view;
+  }
+
   async #snapshot(): Promise<Snapshot> {
     const { observer, outbox } = this.#sources;
     const [connections, pending] = await Promise.all([
@@ -145,6 +144,24 @@ export class AssertEngine {
   #definition(name: string): { expression: string; minSamples: number } | null {
     const current = this.#asserts.get(name);
     return current === undefined ? null : { expression: current.expression, minSamples: current.minSamples };
+  }
+}
+
+/** Sets `view`'s status, value and output from one reading. */
+function judge(compiled: Compiled, view: AssertView, reading: Reading | undefined, checkedAt: string): void {
+  const display = DISPLAY[compiled.signal.kind];
+  view.checkedAt = checkedAt;
+  view.samples = reading?.samples;
+  view.observedValue = reading === undefined ? null : round(reading.value * display.factor);
+  delete view.output;
+  if (reading === undefined) {
+    view.status = 'warn';
+    view.output = 'no data yet';
+  } else if (reading.samples !== undefined && reading.samples < compiled.minSamples) {
+    view.status = 'warn';
+    view.output = `${reading.samples} samples in the window, fewer than minSamples ${compiled.minSamples}`;
+  } else {
+    view.status = COMPARE[compiled.op](reading.value, compiled.threshold) ? 'pass' : 'fail';
   }
 }
 

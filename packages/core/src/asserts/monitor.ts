@@ -5,10 +5,21 @@ import type { LimitRegistry } from '../limits/index.js';
 import { WINDOW_SLOTS, type HttpObserver } from '../observe/index.js';
 import type { Logger } from '../util/logger.js';
 import { AssertEngine, checkAssertName } from './engine.js';
-import type { AssertEvents, AssertView } from './types.js';
+import type { AssertEvents, AssertView, Compiled } from './types.js';
 import { LimitWindow } from './limitWindow.js';
 import type { AssertInput } from './options.js';
 import type { BreakerSource, OutboxSource } from './sources.js';
+
+/** An assert compiled for a guard: judged only through `watchGuard`. */
+export interface GuardAssert {
+  readonly compiled: Compiled;
+}
+
+/** A guard being watched since a change. */
+export interface GuardWatch {
+  check(): Promise<AssertView>;
+  close(): void;
+}
 
 export interface AssertMonitorDeps {
   observer: HttpObserver;
@@ -26,10 +37,15 @@ export interface AssertMonitorDeps {
  * the background while the observer runs, and changeable at runtime.
  */
 export class AssertMonitor {
+  /** How often asserts are evaluated in the background, in ms (guards are checked as often). */
+  readonly evaluateIntervalMs: number;
   readonly #engine: AssertEngine;
+  readonly #observer: HttpObserver;
   #evaluating: Promise<AssertView[]> | undefined;
 
   constructor(definitions: Record<string, AssertInput>, evaluateIntervalMs: number, deps: AssertMonitorDeps) {
+    this.evaluateIntervalMs = evaluateIntervalMs;
+    this.#observer = deps.observer;
     const limitWindow = new LimitWindow(deps.limits, WINDOW_SLOTS);
     deps.observer.onRotate(() => limitWindow.snapshot());
     this.#engine = new AssertEngine(
@@ -67,6 +83,23 @@ export class AssertMonitor {
   check(name: string, input: unknown): void {
     checkAssertName(name);
     this.#engine.compile(name, input, '');
+  }
+
+  /**
+   * Compiles an assert that is not one of the declared ones (a flag's guard);
+   * throws `InvalidSettingsError` naming `field` and the position.
+   */
+  compileGuard(input: unknown, field: string): GuardAssert {
+    return { compiled: this.#engine.compile('guard', input, field) };
+  }
+
+  /**
+   * Starts judging `guard` over the requests that begin from now on only; `check()`
+   * answers its verdict so far, `close()` stops recording.
+   */
+  watchGuard(guard: GuardAssert): GuardWatch {
+    const window = this.#observer.since();
+    return { check: () => this.#engine.judgeWith(guard.compiled, window), close: () => window.close() };
   }
 
   /** Removes an assert; throws `UnknownNameError` when there is none by that name. */

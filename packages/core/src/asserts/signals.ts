@@ -1,5 +1,5 @@
 import { AssertSyntaxError, type ParsedAssert, type Unit } from './parse.js';
-import type { SignalSources, Snapshot } from './sources.js';
+import type { SignalReads, SignalSources, Snapshot } from './sources.js';
 
 /** What a signal measures decides which units its threshold may carry. */
 export type SignalKind = 'duration' | 'ratio' | 'rate' | 'count';
@@ -13,7 +13,7 @@ export interface Reading {
 export interface CompiledSignal {
   kind: SignalKind;
   /** `undefined` when there is no data at all. */
-  read(sources: SignalSources, snapshot: Snapshot): Reading | undefined;
+  read(sources: SignalReads, snapshot: Snapshot): Reading | undefined;
 }
 
 const QUANTILE = /^p(\d{2,4})$/;

@@ -1,5 +1,5 @@
 import type { LimitRegistry } from '../limits/index.js';
-import type { HttpObserver } from '../observe/index.js';
+import type { HttpObserver, WindowReader } from '../observe/index.js';
 import type { LimitWindow } from './limitWindow.js';
 
 /** Circuit breakers as the asserts see them (implemented by the dependencies module). */
@@ -27,6 +27,9 @@ export interface SignalSources {
   breakers?: BreakerSource | undefined;
   outbox?: OutboxSource | undefined;
 }
+
+/** What a signal reads: the sources, with the HTTP window swappable (a guard reads only samples after its change). */
+export type SignalReads = Omit<SignalSources, 'observer'> & { observer: WindowReader };
 
 /** Values that need I/O, fetched once per evaluation and shared by every assert. */
 export interface Snapshot {

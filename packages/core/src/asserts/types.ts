@@ -29,7 +29,9 @@ export interface AssertTransition {
 }
 
 export interface AssertEvents {
+  /** An assert went from passing (or no verdict) to failing; readiness now fails. */
   'assert:failed': AssertTransition;
+  /** A failing assert passes again. */
   'assert:recovered': AssertTransition;
 }
 

@@ -27,7 +27,13 @@ export interface Ticket {
 export type MachineSettings = Pick<
   DependencySettings,
   'errorThresholdPercentage' | 'volumeThreshold' | 'resetTimeoutMs' | 'rollingWindowMs' | 'rollingBuckets' | 'halfOpenMaxProbes' | 'force'
->;
+> & {
+  /**
+   * Probe backoff: when set, the first half-open comes this long after opening, and each failed
+   * probe doubles the wait, up to `resetTimeoutMs`. Without it every wait is `resetTimeoutMs`.
+   */
+  firstProbeMs?: number;
+};
 
 export type TransitionListener = (from: BreakerStateName, to: BreakerStateName, reason: TransitionReason) => void;
 
@@ -40,6 +46,8 @@ export class BreakerMachine {
   #state: BreakerState = { kind: 'closed', generation: 0 };
   #settings: MachineSettings;
   #window: RollingWindow;
+  /** Probes failed in a row since the breaker last closed (drives the probe backoff). */
+  #failedProbes = 0;
   readonly #onTransition: TransitionListener;
 
   constructor(settings: MachineSettings, now: number, onTransition: TransitionListener = () => {}) {
@@ -79,8 +87,11 @@ export class BreakerMachine {
     }
   }
 
-  /** Records the outcome of an admitted call. `ok` is false for failures and timeouts. */
-  report(ticket: Ticket, ok: boolean, now: number): void {
+  /**
+   * Records the outcome of an admitted call. `ok` is false for failures and timeouts.
+   * `retryAfterMs`: the callee said when to come back (429/503 with Retry-After); a failed probe waits exactly that.
+   */
+  report(ticket: Ticket, ok: boolean, now: number, retryAfterMs?: number): void {
     const s = this.state(now);
     if (ticket.generation !== s.generation) return;
     switch (s.kind) {
@@ -89,7 +100,7 @@ export class BreakerMachine {
         if (!ok && this.#settings.force !== 'closed' && this.#tripped()) this.#open(now, 'threshold');
         return;
       case 'half-open':
-        if (!ok) this.#open(now, 'probe_failed');
+        if (!ok) this.#open(now, 'probe_failed', retryAfterMs);
         else if (++s.succeeded >= this.#settings.halfOpenMaxProbes) this.#close(now, 'probe_succeeded');
         return;
       case 'open':
@@ -129,13 +140,17 @@ export class BreakerMachine {
     return calls >= this.#settings.volumeThreshold && failures * 100 >= this.#settings.errorThresholdPercentage * calls;
   }
 
-  #open(now: number, reason: TransitionReason): void {
-    const halfOpenAt = now + this.#settings.resetTimeoutMs;
+  #open(now: number, reason: TransitionReason, retryAfterMs?: number): void {
+    const { firstProbeMs, resetTimeoutMs } = this.#settings;
+    if (reason === 'probe_failed') this.#failedProbes++;
+    const backoffMs = firstProbeMs === undefined ? resetTimeoutMs : Math.min(firstProbeMs * 2 ** this.#failedProbes, resetTimeoutMs);
+    const halfOpenAt = now + (retryAfterMs ?? backoffMs);
     this.#to({ kind: 'open', generation: this.#state.generation + 1, openedAt: now, halfOpenAt }, reason);
   }
 
   #close(now: number, reason: TransitionReason): void {
     this.#window.reset(now);
+    this.#failedProbes = 0;
     this.#to({ kind: 'closed', generation: this.#state.generation + 1 }, reason);
   }
 

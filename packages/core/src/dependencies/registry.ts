@@ -27,9 +27,13 @@ export interface DependencyView {
 type Transition = { name: string; reason: TransitionReason };
 
 export interface DependencyEvents {
+  /** A dependency's breaker opened (failures over the threshold, or `force: "open"`); reads get fallbacks. */
   'breaker:opened': Transition & { window: { calls: number; failures: number } };
+  /** The breaker lets probe calls through after `resetTimeoutMs`. */
   'breaker:half-open': Transition;
+  /** The breaker closed again: the probes succeeded (or `force: "closed"`). */
   'breaker:closed': Transition;
+  /** A dependency's breaker settings were changed (code, admin API or fleet). */
   'dependency:updated': { name: string; actor: string; before: DependencySettings; after: DependencySettings; version: number };
 }
 

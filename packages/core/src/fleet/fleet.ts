@@ -6,7 +6,7 @@ import type { LimitRegistry } from '../limits/registry.js';
 import type { SettingsWriter } from '../limits/routes.js';
 import type { Logger } from '../util/logger.js';
 import { registerFleetErrorStatuses } from './errors.js';
-import { FleetListener } from './listener.js';
+import { PgListener } from '../listen/index.js';
 import { FleetPresence } from './presence.js';
 import type { ResolvedFleetOptions } from './options.js';
 import { RedisSharedRate } from './redisRate.js';
@@ -14,7 +14,8 @@ import type { FleetKind } from './sql/types.js';
 import { FleetStore } from './store.js';
 import { FleetSync, type FleetEvents } from './sync.js';
 import { assertTarget } from './assertTarget.js';
-import { dependencyTarget, limitTarget } from './targets.js';
+import { dependencyTarget, flagTarget, limitTarget } from './targets.js';
+import type { FlagRegistry } from '../flags/index.js';
 import { FleetWriter } from './writer.js';
 
 /** Pause before re-reading a change whose read failed, in ms. */
@@ -24,6 +25,7 @@ export interface FleetParts {
   limits: LimitRegistry;
   dependencies: DependencyRegistry;
   asserts: AssertMonitor;
+  flags: FlagRegistry;
   /** The asserts the code declared, which a revert goes back to. */
   codeAsserts: Record<string, AssertInput>;
   events: SafeEmitter<FleetEvents>;
@@ -46,7 +48,7 @@ export class Fleet {
   /** This instance's heartbeat and the list of live instances; `undefined` without `fleet.database`. */
   readonly presence: FleetPresence | undefined;
   readonly #writer: FleetWriter | undefined;
-  readonly #listener: FleetListener | undefined;
+  readonly #listener: PgListener | undefined;
   readonly #rate: RedisSharedRate | undefined;
   readonly #logger: Logger;
   readonly #events: SafeEmitter<FleetEvents>;
@@ -69,7 +71,12 @@ export class Fleet {
       this.#rate = rate;
     }
     if (options.database === undefined) return;
-    const targets = [limitTarget(parts.limits), dependencyTarget(parts.dependencies), assertTarget(parts.asserts, parts.codeAsserts)];
+    const targets = [
+      limitTarget(parts.limits),
+      dependencyTarget(parts.dependencies),
+      assertTarget(parts.asserts, parts.codeAsserts),
+      flagTarget(parts.flags),
+    ];
     const sync = new FleetSync(targets, parts.events, parts.logger);
     this.sync = sync;
     const store = new FleetStore(options.database as string | pg.Pool, { schema: options.schema, channel: options.channel, timeoutMs: options.timeoutMs }, parts.logger);
@@ -82,7 +89,7 @@ export class Fleet {
       parts.logger,
     );
     let migrated = false;
-    this.#listener = new FleetListener(() => store.pool.connect(), options.channel, options.reconnect, {
+    this.#listener = new PgListener(() => store.pool.connect(), options.channel, options.reconnect, {
       onConnect: async (client) => {
         if (!migrated) await store.migrate(client);
         migrated = true;
@@ -91,7 +98,10 @@ export class Fleet {
         this.#disconnected = false;
         this.#events.emit('fleet:connected', { version: sync.highest });
       },
-      onNotify: (version) => this.#changed(sync, store, version),
+      onNotify: (payload) => {
+        const version = Number(payload);
+        if (Number.isSafeInteger(version)) this.#changed(sync, store, version);
+      },
       onDisconnect: (error) => {
         // Once per outage, not once per reconnect attempt.
         if (this.#disconnected) return;

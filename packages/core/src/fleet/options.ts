@@ -33,7 +33,12 @@ export interface FleetOptions {
   /** Longest a Redis admission may take before the store counts as down, in ms. Default `100`. */
   redisTimeoutMs?: number;
   /** Backoff of the LISTEN connection's reconnects, in ms. Default `{ minMs: 100, maxMs: 5000 }`. */
-  reconnect?: { minMs?: number; maxMs?: number };
+  reconnect?: {
+    /** First wait before reconnecting, in ms. Default `100`. */
+    minMs?: number;
+    /** Longest wait between reconnects, in ms. Default `5000`. */
+    maxMs?: number;
+  };
   /** How often this instance heartbeats `{ id, stage, appVersion, startedAt, health }` to the store, in ms; it drops out of `GET /fleet/instances` after three missed beats. Default `5000`. */
   heartbeatIntervalMs?: number;
   /** This instance's id in `GET /fleet/instances` (a pod name, for instance). Default: `<hostname>-<pid>-<random>`. */

@@ -17,18 +17,29 @@ export interface FleetTarget {
    * defaults with the shared schema, and applies it. Throws `InvalidSettingsError`
    * and changes nothing when it is invalid.
    */
-  apply(name: string, patch: unknown, actor: string): void;
+  apply(name: string, patch: unknown, actor: string, change?: AppliedChange): void;
   /** Validates only, like `apply`. */
   check(name: string, patch: unknown): void;
 }
 
+/** Which stored change is being applied; `initial` while applying the state read at start. */
+export interface AppliedChange {
+  version: number;
+  initial: boolean;
+}
+
 export interface FleetEvents {
+  /** This instance is listening to the fleet store and has applied every change up to `version`. */
   'fleet:connected': { version: number };
+  /** The fleet store connection was lost; the instance keeps its settings and reconnects. */
   'fleet:disconnected': { error: unknown };
+  /** A change from the fleet store was applied here. */
   'fleet:applied': { kind: FleetKind; name: string; version: number; actor: string };
+  /** A stored change failed validation here and was ignored (the field and message say why). */
   'fleet:invalid': { kind: FleetKind; name: string; version: number; field: string; message: string };
   /** The Redis store behind fleet-wide rates stopped answering; each limit now follows its `onStoreDown`. */
   'fleet:store-down': { store: 'redis'; error: unknown };
+  /** Redis answers again; fleet-wide rates are shared again. */
   'fleet:store-up': { store: 'redis' };
 }
 
@@ -43,6 +54,8 @@ export class FleetSync {
   readonly #logger: Logger;
   /** Highest version seen, for `fleet:connected`. */
   highest = 0;
+  /** Whether the state read at start has been applied: later rows are fresh changes. */
+  #primed = false;
 
   constructor(targets: readonly FleetTarget[], events: SafeEmitter<FleetEvents>, logger: Logger) {
     this.#targets = new Map(targets.map((t) => [t.kind, t]));
@@ -57,17 +70,19 @@ export class FleetSync {
   }
 
   applyRows(rows: readonly FleetRow[]): void {
-    for (const row of rows) this.#applyRow(row);
+    const initial = !this.#primed;
+    this.#primed = true;
+    for (const row of rows) this.#applyRow(row, initial);
   }
 
-  #applyRow(row: FleetRow): void {
+  #applyRow(row: FleetRow, initial: boolean): void {
     this.highest = Math.max(this.highest, row.version);
     const target = this.#targets.get(row.kind);
     // A name this instance does not know (e.g. during a rolling deploy) is not ours to apply.
     if (target === undefined || !target.has(row.name)) return;
     if (target.origins.version(row.name) >= row.version) return;
     try {
-      target.apply(row.name, row.patch, row.actor);
+      target.apply(row.name, row.patch, row.actor, { version: row.version, initial });
     } catch (error) {
       // Whatever is wrong with one row, it must neither crash the instance nor stop the other rows.
       const detail = isInvalidSettingsError(error)

@@ -1,5 +1,6 @@
 import type { DependencyRegistry, DependencySettings } from '../dependencies/index.js';
 import { mergeDependencyPatch, dependencyPatchSchema } from '../dependencies/index.js';
+import { parseFlagPatch, type FlagRegistry } from '../flags/index.js';
 import type { LimitRegistry } from '../limits/registry.js';
 import { parseLimitPatch } from '../limits/settings.js';
 import { parseSettings } from '../settings/validate.js';
@@ -51,3 +52,21 @@ export function dependencyTarget(dependencies: DependencyRegistry): FleetTarget 
   };
 }
 
+
+/**
+ * Flags: the stored override is the whole state (`{ stage, percent }`), validated
+ * over the code's state by the flags' schema. Applying it records the store's
+ * version, which a guard's step back compares-and-sets against.
+ */
+export function flagTarget(flags: FlagRegistry): FleetTarget {
+  const origins = new OriginBook();
+  flags.useFleetVersions();
+  return {
+    kind: 'flag',
+    origins,
+    has: (name) => flags.has(name),
+    parsePatch: (input) => ({ ...parseFlagPatch(input, flags.stages) }),
+    apply: (name, patch, actor, change) => flags.applyStored(name, patch, actor, change ?? { version: origins.version(name) + 1, initial: false }),
+    check: (name, patch) => void (patch === null || flags.resolvePatch(name, patch, flags.get(name).code)),
+  };
+}

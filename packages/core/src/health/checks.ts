@@ -3,7 +3,7 @@ import type { BreakerSource, OutboxSource } from '../asserts/index.js';
 
 /** One entry of a `checks` array (draft-inadarsh-netapp-api-health-check). */
 export interface HealthCheck {
-  componentType: 'assert' | 'dependency' | 'datastore' | 'system';
+  componentType: 'assert' | 'dependency' | 'datastore' | 'system' | 'flag';
   status: AssertStatus;
   observedValue?: number | null;
   observedUnit?: string;
@@ -16,8 +16,14 @@ export interface HealthReport {
   checks: Record<string, HealthCheck[]>;
 }
 
+/** Flags whose guard stepped them back (implemented by the flags module). */
+export interface RolledBackSource {
+  rolledBack(): Record<string, { guard: string; at: string; observedValue: number | null; observedUnit: string | undefined; from: { stage: string; percent: number }; to: { stage: string; percent: number } }>;
+}
+
 export interface HealthSources {
   asserts: AssertMonitor;
+  flags?: RolledBackSource | undefined;
   breakers?: BreakerSource | undefined;
   outbox?: OutboxSource | undefined;
   brokers?: BrokerHealthSource | undefined;
@@ -71,6 +77,21 @@ export async function readiness(sources: HealthSources): Promise<HealthReport> {
         },
       ];
     }
+  }
+  // A guard's rollback is a warning until someone changes the flag again: the rollout needs a look.
+  for (const [name, r] of Object.entries(sources.flags?.rolledBack() ?? {})) {
+    const from = `${r.from.stage} ${r.from.percent}`;
+    const to = `${r.to.stage} ${r.to.percent}`;
+    checks[`flag:${name}`] = [
+      {
+        componentType: 'flag',
+        status: 'warn',
+        observedValue: r.observedValue,
+        ...(r.observedUnit === undefined ? {} : { observedUnit: r.observedUnit }),
+        output: `rolled back by its guard "${r.guard}" at ${r.at}: ${from} -> ${to}`,
+        time,
+      },
+    ];
   }
   if (sources.outbox !== undefined) {
     const status = await sources.outbox.pending().then(

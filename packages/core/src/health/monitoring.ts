@@ -26,6 +26,7 @@ import type { BrokerHealthSource } from './checks.js';
 import { parseHealthOptions } from './options.js';
 import { readiness, type HealthReport } from './checks.js';
 import { healthRoutes } from './routes.js';
+import type { RolledBackSource } from './checks.js';
 import { ShedLog } from './shedLog.js';
 
 /** Events of other modules that monitoring logs and measures. */
@@ -58,6 +59,8 @@ export interface MonitoringDeps {
   events: SafeEmitter<AssertEvents>;
   logger: Logger;
   tokens: TokenVerifier;
+  /** Flags stepped back by their guard show as warnings. */
+  flags?: RolledBackSource;
 }
 
 /**
@@ -98,6 +101,7 @@ export function createMonitoring(options: BallastOptions, deps: MonitoringDeps):
       asserts,
       breakers,
       outbox: outboxSignals,
+      flags: deps.flags,
       brokers,
       observer,
       probesPublic: health.probesPublic,

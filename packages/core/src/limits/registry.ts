@@ -26,6 +26,7 @@ export interface LimitView {
 }
 
 export interface LimitEvents {
+  /** A limit was retuned (code, admin API or fleet); `before` and `after` are full settings. */
   'limit:updated': { name: string; actor: string; before: LimitSettings; after: LimitSettings; version: number };
 }
 

@@ -3,6 +3,7 @@ import { intBetween, parseSettings } from '../settings/validate.js';
 
 /** A Redis server kept as a broker: one stream per topic, consumer groups per subscriber group. */
 export interface RedisStreamsBrokerOptions {
+  /** The broker kind: Redis Streams. */
   type: 'redis-streams';
   /** `redis://host:port`. Run Redis with `appendonly yes` so a restart keeps what it confirmed. */
   url: string;
@@ -16,6 +17,7 @@ export interface RedisStreamsBrokerOptions {
 
 /** A NATS server with JetStream: one file-stored stream for every topic, a durable consumer per group. */
 export interface NatsJetStreamBrokerOptions {
+  /** The broker kind: NATS JetStream. */
   type: 'nats-jetstream';
   /** `nats://host:port`, or several. */
   servers: string | string[];
@@ -27,6 +29,7 @@ export interface NatsJetStreamBrokerOptions {
 
 /** A RabbitMQ node: a durable topic exchange, a durable queue per topic and group, persistent messages, publisher confirms. */
 export interface AmqpBrokerOptions {
+  /** The broker kind: RabbitMQ (AMQP 0-9-1). */
   type: 'amqp';
   /** `amqp://user:pass@host:port/vhost`. */
   url: string;

@@ -29,7 +29,12 @@ export interface MetricsOptions {
    * Also export through `@opentelemetry/api`: `true` uses the global meter
    * provider (`metrics.getMeter('@ballast/core')`), or pass a `Meter`. Default: off.
    */
-  openTelemetry?: boolean | { meter: OtelMeter };
+  openTelemetry?:
+    | boolean
+    | {
+        /** The OpenTelemetry `Meter` to create Ballast's instruments on. */
+        meter: OtelMeter;
+      };
 }
 
 const isObjectWith = (methods: string[]) => (v: unknown) =>

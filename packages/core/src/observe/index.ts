@@ -1,3 +1,4 @@
+export { SinceWindow, type WindowReader } from './since.js';
 export { HttpObserver, WINDOW_SLOTS, UNMATCHED_ROUTE, OVERFLOW_ROUTE, type RequestSink } from './observer.js';
 export { observeNode, unobserved } from './node.js';
 export { LogHistogram, bucketOf, bucketLow, bucketHigh, BUCKET_COUNT } from './histogram.js';

@@ -1,11 +1,13 @@
 import { performance } from 'node:perf_hooks';
 import { LogHistogram } from './histogram.js';
 import { ServerWatch } from './servers.js';
+import { RouteCap } from './routeCap.js';
 import { RouteSeries, statusClassOf } from './routeSeries.js';
+import { SinceWindow, type WindowReader } from './since.js';
 
 /** The route label of requests that matched no route (never the raw path). */
 export const UNMATCHED_ROUTE = 'unmatched';
-/** The route label once `MAX_ROUTES` templates are known: a guard against unbounded cardinality. */
+/** The route label of requests to routes the cap keeps no series for: a guard against unbounded cardinality. */
 export const OVERFLOW_ROUTE = 'other';
 const MAX_ROUTES = 500;
 /** The window is kept as this many slots plus the one being filled. */
@@ -29,7 +31,7 @@ export type RequestSink = (route: string, statusClass: number, durationMs: numbe
  * servers whose connections are counted. The per-request path is a timestamp,
  * a map lookup and a few increments; the window turns on an unref'd timer.
  */
-export class HttpObserver {
+export class HttpObserver implements WindowReader {
   readonly windowMs: number;
   readonly slotMs: number;
   /** Requests that began and have not closed yet. */
@@ -38,8 +40,13 @@ export class HttpObserver {
   active = false;
   sink: RequestSink | undefined;
   readonly #series = new Map<string, RouteSeries>();
+  /** Which routes keep a series once `MAX_ROUTES` are known (the overflow series is not counted). */
+  readonly #cap = new RouteCap(MAX_ROUTES);
+  #overflow: RouteSeries | undefined;
   readonly #servers = new ServerWatch();
   readonly #rotateListeners: (() => void)[] = [];
+  /** Open `since()` windows; empty on almost every request, so the request path pays one size check. */
+  readonly #since = new Set<SinceWindow>();
   readonly #tickers: { everyMs: number; run: () => void; timer?: NodeJS.Timeout }[] = [];
   #slot = 0;
   #timer: NodeJS.Timeout | undefined;
@@ -106,6 +113,17 @@ export class HttpObserver {
     const cls = statusClassOf(status);
     series.record(this.#slot, durationMs, cls);
     this.sink?.(series.route, cls, durationMs);
+    if (this.#since.size !== 0) for (const window of this.#since) window.record(series.route, durationMs, cls, startedAt);
+  }
+
+  /**
+   * A window of the requests that begin from now on, until `close()`: what a
+   * flag's guard reads, so that samples from before its change never count.
+   */
+  since(): SinceWindow {
+    const window = new SinceWindow(() => this.inFlight, (w) => this.#since.delete(w));
+    this.#since.add(window);
+    return window;
   }
 
   /** Open connections on every server seen so far. */
@@ -153,19 +171,34 @@ export class HttpObserver {
     return Math.max(this.slotMs / 1000, Math.min(full, (now - this.#startedAt) / 1000));
   }
 
+  /** A route without a series: a new one while there is room, else one the cap lets in in place of a quieter one, else overflow. */
   #add(route: string): RouteSeries {
-    const name = this.#series.size >= MAX_ROUTES ? OVERFLOW_ROUTE : route;
-    let series = this.#series.get(name);
-    if (series === undefined) {
-      series = new RouteSeries(name, WINDOW_SLOTS);
-      this.#series.set(name, series);
+    if (this.#routeCount() >= this.#cap.capacity) {
+      const victim = route === OVERFLOW_ROUTE ? undefined : this.#cap.admit(route);
+      if (victim === undefined) return (this.#overflow ??= this.#create(OVERFLOW_ROUTE));
+      this.#series.delete(victim.route);
+      const series = this.#create(route);
+      series.hits = this.#cap.admittedHits;
+      return series;
     }
+    return this.#create(route);
+  }
+
+  #create(route: string): RouteSeries {
+    const series = new RouteSeries(route, WINDOW_SLOTS);
+    this.#series.set(route, series);
     return series;
+  }
+
+  #routeCount(): number {
+    return this.#series.size - (this.#overflow === undefined ? 0 : 1);
   }
 
   #rotate(): void {
     this.#slot = (this.#slot + 1) % WINDOW_SLOTS;
     for (const series of this.#series.values()) series.clearSlot(this.#slot);
+    const candidates = [...this.#series.values()].filter((s) => s !== this.#overflow);
+    this.#cap.rotate(candidates, candidates.length >= this.#cap.capacity);
     this.#rotatedAt = nowMs();
     for (const listener of this.#rotateListeners) listener();
   }

@@ -30,6 +30,8 @@ export class RouteSeries {
   readonly sumMs = new Float64Array(STATUS_CLASSES.length);
   /** Cumulative, non-cumulative-by-bucket: `[statusClass * BUCKETS + bucket]`. */
   readonly buckets = new Float64Array(STATUS_CLASSES.length * BUCKETS);
+  /** Requests, halved every window slot: how much traffic the route carries now (the route cap keeps the busiest). */
+  hits = 0;
 
   constructor(route: string, slotCount: number) {
     this.route = route;
@@ -38,6 +40,7 @@ export class RouteSeries {
   }
 
   record(slot: number, durationMs: number, cls: number): void {
+    this.hits++;
     (this.slots[slot] as LogHistogram).record(durationMs * 1000);
     if (cls === SERVER_ERROR) this.slotErrors[slot]!++;
     this.count[cls]!++;

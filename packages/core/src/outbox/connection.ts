@@ -4,7 +4,7 @@ import type { ResolvedOutboxOptions } from './options.js';
 import { OutboxUnavailableError } from './errors.js';
 import { migrate } from './sql/index.js';
 import { isMissingPeerError } from '../peers/index.js';
-import { openDatabase, type Database, type SqlClient } from './store/index.js';
+import { isUnreachable, openDatabase, type Database, type SqlClient } from './store/index.js';
 
 /**
  * The outbox's way to its database: opened and migrated once, on first need
@@ -62,7 +62,7 @@ export class OutboxConnection {
     try {
       return await fn(db);
     } catch (error) {
-      if (error instanceof BallastError) throw error;
+      if (error instanceof BallastError || !isUnreachable(error)) throw error;
       throw new OutboxUnavailableError(error);
     }
   }

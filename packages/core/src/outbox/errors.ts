@@ -26,7 +26,7 @@ export const isOutboxFullError = (e: unknown): e is OutboxFullError => hasCode(e
 /** A payload (or key) that cannot be stored: not JSON-serialisable, too large, or malformed. Nothing was stored. */
 export class InvalidPayloadError extends BallastError {
   static readonly code = 'BALLAST_OUTBOX_INVALID_PAYLOAD';
-  /** The offending argument: `payload`, `key` or `idempotencyKey`. */
+  /** The offending argument: `payload`, `key`, `idempotencyKey`, `delayMs` or `client`. */
   readonly field: string;
 
   constructor(field: string, detail: string, options?: { cause?: unknown }) {

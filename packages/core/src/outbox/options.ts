@@ -9,7 +9,12 @@ export interface OutboxBreakerOptions {
   errorThresholdPercentage?: number;
   /** Attempts in the window before the percentage counts. Default `10`. */
   volumeThreshold?: number;
-  /** How long the breaker stays open before one trial delivery. Default `10000`. */
+  /** How long after opening the breaker sends its first probe (one trial delivery). Default `1000`. */
+  probeAfterMs?: number;
+  /**
+   * Longest wait between probes: each failed probe doubles the wait from `probeAfterMs` up to this.
+   * A probe answered 429/503 with `Retry-After` waits what the downstream asked instead. Default `10000`.
+   */
   resetTimeoutMs?: number;
 }
 
@@ -42,7 +47,12 @@ export interface OutboxWorkerOptions {
   /** Poll at least this often; NOTIFY only wakes the worker sooner. Default `1000`. */
   pollIntervalMs?: number;
   /** Retry delay: `baseMs * 2^(attempt-1)` with jitter, capped at `maxMs`. Default `{ baseMs: 1000, maxMs: 300000 }`. */
-  backoff?: { baseMs?: number; maxMs?: number };
+  backoff?: {
+    /** Delay before the second attempt, in ms. Default `1000`. */
+    baseMs?: number;
+    /** Longest delay between attempts, in ms. Default `300000`. */
+    maxMs?: number;
+  };
   /** How long `stop()` waits for in-flight deliveries before aborting them and releasing their leases. Default `5000`. */
   shutdownTimeoutMs?: number;
 }
@@ -60,12 +70,14 @@ export interface OutboxOptions {
   maxPayloadBytes?: number;
   /** Named downstreams. */
   destinations: Record<string, DestinationOptions>;
+  /** The delivery worker of this process. */
   worker?: OutboxWorkerOptions;
 }
 
 const breakerSchema = z.strictObject({
   errorThresholdPercentage: numberAbove(0, 100).optional(),
   volumeThreshold: intBetween(1, 1_000_000).optional(),
+  probeAfterMs: intBetween(1, 3_600_000).optional(),
   resetTimeoutMs: intBetween(1, 3_600_000).optional(),
 });
 
@@ -113,7 +125,7 @@ export interface ResolvedDestination {
   maxPending: number | undefined;
   maxAttempts: number;
   ratePerSecond: number | undefined;
-  breaker: { errorThresholdPercentage: number; volumeThreshold: number; resetTimeoutMs: number };
+  breaker: { errorThresholdPercentage: number; volumeThreshold: number; probeAfterMs: number; resetTimeoutMs: number };
 }
 
 export interface ResolvedWorker {
@@ -142,6 +154,7 @@ export function resolveOutboxOptions(input: unknown): ResolvedOutboxOptions {
   const w = o.worker ?? {};
   const destinations = new Map<string, ResolvedDestination>();
   for (const [name, d] of Object.entries(o.destinations)) {
+    const resetTimeoutMs = d.breaker?.resetTimeoutMs ?? 10_000;
     destinations.set(name, {
       name,
       deliver: d.deliver,
@@ -151,7 +164,8 @@ export function resolveOutboxOptions(input: unknown): ResolvedOutboxOptions {
       breaker: {
         errorThresholdPercentage: d.breaker?.errorThresholdPercentage ?? 50,
         volumeThreshold: d.breaker?.volumeThreshold ?? 10,
-        resetTimeoutMs: d.breaker?.resetTimeoutMs ?? 10_000,
+        resetTimeoutMs,
+        probeAfterMs: Math.min(d.breaker?.probeAfterMs ?? 1000, resetTimeoutMs),
       },
     });
   }

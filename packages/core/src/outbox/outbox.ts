@@ -9,10 +9,10 @@ import { WakeHints } from './hint.js';
 import { uuidv7 } from './ids.js';
 import type { ResolvedOutboxOptions } from './options.js';
 import { insertMessage, keyHasPending, listDead, readStats, redriveDead, sendHint, setPaused } from './sql/index.js';
-import { asSqlClient, type Database, type SqlClient } from './store/index.js';
+import type { Database, SqlClient } from './store/index.js';
 import { desync } from './desync.js';
 import type { DeadMessage, DesyncOptions, DesyncResult, DestinationStats, EnqueueOptions, EnqueueResult, OutboxEvents } from './types.js';
-import { checkMessageOptions, serialisePayload } from './validate.js';
+import { checkCallerClient, checkMessageOptions, serialisePayload } from './validate.js';
 import { OutboxWorker } from './worker/worker.js';
 import { PACING_FEATURE } from './worker/pacer.js';
 import { isMissingPeerError, loadBottleneck } from '../peers/index.js';
@@ -24,6 +24,9 @@ export interface OutboxDeps {
 }
 
 const notConfigured = (): UnknownNameError => new UnknownNameError('outbox destination', '(no outbox configured: set options.outbox)');
+
+const enqueued = (result: { stored: string } | { duplicate: string }, idempotencyKey: string): EnqueueResult =>
+  'stored' in result ? { id: result.stored, idempotencyKey, duplicate: false } : { id: result.duplicate, idempotencyKey, duplicate: true };
 
 const emptyStats = (): DestinationStats => ({ pending: 0, inFlight: 0, dead: 0, oldestPendingAgeMs: 0, delivered: 0, paused: false });
 
@@ -80,16 +83,17 @@ export class Outbox {
     const idempotencySupplied = checked.idempotencyKey !== undefined;
     const message = { destination, key: checked.key, idempotencyKey, idempotencySupplied, json, delayMs: checked.delayMs, maxPending: settings.maxPending };
     if (options.client !== undefined) {
+      const client = checkCallerClient(options.client);
       await this.#conn.ready(); // the tables must exist before the caller's transaction uses them
-      const result = await insertMessage(asSqlClient(options.client), this.schema, message);
+      const result = await insertMessage(client, this.schema, message);
       if ('full' in result) throw new OutboxFullError(destination, settings.maxPending ?? 0);
       this.#hints?.joinedTransaction();
-      return { id: 'stored' in result ? result.stored : result.duplicate, idempotencyKey };
+      return enqueued(result, idempotencyKey);
     }
     const result = await this.#run((db) => insertMessage(db, this.schema, message));
     if ('full' in result) throw new OutboxFullError(destination, settings.maxPending ?? 0);
-    this.#hints?.committed();
-    return { id: 'stored' in result ? result.stored : result.duplicate, idempotencyKey };
+    if ('stored' in result) this.#hints?.committed();
+    return enqueued(result, idempotencyKey);
   }
 
   /**

@@ -18,7 +18,7 @@ function parseLimit(raw: string | null): number {
  * under the token's name.
  */
 export function outboxRoutes(outbox: Outbox): AdminRoute[] {
-  registerAdminErrorStatus(OutboxFullError.code, 503);
+  registerAdminErrorStatus(OutboxFullError.code, 503, 'overloaded');
   registerAdminErrorStatus(OutboxUnavailableError.code, 503);
   registerAdminErrorStatus(InvalidPayloadError.code, 400);
   const exists = (params: Record<string, string>): boolean => outbox.destinations.includes(params.name as string);

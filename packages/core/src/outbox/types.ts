@@ -51,7 +51,14 @@ export interface DeadMessage {
 export interface EnqueueOptions {
   /** Ordering key: messages with the same key are delivered in enqueue order. */
   key?: string;
-  /** Sent with every attempt; default: a new UUID v7. A key you pass that the outbox still holds for the destination is not stored twice. */
+  /**
+   * Sent with every attempt; default: a new UUID v7. A key you pass is deduplicated while the outbox
+   * holds its message (pending, in flight or dead): the call stores nothing and returns that message's
+   * id with `duplicate: true`, whatever `maxPending`. A delivered message is deleted, so after delivery
+   * the same key is stored as a new message (the downstream sees the same `Idempotency-Key` again).
+   * A generated key is new by construction and is never looked up: pass your own key to make a retried
+   * `enqueue` safe.
+   */
   idempotencyKey?: string;
   /** A `pg` client (or PGlite transaction) inside the caller's transaction: the message commits or rolls back with it. */
   client?: SqlClientLike;
@@ -62,6 +69,8 @@ export interface EnqueueOptions {
 export interface EnqueueResult {
   id: string;
   idempotencyKey: string;
+  /** The outbox already held a message with this (supplied) idempotency key; nothing was stored. */
+  duplicate: boolean;
 }
 
 /** Anything with a `query(text, params)` that resolves to `{ rows }`: `pg.Client`, `pg.PoolClient`, PGlite and its transactions. */
@@ -72,7 +81,9 @@ export interface SqlClientLike {
 export type DesyncMode = 'buffer-first' | 'direct-first';
 
 export interface DesyncOptions {
+  /** Ordering key: messages with the same key are delivered in enqueue order. Default: none (no ordering). */
   key?: string;
+  /** Sent with every attempt (`Idempotency-Key`). Default: a new UUID v7. */
   idempotencyKey?: string;
   /** `buffer-first` (default): store, the worker delivers. `direct-first`: try now through the breaker; store on failure. */
   mode?: DesyncMode;
@@ -94,11 +105,14 @@ export interface OutboxEvents {
    * `durationMs` (here and on `outbox:retry` / `outbox:dead`) is how long the delivery attempt took.
    */
   'outbox:delivered': { destination: string; id: string | undefined; idempotencyKey: string; attempt: number; durationMs: number };
+  /** A delivery attempt failed and the message will be tried again after `delayMs`. */
   'outbox:retry': { destination: string; id: string; idempotencyKey: string; attempt: number; durationMs: number; delayMs: number; error: string };
+  /** A message went dead: a permanent failure, or `maxAttempts` reached. The admin API can list and retry it. */
   'outbox:dead': { destination: string; id: string; idempotencyKey: string; attempt: number; durationMs: number; error: string };
   /** A destination's breaker changed state; while `open` the worker leaves that destination alone. */
   'outbox:breaker': { destination: string; state: 'open' | 'halfOpen' | 'closed' };
   /** A supervised background loop failed; it restarts after `restartInMs`. */
   'worker:crashed': { worker: string; error: unknown; restartInMs: number };
+  /** A supervised background loop is running again after a crash; `restarts` counts them. */
   'worker:restarted': { worker: string; restarts: number };
 }

@@ -1,4 +1,5 @@
 import { InvalidPayloadError } from './errors.js';
+import { asSqlClient, type SqlClient } from './store/index.js';
 import type { EnqueueOptions } from './types.js';
 
 /** Header-safe: keys travel as `Ballast-Key` and `Idempotency-Key` HTTP headers. */
@@ -6,8 +7,14 @@ const HEADER_SAFE = /^[\x20-\x7e]+$/;
 const MAX_KEY_CHARS = 512;
 const MAX_IDEMPOTENCY_KEY_CHARS = 255;
 const MAX_DELAY_MS = 30 * 24 * 60 * 60 * 1000;
-/** A JSON `\u0000` escape that is not itself an escaped backslash: jsonb cannot store NUL. */
-const NUL_ESCAPE = /(?:^|[^\\])(?:\\\\)*\\u0000/;
+/**
+ * An escape PostgreSQL refuses, not itself preceded by an escaped backslash:
+ * `\u0000` (jsonb cannot store NUL) or a surrogate escape. `JSON.stringify`
+ * writes a well-formed surrogate pair as the characters themselves and only a
+ * lone surrogate as a `\udXXX` escape, so any surrogate escape in its output
+ * is a lone one, which jsonb rejects (22P02).
+ */
+const REFUSED_ESCAPE = /(?:^|[^\\])(?:\\\\)*\\u(0000|d[89a-f][0-9a-f]{2})/;
 
 /** Serialises a payload for storage, or throws `InvalidPayloadError` saying why not. */
 export function serialisePayload(payload: unknown, maxBytes: number): string {
@@ -18,7 +25,11 @@ export function serialisePayload(payload: unknown, maxBytes: number): string {
     throw new InvalidPayloadError('payload', `is not JSON-serialisable: ${(error as Error).message}`, { cause: error });
   }
   if (json === undefined) throw new InvalidPayloadError('payload', `is not JSON-serialisable (got ${typeof payload})`);
-  if (NUL_ESCAPE.test(json)) throw new InvalidPayloadError('payload', 'contains a NUL character (\\u0000), which PostgreSQL jsonb cannot store');
+  const refused = json.includes('\\u') ? REFUSED_ESCAPE.exec(json) : null;
+  if (refused !== null) {
+    const what = refused[1] === '0000' ? 'a NUL character (\\u0000)' : `a lone UTF-16 surrogate (\\u${refused[1]})`;
+    throw new InvalidPayloadError('payload', `contains ${what}, which PostgreSQL jsonb cannot store`);
+  }
   const bytes = Buffer.byteLength(json, 'utf8');
   if (bytes > maxBytes) throw new InvalidPayloadError('payload', `is ${bytes} bytes of JSON; the limit is ${maxBytes} (maxPayloadBytes)`);
   return json;
@@ -49,4 +60,20 @@ export function checkMessageOptions(options: Pick<EnqueueOptions, 'key' | 'idemp
     idempotencyKey: headerSafe('idempotencyKey', options.idempotencyKey, MAX_IDEMPOTENCY_KEY_CHARS),
     delayMs,
   };
+}
+
+/**
+ * Checks `enqueue`'s `client` option: a `pg` client checked out inside the
+ * caller's transaction (or a PGlite transaction). A pool is refused: each of
+ * its queries may run on another connection, outside the transaction.
+ */
+export function checkCallerClient(client: unknown): SqlClient {
+  const usage = 'must be a pg client inside your transaction (pg.Client, or pool.connect() after BEGIN) or a PGlite transaction';
+  if (typeof client !== 'object' || client === null || typeof (client as { query?: unknown }).query !== 'function') {
+    throw new InvalidPayloadError('client', `${usage}; got ${client === null ? 'null' : typeof client}`);
+  }
+  if ('totalCount' in client && typeof (client as { connect?: unknown }).connect === 'function') {
+    throw new InvalidPayloadError('client', `${usage}; got a pg.Pool, whose queries may each run on another connection`);
+  }
+  return asSqlClient(client as Parameters<typeof asSqlClient>[0]);
 }

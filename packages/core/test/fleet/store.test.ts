@@ -90,6 +90,31 @@ describe.skipIf(!process.env.DATABASE_URL)(`fleet settings store${!process.env.D
     await until(() => a.limits.get('search').settings.maxConcurrent === 5, 5000, 'A to apply B’s change');
   });
 
+  it('answers a PATCH that changes nothing with 200, writing no change and bumping no version; compares If-Match strongly', async () => {
+    await setUp();
+    const a = await instance();
+    const first = await call(a, 'PATCH', '/limits/search', { maxConcurrent: 5 });
+    const version = first.body.version as number;
+    for (const body of [{ maxConcurrent: 5 }, {}]) {
+      const same = await call(a, 'PATCH', '/limits/search', body);
+      expect(same.status).toBe(200);
+      expect(same.body).toMatchObject({ version, settings: { maxConcurrent: 5 } });
+    }
+    // Pinning a dependency's value is a change (its source becomes the override); pinning it again is not.
+    const pinned = await call(a, 'PATCH', '/dependencies/profiles', { timeoutMs: 400 });
+    const again = await call(a, 'PATCH', '/dependencies/profiles', { timeoutMs: 400 });
+    expect(again.body.version).toBe(pinned.body.version);
+    expect(await db.query('SELECT name FROM ballast.fleet_changes ORDER BY name')).toEqual([{ name: 'profiles' }, { name: 'search' }]);
+    expect(a.audit.recent().filter((e) => e.target === 'search')).toHaveLength(1);
+    const padded = await call(a, 'PATCH', '/limits/search', { maxConcurrent: 6 }, { 'if-match': `"0${version}"` });
+    expect(padded.status).toBe(412);
+    const listed = await call(a, 'PATCH', '/limits/search', { maxConcurrent: 6 }, { 'if-match': `"${version + 5}", "${version}"` });
+    expect(listed.status).toBe(200);
+    const local = await call(a, 'PATCH', '/limits/search', { onStoreDown: 'open' });
+    expect(local.status).toBe(400);
+    expect(local.body.field).toBe('limits.search.onStoreDown');
+  });
+
   it('rejects an invalid PATCH with 400 naming the field and stores nothing', async () => {
     await setUp();
     const a = await instance();

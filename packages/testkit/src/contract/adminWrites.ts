@@ -1,9 +1,10 @@
 import http from 'node:http';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import request from 'supertest';
 import { createBallast, type Ballast } from '@ballast/core';
 import type { AdapterHarness, RunningApp } from '../harness.js';
 import { PREFIX, READ_SECRET, WRITE_SECRET, patch } from './admin.js';
+import { runningApps } from './running.js';
 
 const OVERSIZED = JSON.stringify({ maxConcurrent: 5, pad: 'x'.repeat(20_000) });
 
@@ -35,23 +36,14 @@ function chunkedPatch(app: RunningApp, body: string): Promise<number> {
 /** Admin writes: the same answers with or without a body parser, PATCHes that change nothing, strong If-Match. */
 export function adminWritesContract(harness: AdapterHarness): void {
   describe(`${harness.name}: admin writes`, () => {
-    let app: RunningApp | undefined;
-    let ballast: Ballast | undefined;
-    afterEach(async () => {
-      await app?.close();
-      await ballast?.stop();
-      app = undefined;
-      ballast = undefined;
-    });
-
+    const running = runningApps(harness);
     async function start(bodyParser = false): Promise<{ ballast: Ballast; app: RunningApp }> {
-      ballast = createBallast({
+      const ballast = createBallast({
         limits: { search: { maxConcurrent: 4, maxQueue: 8, queueTimeoutMs: 500 } },
         dependencies: { profiles: { timeoutMs: 300 } },
         admin: { tokens: { ops: { secret: WRITE_SECRET, role: 'write' }, viewer: { secret: READ_SECRET, role: 'read' } } },
       });
-      app = await harness.start(ballast, { routes: [], adminPrefix: PREFIX, bodyParser });
-      return { ballast, app };
+      return { ballast, app: await running.start(ballast, { routes: [], adminPrefix: PREFIX, bodyParser }) };
     }
 
     for (const bodyParser of [false, true]) {

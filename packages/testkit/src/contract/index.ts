@@ -3,10 +3,13 @@ import { limitsContract } from './limits.js';
 import { adminContract } from './admin.js';
 import { adminWritesContract } from './adminWrites.js';
 import { observeContract } from './observe.js';
+import { routeLabelsContract } from './routeLabels.js';
 import { dependenciesContract } from './dependencies.js';
 import { desyncContract } from './desync.js';
+import { flagsContract } from './flags.js';
 import { pipeliningContract } from './pipelining.js';
 import { dashboardContract } from './dashboard.js';
+import { scopeContract } from './scope.js';
 
 /**
  * The adapter contract: every behaviour both adapters must share.
@@ -18,7 +21,10 @@ export function runContractSuite(harness: AdapterHarness): void {
   adminContract(harness);
   adminWritesContract(harness);
   observeContract(harness);
+  routeLabelsContract(harness);
   dependenciesContract(harness);
   desyncContract(harness);
+  flagsContract(harness);
   dashboardContract(harness);
+  scopeContract(harness);
 }

@@ -1,9 +1,10 @@
 import http from 'node:http';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import request from 'supertest';
 import { createBallast, type Ballast, type BallastEvents } from '@ballast/core';
-import type { AdapterHarness, RunningApp } from '../harness.js';
+import type { AdapterHarness } from '../harness.js';
 import { Latch, until } from '../latch.js';
+import { runningApps } from './running.js';
 
 const SECRET = 'observe-contract-secret';
 const admin = { tokens: { ops: { secret: SECRET, role: 'read' as const } } };
@@ -39,29 +40,22 @@ export function parseExposition(text: string): Map<string, { type: string; sampl
 /** Monitoring: latency asserts, connection asserts, health and metrics, under real traffic. */
 export function observeContract(harness: AdapterHarness): void {
   describe(`${harness.name}: observe, asserts, health, metrics`, () => {
-    let app: RunningApp | undefined;
-    let ballast: Ballast | undefined;
-    afterEach(async () => {
-      await app?.close();
-      await ballast?.stop();
-      app = undefined;
-      ballast = undefined;
-    });
+    const running = runningApps(harness);
 
     it('fails p99(latency) < 50ms when a route turns slow (503 on /health, assert:failed) and recovers when it is fast again', async () => {
-      ballast = createBallast({
+      const ballast = createBallast({
         admin,
         observe: { windowMs: 1000, evaluateIntervalMs: 20 },
         asserts: { latency: { expression: 'p99(latency) < 50ms', minSamples: 5 } },
       });
       let delayMs = 80;
-      app = await harness.start(ballast, {
+      const app = await running.start(ballast, {
         observe: true,
         adminPrefix: '/_ballast',
         routes: [{ method: 'get', path: '/work/:id', handler: async () => (await sleep(delayMs), { body: { ok: true } }) }],
       });
       const failed = nextEvent(ballast, 'assert:failed');
-      await Promise.all(Array.from({ length: 20 }, (_, i) => request(app!.server).get(`/work/${i}`).expect(200)));
+      await Promise.all(Array.from({ length: 20 }, (_, i) => request(app.server).get(`/work/${i}`).expect(200)));
       const failure = await failed;
       expect(failure).toMatchObject({ name: 'latency', expression: 'p99(latency) < 50ms', observedUnit: 'ms' });
       expect(failure.observedValue).toBeGreaterThanOrEqual(50);
@@ -83,12 +77,12 @@ export function observeContract(harness: AdapterHarness): void {
       const recovered = nextEvent(ballast, 'assert:recovered');
       let done = false;
       void recovered.then(() => (done = true));
-      while (!done) await Promise.all(Array.from({ length: 5 }, (_, i) => request(app!.server).get(`/work/${i}`).expect(200)));
+      while (!done) await Promise.all(Array.from({ length: 5 }, (_, i) => request(app.server).get(`/work/${i}`).expect(200)));
       expect((await recovered).observedValue).toBeLessThan(50);
       // On a busy machine a stray slow request may tip p99 again: ask until /health agrees, keeping fast traffic up.
       let well = await request(app.server).get('/_ballast/health').set(auth);
       for (let tries = 0; well.status !== 200 && tries < 50; tries++) {
-        await Promise.all(Array.from({ length: 5 }, (_, i) => request(app!.server).get(`/work/${i}`).expect(200)));
+        await Promise.all(Array.from({ length: 5 }, (_, i) => request(app.server).get(`/work/${i}`).expect(200)));
         well = await request(app.server).get('/_ballast/health').set(auth);
       }
       expect(well.status).toBe(200);
@@ -96,9 +90,9 @@ export function observeContract(harness: AdapterHarness): void {
     });
 
     it('fails active_connections > 10 once traffic stops', async () => {
-      ballast = createBallast({ admin, observe: { windowMs: 1000, evaluateIntervalMs: 20 }, asserts: { traffic: 'active_connections > 10' } });
+      const ballast = createBallast({ admin, observe: { windowMs: 1000, evaluateIntervalMs: 20 }, asserts: { traffic: 'active_connections > 10' } });
       const latch = new Latch();
-      app = await harness.start(ballast, {
+      const app = await running.start(ballast, {
         observe: true,
         adminPrefix: '/_ballast',
         routes: [{ method: 'get', path: '/hold', handler: async () => (await latch.wait(), { body: { ok: true } }) }],
@@ -106,7 +100,7 @@ export function observeContract(harness: AdapterHarness): void {
       const agent = new http.Agent({ keepAlive: true, maxSockets: 12 });
       const get = (): Promise<number> =>
         new Promise((resolve, reject) => {
-          http.get(`${app!.url}/hold`, { agent }, (res) => res.resume().on('end', () => resolve(res.statusCode ?? 0))).on('error', reject);
+          http.get(`${app.url}/hold`, { agent }, (res) => res.resume().on('end', () => resolve(res.statusCode ?? 0))).on('error', reject);
         });
       const held = Array.from({ length: 12 }, () => get());
       await latch.arrivedAtLeast(12);
@@ -126,8 +120,8 @@ export function observeContract(harness: AdapterHarness): void {
     });
 
     it('sets up the request scope on routes without a limit', async () => {
-      ballast = createBallast({});
-      app = await harness.start(ballast, {
+      const ballast = createBallast({});
+      const app = await running.start(ballast, {
         observe: true,
         routes: [{ method: 'get', path: '/scoped', handler: ({ scope }) => ({ body: { same: scope.ballast === ballast, degraded: scope.degraded } }) }],
       });
@@ -136,8 +130,8 @@ export function observeContract(harness: AdapterHarness): void {
     });
 
     it('labels latency by route template, never by the raw path', async () => {
-      ballast = createBallast({ admin });
-      app = await harness.start(ballast, {
+      const ballast = createBallast({ admin });
+      const app = await running.start(ballast, {
         observe: true,
         adminPrefix: '/_ballast',
         routes: [{ method: 'get', path: '/items/:id', handler: () => ({ body: { ok: true } }) }],
@@ -147,7 +141,7 @@ export function observeContract(harness: AdapterHarness): void {
       // The admin API is Ballast's own traffic: a 503 from /health must not feed error_rate.
       await request(app.server).get('/_ballast/health').set(auth).expect(200);
       await request(app.server).get('/_ballast/limits').expect(401);
-      await until(() => ballast!.observer.windowHistogram().count === 4 && ballast!.observer.inFlight === 0);
+      await until(() => ballast.observer.windowHistogram().count === 4 && ballast.observer.inFlight === 0);
       const routes = ballast.observer.series().map((s) => s.route).sort();
       expect(routes).toEqual(['/items/:id', 'unmatched']);
       expect(ballast.observer.windowHistogram('/items/:id').count).toBe(3);
@@ -155,14 +149,14 @@ export function observeContract(harness: AdapterHarness): void {
     });
 
     it('exposes every metric family with plausible values, parsed back from the Prometheus text', async () => {
-      ballast = createBallast({
+      const ballast = createBallast({
         admin,
         limits: { work: { maxConcurrent: 1, maxQueue: 0 } },
         dependencies: { profiles: {} },
         asserts: { latency: 'p99(latency) < 5s' },
       });
       const latch = new Latch();
-      app = await harness.start(ballast, {
+      const app = await running.start(ballast, {
         observe: true,
         adminPrefix: '/_ballast',
         routes: [
@@ -176,7 +170,7 @@ export function observeContract(harness: AdapterHarness): void {
       latch.open();
       expect(await first).toBe(200);
       await request(app.server).get('/fail').expect(500);
-      await until(() => ballast!.observer.inFlight === 0);
+      await until(() => ballast.observer.inFlight === 0);
 
       const res = await request(app.server).get('/_ballast/metrics').set(auth).expect(200);
       expect(res.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);

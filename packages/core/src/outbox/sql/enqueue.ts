@@ -23,11 +23,21 @@ export type InsertResult = { stored: string } | { duplicate: string } | { full: 
  * `maxPending` index entries and needs no extra round trip.
  */
 export async function insertMessage(client: SqlClient, schema: string, m: InsertMessage): Promise<InsertResult> {
+  // A held duplicate delivered (deleted) between the INSERT and the SELECT: store it as the new message it now is.
+  for (let attempt = 0; ; attempt++) {
+    const result = await insertOnce(client, schema, m);
+    if (!('full' in result) || !m.idempotencySupplied || attempt === 2) return result;
+  }
+}
+
+async function insertOnce(client: SqlClient, schema: string, m: InsertMessage): Promise<InsertResult> {
   const params: unknown[] = [m.destination, m.key ?? null, m.idempotencyKey, m.json, m.delayMs];
   const guard =
     m.maxPending === undefined
       ? ''
-      : `WHERE (SELECT count(*) FROM (SELECT 1 FROM ${schema}.outbox WHERE destination = $1 AND state = 'pending' LIMIT $6) p) < $6`;
+      : // Two bounded counts, one per ready index (keyed rows, unkeyed rows), each reading at most $6 entries.
+        `WHERE (SELECT count(*) FROM (SELECT 1 FROM ${schema}.outbox WHERE destination = $1 AND state = 'pending' AND key IS NULL LIMIT $6) u)
+             + (SELECT count(*) FROM (SELECT 1 FROM ${schema}.outbox WHERE destination = $1 AND state = 'pending' AND key IS NOT NULL LIMIT $6) k) < $6`;
   if (m.maxPending !== undefined) params.push(m.maxPending);
   const supplied = m.idempotencySupplied;
   const rows = await client.query<{ id: string }>(

@@ -1,27 +1,16 @@
+import { runMigrations, type MigrationSet } from '../../migrations/index.js';
 import type { Database } from '../store/index.js';
 import { migrations } from './migrations.js';
 
+/** The outbox's migrations, recorded in `<schema>.migrations`. */
+export const outboxMigrations: MigrationSet = { table: 'migrations', migrations };
+
 /**
- * Brings `schema` up to date. Runs in one transaction under an advisory lock
- * keyed by the schema, so instances starting together apply each migration
- * exactly once and the others wait, then see it applied.
+ * Brings the outbox tables of `schema` up to date, with any `more` sets (another
+ * component keeping tables on the outbox's database) in the same transaction.
+ * Returns the outbox migrations applied. See `runMigrations`.
  */
-export async function migrate(db: Database, schema: string): Promise<number[]> {
-  return db.transaction(async (tx) => {
-    await tx.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`ballast:migrate:${schema}`]);
-    await tx.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
-    await tx.query(
-      `CREATE TABLE IF NOT EXISTS ${schema}.migrations (id integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
-    );
-    const rows = await tx.query<{ id: number }>(`SELECT id FROM ${schema}.migrations`);
-    const done = new Set(rows.map((r) => r.id));
-    const applied: number[] = [];
-    for (const migration of migrations) {
-      if (done.has(migration.id)) continue;
-      for (const statement of migration.sql(schema)) await tx.query(statement);
-      await tx.query(`INSERT INTO ${schema}.migrations (id, name) VALUES ($1, $2)`, [migration.id, migration.name]);
-      applied.push(migration.id);
-    }
-    return applied;
-  });
+export async function migrate(db: Database, schema: string, more: readonly MigrationSet[] = []): Promise<number[]> {
+  const applied = await db.transaction((tx) => runMigrations(tx, schema, [outboxMigrations, ...more]));
+  return applied[outboxMigrations.table] ?? [];
 }

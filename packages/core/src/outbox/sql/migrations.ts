@@ -1,14 +1,10 @@
-/**
- * Numbered migrations, applied in order and recorded in `<schema>.migrations`.
- * Never edit a released one: add the next number.
- */
-export interface Migration {
-  id: number;
-  name: string;
-  /** Statements, run one by one (PGlite prepares each, and a prepared statement holds one command). */
-  sql(schema: string): string[];
-}
+import type { Migration } from '../../migrations/index.js';
 
+export type { Migration };
+/**
+ * The outbox's numbered migrations, applied in order by the shared runner and
+ * recorded in `<schema>.migrations`. Never edit a released one: add the next number.
+ */
 export const migrations: readonly Migration[] = [
   {
     id: 1,
@@ -67,6 +63,29 @@ export const migrations: readonly Migration[] = [
         PRIMARY KEY (topic, grp, id)
       )`,
       `CREATE INDEX message_dedupe_seen ON ${s}.message_dedupe (seen_at)`,
+    ],
+  },
+  {
+    // Keyed claims that do not walk the backlog (see claim.ts): unkeyed rows get their own ready index,
+    // keyed heads are found by a loose scan of outbox_key_head, and a key's in-flight lease lives in
+    // outbox_keys, whose row lock makes "at most one in flight per key" hold under concurrent claims.
+    id: 4,
+    name: 'keyed heads and key leases',
+    sql: (s) => [
+      `CREATE TABLE ${s}.outbox_keys (
+        destination text NOT NULL,
+        key text NOT NULL,
+        locked_by text,
+        leased_until timestamptz NOT NULL DEFAULT '-infinity',
+        PRIMARY KEY (destination, key)
+      )`,
+      // Keys in flight when this runs (claimed by a worker of an older version) keep their lease.
+      `INSERT INTO ${s}.outbox_keys (destination, key, locked_by, leased_until)
+       SELECT DISTINCT ON (destination, key) destination, key, locked_by, run_at FROM ${s}.outbox
+       WHERE state = 'pending' AND key IS NOT NULL AND locked_by IS NOT NULL AND run_at > now()
+       ORDER BY destination, key, run_at DESC`,
+      `CREATE INDEX outbox_ready_unkeyed ON ${s}.outbox (destination, run_at, id) WHERE state = 'pending' AND key IS NULL`,
+      `DROP INDEX ${s}.outbox_ready`,
     ],
   },
 ];

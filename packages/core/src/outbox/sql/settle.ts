@@ -9,12 +9,28 @@ export interface LeaseRef {
 }
 
 const GUARD = 'id = $1 AND locked_by = $2 AND attempts = $3';
+
+/**
+ * CTEs that free the key leases (`outbox_keys`) of the rows `changed` returned
+ * (its `destination`, `key`), when `worker` still holds them: a settled message
+ * is no longer in flight, so its key's next head may go. Locked in key order,
+ * as claims take them, so a settle and a claim never deadlock.
+ */
+const freeKeys = (s: string, changed: string, worker: string): string => `
+  key_rows AS (
+    SELECT k.destination, k.key FROM ${s}.outbox_keys k JOIN ${changed} c ON k.destination = c.destination AND k.key = c.key
+    WHERE k.locked_by = ${worker} ORDER BY k.destination, k.key FOR UPDATE OF k
+  ),
+  keys_freed AS (
+    UPDATE ${s}.outbox_keys k SET locked_by = NULL, leased_until = '-infinity'
+    FROM key_rows r WHERE k.destination = r.destination AND k.key = r.key
+  )`;
 const guardParams = (l: LeaseRef): unknown[] => [l.id, l.workerId, l.attempt];
 
 /** Deletes a delivered message and counts it. Returns false when the lease was lost. */
 export async function completeMessage(client: SqlClient, schema: string, lease: LeaseRef): Promise<boolean> {
   const rows = await client.query(
-    `WITH done AS (DELETE FROM ${schema}.outbox WHERE ${GUARD} RETURNING destination)
+    `WITH done AS (DELETE FROM ${schema}.outbox WHERE ${GUARD} RETURNING destination, key), ${freeKeys(schema, 'done', '$2')}
      INSERT INTO ${schema}.outbox_destinations AS d (name, delivered) SELECT destination, 1 FROM done
      ON CONFLICT (name) DO UPDATE SET delivered = d.delivered + 1
      RETURNING name`,
@@ -40,8 +56,8 @@ export async function completeMessages(
     `WITH ${durable ? '' : `${ASYNC_COMMIT},`} done AS (
        DELETE FROM ${schema}.outbox o USING unnest($1::bigint[], $2::int[]) AS a(id, attempt)${durable ? '' : ', async_commit'}
        WHERE o.id = a.id AND o.attempts = a.attempt AND o.locked_by = $3
-       RETURNING o.id, o.destination
-     ), counted AS (
+       RETURNING o.id, o.destination, o.key
+     ), ${freeKeys(schema, 'done', '$3')}, counted AS (
        INSERT INTO ${schema}.outbox_destinations AS d (name, delivered)
        SELECT destination, count(*) FROM done GROUP BY destination
        ON CONFLICT (name) DO UPDATE SET delivered = d.delivered + EXCLUDED.delivered
@@ -61,9 +77,11 @@ export async function rescheduleMessage(
   error: string,
 ): Promise<boolean> {
   const rows = await client.query(
-    `WITH ${ASYNC_COMMIT}
-     UPDATE ${schema}.outbox SET locked_by = NULL, run_at = now() + $4 * interval '1 millisecond', last_error = $5
-     FROM async_commit WHERE ${GUARD} RETURNING id`,
+    `WITH ${ASYNC_COMMIT}, changed AS (
+       UPDATE ${schema}.outbox SET locked_by = NULL, run_at = now() + $4 * interval '1 millisecond', last_error = $5
+       FROM async_commit WHERE ${GUARD} RETURNING id, destination, key
+     ), ${freeKeys(schema, 'changed', '$2')}
+     SELECT id FROM changed`,
     [...guardParams(lease), delayMs, error],
   );
   return rows.length > 0;
@@ -72,8 +90,11 @@ export async function rescheduleMessage(
 /** Moves a message to the dead state with its last error. Returns false when the lease was lost. */
 export async function buryMessage(client: SqlClient, schema: string, lease: LeaseRef, error: string): Promise<boolean> {
   const rows = await client.query(
-    `UPDATE ${schema}.outbox SET state = 'dead', locked_by = NULL, dead_at = now(), last_error = $4
-     WHERE ${GUARD} RETURNING id`,
+    `WITH changed AS (
+       UPDATE ${schema}.outbox SET state = 'dead', locked_by = NULL, dead_at = now(), last_error = $4
+       WHERE ${GUARD} RETURNING id, destination, key
+     ), ${freeKeys(schema, 'changed', '$2')}
+     SELECT id FROM changed`,
     [...guardParams(lease), error],
   );
   return rows.length > 0;
@@ -82,8 +103,11 @@ export async function buryMessage(client: SqlClient, schema: string, lease: Leas
 /** Gives a message back unattempted (shutdown, or the breaker refused it): ready at once, the attempt not counted. */
 export async function releaseMessage(client: SqlClient, schema: string, lease: LeaseRef): Promise<boolean> {
   const rows = await client.query(
-    `WITH ${ASYNC_COMMIT}
-     UPDATE ${schema}.outbox SET locked_by = NULL, run_at = now(), attempts = attempts - 1 FROM async_commit WHERE ${GUARD} RETURNING id`,
+    `WITH ${ASYNC_COMMIT}, changed AS (
+       UPDATE ${schema}.outbox SET locked_by = NULL, run_at = now(), attempts = attempts - 1 FROM async_commit WHERE ${GUARD}
+       RETURNING id, destination, key
+     ), ${freeKeys(schema, 'changed', '$2')}
+     SELECT id FROM changed`,
     guardParams(lease),
   );
   return rows.length > 0;
@@ -92,12 +116,34 @@ export async function releaseMessage(client: SqlClient, schema: string, lease: L
 /** Gives many claimed, never-started messages back at once (shutdown, or they waited too long in the local queue). */
 export async function releaseMessages(client: SqlClient, schema: string, workerId: string, leases: readonly LeaseRef[]): Promise<number> {
   const rows = await client.query(
-    `WITH ${ASYNC_COMMIT}
-     UPDATE ${schema}.outbox o SET locked_by = NULL, run_at = now(), attempts = o.attempts - 1
-     FROM unnest($1::bigint[], $2::int[]) AS a(id, attempt), async_commit
-     WHERE o.id = a.id AND o.attempts = a.attempt AND o.locked_by = $3
-     RETURNING o.id`,
+    `WITH ${ASYNC_COMMIT}, changed AS (
+       UPDATE ${schema}.outbox o SET locked_by = NULL, run_at = now(), attempts = o.attempts - 1
+       FROM unnest($1::bigint[], $2::int[]) AS a(id, attempt), async_commit
+       WHERE o.id = a.id AND o.attempts = a.attempt AND o.locked_by = $3
+       RETURNING o.id, o.destination, o.key
+     ), ${freeKeys(schema, 'changed', '$3')}
+     SELECT id FROM changed`,
     [leases.map((l) => l.id), leases.map((l) => l.attempt), workerId],
+  );
+  return rows.length;
+}
+
+/**
+ * Releases every message `workerId` holds a lease on but does not know about
+ * (`held` are the ids it does): claims whose answer was lost with the
+ * connection in a database restart. Ready at once, the attempt not counted,
+ * their keys freed, instead of waiting out the lease. Run after the worker's
+ * loop failed, so it reads the whole table only then.
+ */
+export async function releaseOrphans(client: SqlClient, schema: string, workerId: string, held: readonly string[]): Promise<number> {
+  const rows = await client.query(
+    `WITH changed AS (
+       UPDATE ${schema}.outbox o SET locked_by = NULL, run_at = now(), attempts = o.attempts - 1
+       WHERE o.locked_by = $1 AND o.state = 'pending' AND o.run_at > now() AND NOT (o.id = ANY($2::bigint[]))
+       RETURNING o.id, o.destination, o.key
+     ), ${freeKeys(schema, 'changed', '$1')}
+     SELECT id FROM changed`,
+    [workerId, held],
   );
   return rows.length;
 }

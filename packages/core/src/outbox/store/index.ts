@@ -6,6 +6,7 @@ import { pgDatabase } from './pg.js';
 import { pgliteDatabase } from './pglite.js';
 import type { Database, DatabaseOption } from './types.js';
 
+export { isUnreachable } from './unreachable.js';
 export { asSqlClient, type Database, type DatabaseOption, type PgPool, type PGliteInstance, type SqlClient, type ListenHandlers } from './types.js';
 
 // Duck-typed, not instanceof: the user's pg or PGlite may be another copy of the package.

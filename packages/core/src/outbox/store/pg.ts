@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
+import { PgListener } from '../../listen/index.js';
 import type { PgModule } from '../../peers/index.js';
 import type { Logger } from '../../util/logger.js';
-import type { Database, ListenHandlers, SqlClient } from './types.js';
+import type { Database, SqlClient } from './types.js';
 
-const RECONNECT_MIN_MS = 100;
-const RECONNECT_MAX_MS = 5000;
+const RECONNECT = { minMs: 100, maxMs: 5000 };
 
 /**
  * The outbox on a PostgreSQL server through `pg`. With a connection string
@@ -50,7 +50,17 @@ export function pgDatabase(pgModule: PgModule, source: string | pg.Pool, logger:
       }
     },
     async listen(channel, handlers) {
-      const stop = listenWithReconnect(pgModule, pool.options, channel, handlers, logger);
+      // The shared LISTEN-with-reconnect; every connect after the first means hints may have been lost.
+      let connects = 0;
+      const listener = new PgListener(() => pool.connect(), channel, RECONNECT, {
+        onConnect: async () => {
+          if (connects++ > 0) handlers.reconnected();
+        },
+        onNotify: (payload) => handlers.notify(payload),
+        onDisconnect: () => {},
+      }, logger);
+      await listener.start();
+      const stop = (): Promise<void> => listener.stop();
       listeners.add(stop);
       return async () => {
         listeners.delete(stop);
@@ -83,67 +93,4 @@ function statementName(text: string): string {
     statementNames.set(text, name);
   }
   return name;
-}
-
-/**
- * LISTEN on a dedicated client built from the pool's settings. When the
- * connection drops (e.g. a PostgreSQL restart) it reconnects with backoff and
- * re-LISTENs, then calls `reconnected` because NOTIFYs sent meanwhile are lost.
- */
-function listenWithReconnect(
-  pgModule: PgModule,
-  config: pg.PoolConfig,
-  channel: string,
-  handlers: ListenHandlers,
-  logger: Logger,
-): () => Promise<void> {
-  let stopped = false;
-  let client: pg.Client | undefined;
-  let retryTimer: NodeJS.Timeout | undefined;
-  let delayMs = RECONNECT_MIN_MS;
-
-  const connect = async (reconnecting: boolean): Promise<void> => {
-    retryTimer = undefined;
-    if (stopped) return;
-    const next = new pgModule.Client(config);
-    client = next;
-    let failed = false;
-    const onFailure = (error?: Error): void => {
-      if (failed) return;
-      failed = true;
-      next.removeAllListeners('notification');
-      next.end().catch(() => {});
-      if (stopped) return;
-      logger.warn({ err: error, retryInMs: delayMs }, 'ballast: outbox LISTEN connection lost; reconnecting');
-      retryTimer = setTimeout(() => void connect(true), delayMs);
-      retryTimer.unref();
-      delayMs = Math.min(delayMs * 2, RECONNECT_MAX_MS);
-    };
-    next.on('error', onFailure);
-    next.on('end', () => onFailure());
-    next.on('notification', (msg) => handlers.notify(msg.payload ?? ''));
-    try {
-      await next.connect();
-      await next.query(`LISTEN "${channel}"`);
-    } catch (error) {
-      onFailure(error as Error);
-      return;
-    }
-    if (stopped) return void next.end().catch(() => {});
-    delayMs = RECONNECT_MIN_MS;
-    if (reconnecting) handlers.reconnected();
-  };
-
-  void connect(false);
-  return async () => {
-    stopped = true;
-    if (retryTimer !== undefined) clearTimeout(retryTimer);
-    const current = client;
-    client = undefined;
-    if (current !== undefined) {
-      current.removeAllListeners('notification');
-      current.removeAllListeners('end');
-      await current.end().catch(() => {});
-    }
-  };
 }

@@ -1,5 +1,6 @@
 import { completeMessages, type LeaseRef } from '../sql/index.js';
 import type { SqlClient } from '../store/index.js';
+import type { OutcomeWriter } from './outcomes.js';
 
 interface Waiting {
   lease: LeaseRef;
@@ -18,11 +19,13 @@ export class AckBatcher {
   readonly #db: SqlClient;
   readonly #schema: string;
   readonly #workerId: string;
+  readonly #writer: OutcomeWriter;
   #queue: Waiting[] = [];
   #flushing = false;
 
-  constructor(db: SqlClient, schema: string, workerId: string) {
+  constructor(db: SqlClient, schema: string, workerId: string, writer: OutcomeWriter) {
     this.#db = db;
+    this.#writer = writer;
     this.#schema = schema;
     this.#workerId = workerId;
   }
@@ -42,7 +45,9 @@ export class AckBatcher {
       this.#queue = [];
       try {
         const leases = batch.map((w) => w.lease);
-        const deleted = await completeMessages(this.#db, this.#schema, this.#workerId, leases, batch.some((w) => w.keyed));
+        const durable = batch.some((w) => w.keyed);
+        // Through an outage the batch waits here (and the next one grows behind it) until it is written.
+        const deleted = await this.#writer.write('ack', () => completeMessages(this.#db, this.#schema, this.#workerId, leases, durable));
         for (const w of batch) w.resolve(deleted.has(w.lease.id));
       } catch (error) {
         for (const w of batch) w.reject(error);

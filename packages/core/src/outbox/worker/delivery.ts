@@ -20,6 +20,8 @@ export interface DeliveryContext {
   logger: Logger;
   /** Asks the loop to look again after `delayMs` (a retry fell due). */
   wakeIn(delayMs: number): void;
+  /** Writes an outcome, keeping it through a database outage (see `OutcomeWriter`). */
+  write<T>(what: string, write: () => Promise<T>): Promise<T>;
   /** Deletes a delivered message (batched); false when the lease was lost. `keyed`: it had an ordering key. */
   complete(lease: LeaseRef, keyed: boolean): Promise<boolean>;
 }
@@ -28,9 +30,10 @@ export interface DeliveryContext {
  * Delivers one claimed message and settles it: delete on success, reschedule
  * with backoff on a transient failure, dead on a permanent one or after
  * `maxAttempts`, release unattempted when the breaker refused it or on
- * shutdown. Every settle is guarded by the lease; a settle that fails (the
- * database is down) is logged, and the lease's expiry hands the message to
- * another attempt. Calls `attempted` once the attempt is over, before the
+ * shutdown. Every settle is guarded by the lease; one that cannot be written
+ * while the database is unreachable is kept and written when it is back; one
+ * that still fails (the worker stopped first) is logged, and the lease's expiry
+ * hands the message to another attempt. Calls `attempted` once the attempt is over, before the
  * outcome is written, so the caller can start the next delivery meanwhile.
  * Never rejects.
  */
@@ -67,21 +70,17 @@ export async function deliverClaimed(
       return;
     }
     const { error } = failure;
-    if (signal.aborted && signal.reason === ('shutdown' satisfies AbortReason)) {
-      await releaseMessage(ctx.db, ctx.schema, lease);
-      return;
-    }
-    if (isBreakerRefusal(error)) {
-      await releaseMessage(ctx.db, ctx.schema, lease);
+    if ((signal.aborted && signal.reason === ('shutdown' satisfies AbortReason)) || isBreakerRefusal(error)) {
+      await ctx.write('release', () => releaseMessage(ctx.db, ctx.schema, lease));
       return;
     }
     const text = signal.aborted ? 'delivery aborted: the lease ran out' : describeError(error);
     if (isPermanent(error) || row.attempts >= destination.settings.maxAttempts) {
-      if (await buryMessage(ctx.db, ctx.schema, lease, text)) ctx.events.emit('outbox:dead', { ...base, error: text });
+      if (await ctx.write('dead', () => buryMessage(ctx.db, ctx.schema, lease, text))) ctx.events.emit('outbox:dead', { ...base, error: text });
       return;
     }
     const delayMs = retryDelayMs(row.attempts, ctx.settings.backoff, error);
-    if (await rescheduleMessage(ctx.db, ctx.schema, lease, delayMs, text)) {
+    if (await ctx.write('retry', () => rescheduleMessage(ctx.db, ctx.schema, lease, delayMs, text))) {
       ctx.events.emit('outbox:retry', { ...base, delayMs, error: text });
       ctx.wakeIn(delayMs);
     }

@@ -1,16 +1,19 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { DestinationRuntime } from '../destination.js';
-import { claimMessages, releaseMessages } from '../sql/index.js';
+import { claimMessages, lastClaimedKey, releaseMessages, releaseOrphans } from '../sql/index.js';
 import { AckBatcher } from './acks.js';
 import { deliverClaimed, type AbortReason, type DeliveryContext } from './delivery.js';
 import { LeaseBatch, type QueuedRow } from './leases.js';
 import { LocalQueue } from './local-queue.js';
+import { OutcomeWriter } from './outcomes.js';
 import { supervise, type Supervised } from './supervisor.js';
 import { Sleeper } from './sleeper.js';
 
 /** After aborting the deliveries left at shutdown, how long to wait for them to release their leases. */
 const RELEASE_WAIT_MS = 1000;
+/** Longest wait before the loop runs again after it failed: a restarted database is back in use within about this. */
+const MAX_RESTART_DELAY_MS = 1000;
 
 /** Resolves when `promise` settles or after `ms`, whichever is first, leaving no timer behind. */
 async function within(promise: Promise<unknown>, ms: number): Promise<void> {
@@ -33,6 +36,11 @@ export class OutboxWorker {
   readonly id = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
   readonly #ctx: DeliveryContext;
   readonly #acks: AckBatcher;
+  readonly #writer: OutcomeWriter;
+  /** Ids of every row this worker holds a lease on and knows it (queued, running, or its outcome being written). */
+  readonly #claimed = new Set<string>();
+  /** The loop failed since it last ran: claims may have been lost with the connection (see `releaseOrphans`). */
+  #failed = false;
   readonly #destinations: DestinationRuntime[];
   readonly #channel: string | undefined;
   readonly #hooks: Parameters<typeof supervise>[1];
@@ -44,21 +52,36 @@ export class OutboxWorker {
   readonly #sleeper = new Sleeper();
   readonly #queue: LocalQueue;
   #rotation = 0;
+  /** Per destination, the key its last claim's walk ended on: the next walk starts after it, so every key gets its turn. */
+  readonly #keyCursors = new Map<string, string | undefined>();
   #supervised: Supervised | undefined;
   #unlisten: (() => Promise<void>) | undefined;
 
   constructor(
-    ctx: Omit<DeliveryContext, 'workerId' | 'wakeIn' | 'complete'>,
+    ctx: Omit<DeliveryContext, 'workerId' | 'wakeIn' | 'complete' | 'write'>,
     destinations: DestinationRuntime[],
     channel: string | undefined,
     hooks: Parameters<typeof supervise>[1],
   ) {
-    this.#acks = new AckBatcher(ctx.db, ctx.schema, this.id);
-    this.#ctx = { ...ctx, workerId: this.id, wakeIn: (ms) => this.#wakeIn(ms), complete: (lease, keyed) => this.#acks.complete(lease, keyed) };
+    this.#writer = new OutcomeWriter(ctx.logger);
+    this.#acks = new AckBatcher(ctx.db, ctx.schema, this.id, this.#writer);
+    this.#ctx = {
+      ...ctx,
+      workerId: this.id,
+      wakeIn: (ms) => this.#wakeIn(ms),
+      complete: (lease, keyed) => this.#acks.complete(lease, keyed),
+      write: (what, write) => this.#writer.write(what, write),
+    };
     this.#queue = new LocalQueue(ctx.settings);
     this.#destinations = destinations;
     this.#channel = channel;
-    this.#hooks = hooks;
+    this.#hooks = {
+      ...hooks,
+      crashed: (error, restartInMs) => {
+        this.#failed = true;
+        hooks.crashed(error, restartInMs);
+      },
+    };
   }
 
   /** Deliveries running now. */
@@ -68,7 +91,9 @@ export class OutboxWorker {
 
   async start(): Promise<void> {
     if (this.#supervised !== undefined) return;
-    this.#supervised = supervise((signal, healthy) => this.#loop(signal, healthy), this.#hooks, this.#ctx.logger);
+    this.#supervised = supervise((signal, healthy) => this.#loop(signal, healthy), this.#hooks, this.#ctx.logger, {
+      maxDelayMs: MAX_RESTART_DELAY_MS,
+    });
   }
 
   /** Asks the loop to claim again now (it never loses a wake-up that arrives mid-round). */
@@ -89,9 +114,16 @@ export class OutboxWorker {
     await within(allDone(), this.#ctx.settings.shutdownTimeoutMs);
     for (const batch of this.#batches) batch.abort('shutdown' satisfies AbortReason);
     await within(allDone(), RELEASE_WAIT_MS);
+    this.#writer.stop();
+    await within(allDone(), RELEASE_WAIT_MS);
   }
 
   async #loop(signal: AbortSignal, healthy: () => void): Promise<void> {
+    if (this.#failed) {
+      const released = await releaseOrphans(this.#ctx.db, this.#ctx.schema, this.id, [...this.#claimed]);
+      this.#failed = false;
+      if (released > 0) this.#ctx.logger.warn({ released }, 'ballast: released outbox claims whose answer was lost with the connection');
+    }
     while (!signal.aborted) {
       await this.#listen();
       const filled = await this.#claimRound(signal);
@@ -125,8 +157,17 @@ export class OutboxWorker {
       const limit = Math.min(room, settings.batchSize, destination.allowance);
       if (limit <= 0) continue;
       const claimedAt = performance.now();
-      const rows = await claimMessages(db, schema, { destination: destination.name, limit, workerId: this.id, leaseMs: settings.leaseMs });
+      const afterKey = this.#keyCursors.get(destination.name);
+      const rows = await claimMessages(db, schema, {
+        destination: destination.name,
+        limit,
+        workerId: this.id,
+        leaseMs: settings.leaseMs,
+        ...(afterKey === undefined ? {} : { afterKey }),
+      });
       if (rows.length === 0) continue;
+      this.#keyCursors.set(destination.name, lastClaimedKey(rows, afterKey));
+      for (const row of rows) this.#claimed.add(row.id);
       filled ||= rows.length === limit;
       const batch = new LeaseBatch(rows.length, claimedAt, settings.leaseMs);
       this.#batches.add(batch);
@@ -163,6 +204,7 @@ export class OutboxWorker {
     const done = deliverClaimed(this.#ctx, destination, row, controller.signal, attempted).finally(() => {
       attempted();
       this.#held.delete(done);
+      this.#claimed.delete(row.id);
       this.#settled(batch, controller);
       // Claim again once there is room for a good batch, at once when idle, or when the message had a
       // key (its successor may be ready now).
@@ -185,7 +227,10 @@ export class OutboxWorker {
     } catch (error) {
       this.#ctx.logger.warn({ err: error, count: rows.length }, 'ballast: could not give back queued outbox messages; their leases will expire');
     }
-    for (const { batch } of rows) this.#settled(batch);
+    for (const { batch, row } of rows) {
+      this.#claimed.delete(row.id);
+      this.#settled(batch);
+    }
   }
 
   /** A retry falls due in `ms`: wake then rather than at the next poll. */

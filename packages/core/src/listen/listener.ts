@@ -1,13 +1,17 @@
 import type pg from 'pg';
 import type { Logger } from '../util/logger.js';
-import type { Queryable } from './sql/types.js';
+
+/** What a listener's `onConnect` may query: the LISTEN connection itself. */
+export interface ListenClient {
+  query(text: string, params?: unknown[]): Promise<{ rows: Record<string, unknown>[]; rowCount: number | null }>;
+}
 
 export interface ListenerHandlers {
-  /** After every (re)connect, with LISTEN in place: re-read the full state (NOTIFY is not replayed). Throwing fails the connect. */
-  onConnect(client: Queryable): Promise<void>;
-  /** A change was committed; the payload is its version. */
-  onNotify(version: number): void;
-  /** The connection was lost (or a connect failed); settings stay as they are until the next connect. */
+  /** After every (re)connect, with LISTEN in place: catch up (NOTIFY is not replayed). Throwing fails the connect. */
+  onConnect(client: ListenClient): Promise<void>;
+  /** A NOTIFY on the channel, with its payload. */
+  onNotify(payload: string): void;
+  /** The connection was lost (or a connect failed); it reconnects by itself. */
   onDisconnect(error: unknown): void;
 }
 
@@ -17,11 +21,12 @@ export interface Backoff {
 }
 
 /**
- * The dedicated LISTEN connection of one instance. It reconnects with capped,
- * jittered exponential backoff for as long as the instance runs, and runs
- * `onConnect` (a full re-read) on every connect, so no change is ever missed for good.
+ * The one LISTEN-with-reconnect of Ballast (fleet settings, outbox wake-ups):
+ * a dedicated connection (from `connect`, e.g. `() => pool.connect()`) that reconnects with capped, jittered
+ * exponential backoff for as long as it runs, and calls `onConnect` on every
+ * connect, so a listener catches up on whatever NOTIFYs it missed meanwhile.
  */
-export class FleetListener {
+export class PgListener {
   readonly #connectClient: () => Promise<pg.PoolClient>;
   readonly #channel: string;
   readonly #backoff: Backoff;
@@ -65,10 +70,9 @@ export class FleetListener {
       client = await this.#connectClient();
       const connection = client;
       connection.on('error', (error) => this.#lost(connection, error));
-      connection.on('end', () => this.#lost(connection, new Error('fleet LISTEN connection ended')));
+      connection.on('end', () => this.#lost(connection, new Error(`LISTEN connection to ${this.#channel} ended`)));
       connection.on('notification', (message) => {
-        const version = Number(message.payload);
-        if (message.channel === this.#channel && Number.isSafeInteger(version)) this.#handlers.onNotify(version);
+        if (message.channel === this.#channel) this.#handlers.onNotify(message.payload ?? '');
       });
       await connection.query(`LISTEN "${this.#channel}"`);
       if (this.#stopped) throw new Error('stopped while connecting');
@@ -93,7 +97,7 @@ export class FleetListener {
     this.#client = null;
     client.release(true);
     if (this.#stopped) return;
-    this.#logger.warn({ err: error }, 'ballast: fleet store connection lost; keeping the last known settings');
+    this.#logger.warn({ err: error, channel: this.#channel }, 'ballast: LISTEN connection lost; reconnecting');
     this.#handlers.onDisconnect(error);
     this.#retry();
   }

@@ -1,0 +1,10 @@
+export { FlagRegistry, sameState, type FlagChangeOptions, type FlagChangeListener } from './registry.js';
+export { Flag, isOn, type FlagReason } from './flag.js';
+export { flagBucket } from './bucket.js';
+export { flagRequest } from './request.js';
+export { UnknownFlagError, isUnknownFlagError, FlagStepError, isFlagStepError } from './errors.js';
+export { parseRollout, type RolloutOptions, type ResolvedRollout, type FlagRequest, type Cohort } from './options.js';
+export { DEFAULT_STAGES, DEFAULT_GUARD_WINDOW_MS, OFF, defaultSteps, parseFlagPatch, type FlagState, type FlagDefinition } from './settings.js';
+export { GUARD_ACTOR, type FlagContext, type FlagEvaluation, type FlagEvents, type FlagChange, type FlagRollback, type FlagView, type FlagAction } from './types.js';
+export { FlagGuards, localStepBack, storeStepBack, type StepBack } from './guards.js';
+export { flagRoutes } from './routes.js';

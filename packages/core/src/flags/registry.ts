@@ -1,0 +1,269 @@
+import type { AuditLog } from '../admin/audit.js';
+import { VersionConflictError } from '../errors/index.js';
+import type { SafeEmitter } from '../events/index.js';
+import { versionMatches } from '../http/etag.js';
+import type { Logger } from '../util/logger.js';
+import { Flag, REASONS, isOn } from './flag.js';
+import { FlagStepError, UnknownFlagError, registerFlagErrorStatuses } from './errors.js';
+import type { Cohort, FlagRequest, ResolvedRollout } from './options.js';
+import { parseFlagDefinition, parseFlagPatch, ranker, type FlagDefinition, type FlagState } from './settings.js';
+import { GUARD_ACTOR, type FlagAction, type FlagChange, type FlagContext, type FlagEvaluation, type FlagEvents, type FlagRollback, type FlagView } from './types.js';
+
+export interface FlagChangeOptions {
+  /** Who made the change, for the audit log. Default `code`. */
+  actor?: string;
+  /** Apply only if the flag is still at this version, or one of these (`If-Match`). */
+  ifVersion?: number | readonly number[];
+}
+
+/** A change as the guards see it: `initial` for the state read from the fleet store at start (not a fresh change). */
+export type FlagChangeListener = (change: FlagChange, initial: boolean) => void;
+
+/**
+ * The feature flags of one instance: the rings, each flag's state, and the
+ * decision for a ring and key. Changes are validated by the same schema as the
+ * constructor, audited and emitted as `flag:changed`.
+ */
+export class FlagRegistry {
+  /** This instance's ring. */
+  readonly stage: string;
+  /** The rings, narrowest first. */
+  readonly stages: readonly string[];
+  readonly #flags = new Map<string, Flag>();
+  readonly #rings = new Map<string, number>();
+  readonly #instanceRing: number;
+  /** The cohort of every request when there is no `cohort` function: shared, so a request allocates nothing. */
+  readonly #instanceCohort: { readonly ring: number; readonly key: undefined };
+  readonly #cohort: ((request: FlagRequest) => Cohort) | undefined;
+  readonly #rank: (state: FlagState) => number;
+  readonly #deps: { audit: AuditLog; events: SafeEmitter<FlagEvents>; logger: Logger };
+  readonly #listeners: FlagChangeListener[] = [];
+  readonly #rollbacks = new Map<string, NonNullable<NonNullable<FlagView['guard']>['lastRollback']>>();
+  readonly #watching = new Map<string, number>();
+  /** What the guard saw, kept until its rollback is applied (here, or from the fleet store). */
+  readonly #pendingRollback = new Map<string, { observedValue: number | null; observedUnit: string | undefined }>();
+
+  constructor(
+    definitions: Record<string, FlagDefinition>,
+    rollout: ResolvedRollout,
+    deps: { audit: AuditLog; events: SafeEmitter<FlagEvents>; logger: Logger },
+  ) {
+    registerFlagErrorStatuses();
+    this.stage = rollout.stage;
+    this.stages = rollout.stages;
+    this.stages.forEach((ring, i) => this.#rings.set(ring, i));
+    this.#instanceRing = this.ringOf(rollout.stage);
+    this.#instanceCohort = Object.freeze({ ring: this.#instanceRing, key: undefined });
+    this.#cohort = rollout.cohort;
+    this.#rank = ranker(this.stages);
+    this.#deps = deps;
+    for (const [name, input] of Object.entries(definitions)) {
+      this.#flags.set(name, new Flag(parseFlagDefinition(name, input, this.stages), this.stages));
+    }
+  }
+
+  names(): string[] {
+    return [...this.#flags.keys()];
+  }
+
+  has(name: string): boolean {
+    return this.#flags.has(name);
+  }
+
+  /** The flag itself; throws `UnknownFlagError`. */
+  get(name: string): Flag {
+    const flag = this.#flags.get(name);
+    if (flag === undefined) throw new UnknownFlagError(name);
+    return flag;
+  }
+
+  /** The index of a ring in `stages`; a ring not in them counts as the widest, none as the instance's. */
+  ringOf(stage: string | undefined): number {
+    if (stage === undefined) return this.#instanceRing;
+    return this.#rings.get(stage) ?? this.stages.length - 1;
+  }
+
+  /**
+   * Whether flag `name` is on for `ctx` (ring default: this instance's; no key: a random bucket).
+   * Throws `UnknownFlagError` for a name that was never declared.
+   *
+   * @example
+   * ballast.flags.enabled('newCheckout', { stage: 'beta', key: 'acct-42' });
+   */
+  enabled(name: string, ctx?: FlagContext): boolean {
+    return isOn(this.get(name).decide(this.ringOf(ctx?.stage), ctx?.key));
+  }
+
+  /** Like `enabled`, with the reason and the state it used. */
+  evaluate(name: string, ctx?: FlagContext): FlagEvaluation {
+    const flag = this.get(name);
+    const ring = this.ringOf(ctx?.stage);
+    const decision = flag.decide(ring, ctx?.key);
+    const reason = REASONS[decision] ?? 'ring-off';
+    return {
+      name,
+      value: isOn(decision),
+      reason,
+      ring: ctx?.stage ?? this.stage,
+      ...(reason === 'bucket' ? { bucket: flag.lastBucket } : {}),
+      state: { ...flag.state },
+      version: flag.version,
+    };
+  }
+
+  /** The ring index and key of a request, from `rollout.cohort` (or the instance's ring and no key without one). */
+  cohortOf(request: () => FlagRequest): { readonly ring: number; readonly key: string | undefined } {
+    if (this.#cohort === undefined) return this.#instanceCohort;
+    const cohort = this.#cohort(request());
+    return { ring: this.ringOf(cohort?.stage ?? undefined), key: cohort?.key ?? undefined };
+  }
+
+  state(name: string): FlagState {
+    return { ...this.get(name).state };
+  }
+
+  view(name: string): FlagView {
+    const flag = this.get(name);
+    const evaluations: FlagView['evaluations'] = {};
+    this.stages.forEach((ring, i) => (evaluations[ring] = { on: flag.counts[i * 2] ?? 0, off: flag.counts[i * 2 + 1] ?? 0 }));
+    const view: FlagView = { name, state: { ...flag.state }, version: flag.version, source: flag.overridden ? 'override' : 'code', evaluations };
+    if (flag.guard !== undefined) {
+      const until = this.#watching.get(name);
+      view.guard = {
+        expression: typeof flag.guard === 'string' ? flag.guard : flag.guard.expression,
+        windowMs: flag.guardWindowMs,
+        watchingUntil: until === undefined ? null : new Date(until).toISOString(),
+        lastRollback: this.#rollbacks.get(name) ?? null,
+      };
+    }
+    return view;
+  }
+
+  views(): Record<string, FlagView> {
+    return Object.fromEntries(this.names().map((name) => [name, this.view(name)]));
+  }
+
+  /** Validates a change and merges it over the current state; throws `InvalidSettingsError` naming the field. */
+  resolvePatch(name: string, patch: unknown, base: FlagState = this.get(name).state): FlagState {
+    return { ...base, ...parseFlagPatch(patch, this.stages) };
+  }
+
+  /** The step `promote` (first wider) or `rollback` (last narrower) would move to; throws `FlagStepError` past an end. */
+  nextStep(name: string, direction: 'promote' | 'rollback'): FlagState {
+    const flag = this.get(name);
+    const current = this.#rank(flag.state);
+    const step =
+      direction === 'promote'
+        ? flag.steps.find((s) => this.#rank(s) > current)
+        : flag.steps.findLast((s) => this.#rank(s) < current);
+    if (step === undefined) throw new FlagStepError(name, direction);
+    return { ...step };
+  }
+
+  /** Whether `after` turns the flag on for more requests than `before`. */
+  widens(before: FlagState, after: FlagState): boolean {
+    return this.#rank(after) > this.#rank(before);
+  }
+
+  /**
+   * Sets a flag's state on this instance (the admin API goes through the fleet store in fleet mode).
+   *
+   * @example
+   * ballast.flags.set('newCheckout', { stage: 'beta', percent: 10 }, { actor: 'deploy' });
+   */
+  set(name: string, patch: unknown, options: FlagChangeOptions = {}, action: FlagAction = 'flag.update'): FlagView {
+    const flag = this.get(name);
+    const after = this.resolvePatch(name, patch);
+    this.#checkVersion(flag, options.ifVersion);
+    // A change that changes nothing leaves the version and the audit log as they were.
+    if (sameState(flag.state, after)) return this.view(name);
+    this.#change(flag, after, options.actor ?? 'code', action, flag.version + 1, false);
+    flag.overridden = true;
+    return this.view(name);
+  }
+
+  /** Moves to the next wider step of the flag's `steps`; `FlagStepError` past the widest. */
+  promote(name: string, options: FlagChangeOptions = {}): FlagView {
+    return this.set(name, this.nextStep(name, 'promote'), options, 'flag.promote');
+  }
+
+  /** Moves to the previous narrower step; `FlagStepError` past the narrowest. */
+  rollback(name: string, options: FlagChangeOptions = {}): FlagView {
+    return this.set(name, this.nextStep(name, 'rollback'), options, 'flag.rollback');
+  }
+
+  /** Back to the state the code declared, on this instance. */
+  revert(name: string, options: FlagChangeOptions = {}): FlagView {
+    const flag = this.get(name);
+    this.#checkVersion(flag, options.ifVersion);
+    if (!sameState(flag.state, flag.code)) this.#change(flag, flag.code, options.actor ?? 'code', 'flag.revert', flag.version + 1, false);
+    flag.overridden = false;
+    return this.view(name);
+  }
+
+  /** Fleet mode: applies a stored override (`null`: the code's state) at the store's `version`. */
+  applyStored(name: string, patch: unknown, actor: string, change: { version: number; initial: boolean }): void {
+    const flag = this.get(name);
+    const after = patch === null ? flag.code : this.resolvePatch(name, patch, flag.code);
+    const action: FlagAction = patch === null ? 'flag.revert' : actor === GUARD_ACTOR ? 'flag.guard-rollback' : 'flag.update';
+    this.#change(flag, after, actor, action, change.version, change.initial);
+    flag.overridden = patch !== null;
+  }
+
+  /** Fleet mode: versions are the store's (0 until the first stored change). */
+  useFleetVersions(): void {
+    for (const flag of this.#flags.values()) flag.version = 0;
+  }
+
+  /** Called for every applied change (the guards start and stop watches here). */
+  onChange(listener: FlagChangeListener): void {
+    this.#listeners.push(listener);
+  }
+
+  /** The guards' bookkeeping: watched until `untilMs` (epoch), or no longer watched. */
+  markWatching(name: string, untilMs: number | undefined): void {
+    if (untilMs === undefined) this.#watching.delete(name);
+    else this.#watching.set(name, untilMs);
+  }
+
+  /** What the guard saw, reported with the rollback when it is applied. */
+  noteRollback(name: string, observed: { observedValue: number | null; observedUnit: string | undefined }): void {
+    this.#pendingRollback.set(name, observed);
+  }
+
+  /** Flags stepped back by their guard and not changed by anyone since, for `/health`. */
+  rolledBack(): Record<string, NonNullable<NonNullable<FlagView['guard']>['lastRollback']>> {
+    return Object.fromEntries(this.#rollbacks);
+  }
+
+  #checkVersion(flag: Flag, ifVersion: number | readonly number[] | undefined): void {
+    if (!versionMatches(ifVersion, flag.version)) throw new VersionConflictError(flag.version);
+  }
+
+  #change(flag: Flag, target: FlagState, actor: string, action: FlagAction, version: number, initial: boolean): void {
+    const before = { ...flag.state };
+    const after = { stage: target.stage, percent: target.percent };
+    flag.version = version;
+    if (sameState(before, after)) return;
+    flag.setState(after, this.stages);
+    const change: FlagChange = { name: flag.name, before, after, version, actor, action };
+    this.#deps.audit.record({ actor, action, target: flag.name, before, after });
+    this.#deps.logger.info({ flag: flag.name, actor, before, after, version }, 'ballast: flag changed');
+    this.#deps.events.emit('flag:changed', change);
+    if (actor === GUARD_ACTOR) this.#recordRollback(flag, before, after, version);
+    else this.#rollbacks.delete(flag.name);
+    for (const listener of this.#listeners) listener(change, initial);
+  }
+
+  #recordRollback(flag: Flag, from: FlagState, to: FlagState, version: number): void {
+    const observed = this.#pendingRollback.get(flag.name) ?? { observedValue: null, observedUnit: undefined };
+    this.#pendingRollback.delete(flag.name);
+    const guard = flag.guard === undefined ? '' : typeof flag.guard === 'string' ? flag.guard : flag.guard.expression;
+    const rollback: FlagRollback = { name: flag.name, from, to, version, actor: GUARD_ACTOR, guard, ...observed };
+    this.#rollbacks.set(flag.name, { from, to, version, guard, ...observed, at: new Date().toISOString() });
+    this.#deps.logger.warn(rollback, 'ballast: flag rolled back by its guard');
+    this.#deps.events.emit('flag:rolled-back', rollback);
+  }
+}
+
+export const sameState = (a: FlagState, b: FlagState): boolean => a.stage === b.stage && a.percent === b.percent;

@@ -1,0 +1,1 @@
+export { PgListener, type Backoff, type ListenClient, type ListenerHandlers } from './listener.js';

@@ -1,0 +1,1 @@
+export { runMigrations, type Migration, type MigrationClient, type MigrationSet } from './runner.js';

@@ -1,0 +1,87 @@
+import type { ServerResponse } from 'node:http';
+import type { Ballast } from '../ballast.js';
+import type { DependencyCall, ReadOptions } from '../dependencies/index.js';
+import type { DesyncOptions, DesyncResult } from '../outbox/index.js';
+import { flagRequest, isOn } from '../flags/index.js';
+
+/** The header that lists the dependencies whose fallback or stale value a response used. */
+export const DEGRADED_HEADER = 'Ballast-Degraded';
+
+/**
+ * What a handler reaches as `req.ballast` (Express) or `ctx.state.ballast` (Koa).
+ * Adapters create it lazily, only when a handler touches it, so it costs nothing
+ * on requests that never use it. Feature modules add their per-request helpers here.
+ */
+export class RequestScope {
+  /** The instance this request runs under. */
+  readonly ballast: Ballast;
+  readonly #res: ServerResponse;
+  #degraded: string[] | undefined;
+  /** The request's ring and key, from `rollout.cohort` on the first `flag()`. */
+  #cohort: { readonly ring: number; readonly key: string | undefined } | undefined;
+
+  constructor(ballast: Ballast, res: ServerResponse) {
+    this.ballast = ballast;
+    this.#res = res;
+  }
+
+  /** The dependencies this response has been degraded by, in first-use order. */
+  get degraded(): readonly string[] {
+    return this.#degraded ?? [];
+  }
+
+  /**
+   * Reads from a named dependency through its breaker. When the call fails, times
+   * out or the breaker is open, answers with the last good value for `cacheKey`,
+   * else `fallback`, and marks the response degraded (`Ballast-Degraded`).
+   *
+   * @example
+   * const profile = await req.ballast.read('profiles', (signal) => fetchProfile(id, { signal }), {
+   *   fallback: () => ({ name: 'guest' }),
+   *   cacheKey: `profile:${id}`,
+   * });
+   */
+  async read<T>(dependency: string, fn: DependencyCall<T>, options?: ReadOptions<T>): Promise<T> {
+    const result = await this.ballast.dependency(dependency).execute(fn, options);
+    if (result.source !== 'live') this.markDegraded(dependency);
+    return result.value;
+  }
+
+  /**
+   * Hands a write to the outbox (see `DesyncOptions.mode`): answer 200 when
+   * `status` is `delivered`, 202 when `queued`. Throws `OutboxFullError` when the
+   * destination's `maxPending` is reached; let it propagate and both Express and
+   * Koa answer 503 with `Retry-After` (it carries `status`, `headers`, `expose`).
+   *
+   * @example
+   * app.post('/orders', async (req, res) => {
+   *   const r = await req.ballast.desync('billing', { order: req.body }, { key: req.body.accountId });
+   *   res.status(r.status === 'delivered' ? 200 : 202).json(r);
+   * });
+   */
+  desync(destination: string, payload: unknown, options?: DesyncOptions): Promise<DesyncResult> {
+    return this.ballast.outbox.desync(destination, payload, options);
+  }
+
+  /**
+   * Whether feature flag `name` is on for this request: its ring and sticky key come
+   * from `rollout.cohort` (asked once per request), else the instance's `stage`.
+   * Throws `UnknownFlagError` for a flag that was never declared.
+   *
+   * @example
+   * if (req.ballast.flag('newCheckout')) return newCheckout(req, res);
+   */
+  flag(name: string): boolean {
+    const flags = this.ballast.flags;
+    const cohort = (this.#cohort ??= flags.cohortOf(() => flagRequest(this.#res.req)));
+    return isOn(flags.get(name).decide(cohort.ring, cohort.key));
+  }
+
+  /** Records that `dependency` answered with a fallback or stale value and sets the header. */
+  markDegraded(dependency: string): void {
+    const list = (this.#degraded ??= []);
+    if (list.includes(dependency)) return;
+    list.push(dependency);
+    if (!this.#res.headersSent) this.#res.setHeader(DEGRADED_HEADER, list.join(', '));
+  }
+}

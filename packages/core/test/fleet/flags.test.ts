@@ -1,0 +1,66 @@
+import { createBallast, type Ballast, type BallastEvents } from '@ballast/core';
+import { createTestDatabase, until, type TestDatabase } from '@ballast/testkit';
+import { afterEach, describe, expect, it } from 'vitest';
+import { storeStepBack } from '../../src/flags/index.js';
+import { SECRET, call } from './support/call.js';
+
+// Fleet mode needs a PostgreSQL server (LISTEN/NOTIFY across connections); PGlite is single-process.
+const reason = 'needs a PostgreSQL server: set DATABASE_URL (CI does)';
+if (!process.env.DATABASE_URL) console.warn(`packages/core/test/fleet/flags.test.ts skipped: ${reason}`);
+
+describe.skipIf(!process.env.DATABASE_URL)(`flags in the fleet store${!process.env.DATABASE_URL ? ` (skipped without DATABASE_URL: ${reason})` : ''}`, () => {
+  let db: TestDatabase & { backend: 'postgres' };
+  const instances: Ballast[] = [];
+
+  afterEach(async () => {
+    for (const b of instances.splice(0)) await b.stop();
+    await db?.drop();
+  });
+
+  async function instance(): Promise<Ballast> {
+    const b = createBallast({
+      flags: { newCheckout: { stage: 'internal', guard: 'p99(latency) < 50ms' } },
+      admin: { tokens: { ops: { secret: SECRET, role: 'write' } } },
+      fleet: { database: db.url, reconnect: { minMs: 20, maxMs: 200 }, timeoutMs: 1000 },
+    });
+    instances.push(b);
+    await b.start();
+    return b;
+  }
+
+  it('PATCH, promote and If-Match go through the store; a PATCH that changes nothing stores nothing', async () => {
+    db = (await createTestDatabase({ backend: 'postgres' })) as TestDatabase & { backend: 'postgres' };
+    const [a, b] = [await instance(), await instance()];
+    const patched = await call(a, 'PATCH', '/flags/newCheckout', { stage: 'beta', percent: 50 });
+    expect(patched.body).toMatchObject({ state: { stage: 'beta', percent: 50 }, source: 'override' });
+    await until(() => b.flags.state('newCheckout').percent === 50, 5000, 'B to apply the PATCH');
+    expect((await call(b, 'GET', '/flags/newCheckout')).body.version).toBe(patched.body.version);
+    expect((await call(b, 'PATCH', '/flags/newCheckout', { percent: 50 })).body.version).toBe(patched.body.version);
+    expect((await call(b, 'PATCH', '/flags/newCheckout', { percent: 60 }, { 'if-match': '"999"' })).status).toBe(412);
+    expect((await call(b, 'POST', '/flags/newCheckout/promote')).body.state).toEqual({ stage: 'beta', percent: 100 });
+    await until(() => a.flags.state('newCheckout').percent === 100, 5000, 'A to apply the promotion');
+    const history = await db.query(`SELECT actor, after FROM ballast.fleet_changes WHERE kind = 'flag' ORDER BY version`);
+    expect(history).toEqual([
+      { actor: 'ops', after: { stage: 'beta', percent: 50 } },
+      { actor: 'ops', after: { stage: 'beta', percent: 100 } },
+    ]);
+  });
+
+  it('two guards stepping back the same change at once: exactly one write wins, and both instances apply it once', async () => {
+    db = (await createTestDatabase({ backend: 'postgres' })) as TestDatabase & { backend: 'postgres' };
+    const [a, b] = [await instance(), await instance()];
+    const rolledBack: BallastEvents['flag:rolled-back'][] = [];
+    for (const i of [a, b]) i.events.on('flag:rolled-back', (e) => rolledBack.push(e));
+    const promoted = await call(a, 'POST', '/flags/newCheckout/promote');
+    await until(() => b.flags.get('newCheckout').version === promoted.body.version, 5000, 'B to apply the promotion');
+
+    const before = { stage: 'internal', percent: 100 };
+    const won = await Promise.all([a, b].map((i) => storeStepBack(i.fleet!.writer('flag')!)('newCheckout', before, promoted.body.version)));
+    expect(won.sort()).toEqual([false, true]);
+    await until(() => b.flags.state('newCheckout').stage === 'internal' && a.flags.state('newCheckout').stage === 'internal', 5000, 'both to step back');
+    const guardRows = await db.query(`SELECT before, after FROM ballast.fleet_changes WHERE kind = 'flag' AND actor = 'guard'`);
+    expect(guardRows).toEqual([{ before: { stage: 'beta', percent: 10 }, after: before }]);
+    expect(rolledBack.map((e) => [e.name, e.to])).toEqual([['newCheckout', before], ['newCheckout', before]]);
+    for (const i of [a, b]) expect(i.audit.recent().filter((e) => e.actor === 'guard')).toHaveLength(1);
+  });
+});

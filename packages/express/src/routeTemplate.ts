@@ -1,0 +1,62 @@
+import type { Request } from 'express';
+
+/** What Express 5's router (`router` 2.x) keeps on each layer of a stack; only read here. */
+interface Layer {
+  /** The path the layer was mounted or declared with: a template such as `/t/:tenant`, a RegExp, or a list. */
+  rawPath?: unknown;
+  /** Set on route layers (`app.get(...)`): the `Route` whose `.path` is the route's own template. */
+  route?: unknown;
+  /** A mounted router is a function that carries its own `stack`. */
+  handle?: { stack?: unknown };
+}
+
+/** The mount templates under which each `Route` object sits (usually one), found once per route. */
+const mountsByRoute = new WeakMap<object, string[]>();
+
+/**
+ * Every chain of string mount templates from `stack` down to the layer of `route`,
+ * e.g. `['/t/:tenant']`. A mount Express gives no string template for (a RegExp)
+ * is skipped: that route then shows its matched values, which the route cap bounds.
+ */
+function mountsOf(stack: unknown, route: object, prefix: string, out: string[], depth = 0): string[] {
+  if (!Array.isArray(stack) || depth > 16) return out;
+  for (const layer of stack as Layer[]) {
+    if (layer.route === route) out.push(prefix);
+    else if (layer.route === undefined && Array.isArray(layer.handle?.stack)) {
+      const paths = Array.isArray(layer.rawPath) ? (layer.rawPath as unknown[]) : [layer.rawPath];
+      for (const path of paths) {
+        if (typeof path === 'string') mountsOf(layer.handle.stack, route, path === '/' ? prefix : `${prefix}${path}`, out, depth + 1);
+      }
+    }
+  }
+  return out;
+}
+
+/** Whether a mount template such as `/t/:tenant` could have matched `baseUrl` (same segments, literals equal). */
+function fits(template: string, baseUrl: string): boolean {
+  const want = template.split('/');
+  const got = baseUrl.split('/');
+  return want.length === got.length && want.every((segment, i) => segment.startsWith(':') || segment.startsWith('*') || segment === got[i]);
+}
+
+/**
+ * The route template Express matched, mount template included (`/t/:tenant/search`,
+ * never `/t/acme/search`), known only once routing ran. Express keeps only the
+ * matched value of a mount path (`req.baseUrl`); the template is read once per
+ * route from the layers of the app's router and cached, so a request costs a
+ * WeakMap lookup and, under a mount, one string concatenation.
+ */
+export function routeTemplate(req: Request): string | undefined {
+  const route = (req as { route?: { path?: unknown } }).route;
+  if (route === undefined) return undefined;
+  const path = String(route.path);
+  // Without a mount path, hand back Express's own string: no allocation, its hash already cached.
+  if (req.baseUrl === '') return typeof route.path === 'string' ? route.path : path;
+  let mounts = mountsByRoute.get(route);
+  if (mounts === undefined) {
+    mounts = mountsOf((req.app as { router?: { stack?: unknown } } | undefined)?.router?.stack, route, '', []);
+    mountsByRoute.set(route, mounts);
+  }
+  const mount = mounts.length === 1 ? mounts[0] : mounts.find((m) => fits(m, req.baseUrl));
+  return `${mount ?? req.baseUrl}${path}`;
+}

@@ -125,7 +125,7 @@ describe.skipIf(!hasChromium)(title, () => {
         await done();
       });
 
-      it('promotes a flag one step and rolls it back: the server follows and the audit log names the token', async () => {
+      it('promotes a flag one step and rolls it back (the server follows, the audit log names the token); a reload keeps the session, signing out forgets the token', async () => {
         await open();
         await signIn(page, server.dashboard, WRITE_SECRET);
         const row = page.locator('#flags tr', { has: page.getByRole('rowheader', { name: 'newCheckout' }) });
@@ -137,6 +137,14 @@ describe.skipIf(!hasChromium)(title, () => {
         await row.getByRole('button', { name: 'Roll back newCheckout' }).click();
         await until(() => server.ballast.flags.state('newCheckout').stage === 'internal');
         await row.getByRole('cell', { name: 'internal', exact: true }).waitFor();
+
+        // The token is asked once per tab: a reload keeps the session; signing out forgets it.
+        await page.reload();
+        await page.getByText('Signed in as').waitFor();
+        expect(await page.context().cookies()).toEqual([]);
+        await page.getByRole('button', { name: 'Sign out' }).click();
+        await page.getByLabel('Admin token').waitFor();
+        expect(await page.evaluate(() => sessionStorage.getItem('ballast.token'))).toBeNull();
         await done();
       });
 

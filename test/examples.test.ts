@@ -46,7 +46,7 @@ describe.each(['express-basic', 'koa-basic'])('example %s', (name) => {
     expect(reads).toMatch(/breaker closed/);
     expect(writes).toMatch(/20 POST \/orders → \{"202":20\}/);
     expect(writes).toMatch(/billing received 20\/20 of this run's orders \(all delivered\)/);
-  });
+  }, 120_000); // the whole demonstration, as the child's own kill timer allows; ~25 s on a quiet machine
 });
 
 describe.each(['express-basic', 'koa-basic'])('example %s on a busy port', (name) => {

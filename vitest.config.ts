@@ -9,6 +9,7 @@ const alias = {
   '@ballast/core': src('core'),
   '@ballast/express': src('express'),
   '@ballast/koa': src('koa'),
+  '@ballast/openfeature': src('openfeature'),
   '@ballast/testkit': src('testkit'),
 };
 

@@ -32,7 +32,7 @@ function runExample(name: string, env: Record<string, string> = {}): Promise<{ c
 }
 
 describe.each(['express-basic', 'koa-basic'])('example %s', (name) => {
-  it('demonstrates shedding, a live retune, degraded reads and an outbox backlog that drains', async () => {
+  it('demonstrates shedding, a live retune, degraded reads, an outbox backlog that drains and a guarded flag rollback', async () => {
     const { code, output } = await runExample(name);
     expect(code, output).toBe(0);
     const [limits, reads, writes] = output.split(/\n\d\) (?:Degraded reads|Writes through the outbox)/);
@@ -46,6 +46,12 @@ describe.each(['express-basic', 'koa-basic'])('example %s', (name) => {
     expect(reads).toMatch(/breaker closed/);
     expect(writes).toMatch(/20 POST \/orders → \{"202":20\}/);
     expect(writes).toMatch(/billing received 20\/20 of this run's orders \(all delivered\)/);
+    const rollout = output.split('6) Staged rollout')[1] as string;
+    expect(rollout).toMatch(/→ 200, state \{"stage":"beta","percent":10\}/);
+    expect(rollout).toMatch(/"new":\d+/);
+    expect(rollout).toMatch(/rolled back by its guard to \{"stage":"internal","percent":100\}/);
+    expect(rollout).toMatch(/"actor":"guard","action":"flag.guard-rollback","target":"newCheckout"/);
+    expect(rollout).toMatch(/flag:newCheckout warn: rolled back by its guard/);
   }, 120_000); // the whole demonstration, as the child's own kill timer allows; ~25 s on a quiet machine
 });
 

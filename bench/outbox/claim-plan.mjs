@@ -43,6 +43,8 @@ async function fill(pool, keys) {
      FROM generate_series(1, $1) AS i`,
     [rows, keys],
   );
+  // Every key has been claimed before (its lease row exists, free): the steady state of a running outbox.
+  await pool.query(`INSERT INTO ${schema}.outbox_keys (destination, key) SELECT DISTINCT destination, key FROM ${schema}.outbox`);
   await pool.query(`VACUUM ANALYZE ${schema}.outbox`);
   await pool.query(`VACUUM ANALYZE ${schema}.outbox_keys`);
 }

@@ -17,6 +17,20 @@ export function createExampleBallast({ adminToken, billingUrl }) {
       worker: { pollIntervalMs: 200, backoff: { baseMs: 200, maxMs: 1000 } },
     },
     asserts: { profileLatency: 'p99(latency, /profile/:id) < 250ms' },
+    // Staged rollout: this instance serves the 'beta' ring (set BALLAST_STAGE per deployment).
+    stage: process.env.BALLAST_STAGE ?? 'beta',
+    // The sticky key of a request: its account. (A ring would come from trusted data, never a client header.)
+    rollout: { cohort: (request) => ({ key: request.header('x-account-id') }) },
+    flags: {
+      // Ships dark to everyone but 'internal'; each promotion is watched for 10 s by its guard.
+      newCheckout: { stage: 'internal', percent: 100, guard: 'p99(latency, /checkout) < 100ms', guardWindowMs: 10_000 },
+    },
     admin: { tokens: { ops: { secret: adminToken, role: 'write' } } },
   });
+}
+
+/** The new checkout code path: it works, but takes 150 ms, which the flag's guard will not accept. */
+export async function newCheckout() {
+  await new Promise((resolve) => setTimeout(resolve, 150));
+  return { checkout: 'new' };
 }

@@ -1,6 +1,7 @@
 // Runs an example and demonstrates it step by step against its own admin API:
 // shedding and a live retune, a degraded read, a write outage absorbed by the
-// outbox, and the health verdict. Pass --once to exit after the demonstration.
+// outbox, the health verdict, and a flag promotion that its guard rolls back.
+// Pass --once to exit after the demonstration.
 import { randomBytes } from 'node:crypto';
 import { startDownstreams } from './downstreams.mjs';
 
@@ -133,11 +134,36 @@ export async function runDemo({ name, createApp }) {
   const lines = String(metrics.body).split('\n').filter((l) => /^ballast_limit_(shed_total|admitted_total)\{limit="search"/.test(l));
   for (const line of lines) console.log(`   ${line}`);
 
+  console.log(`\n6) Staged rollout: newCheckout ships dark (stage internal); this instance serves the beta ring.`);
+  const checkouts = async (count) => {
+    const seen = {};
+    for (let i = 0; i < count; i += 20) {
+      const batch = Array.from({ length: Math.min(20, count - i) }, (_, j) => fetch(`${base}/checkout`, { headers: { 'x-account-id': `acct-${i + j}` } }).then((r) => r.json()));
+      for (const { checkout } of await Promise.all(batch)) seen[checkout] = (seen[checkout] ?? 0) + 1;
+    }
+    return JSON.stringify(seen);
+  };
+  console.log(`   80 accounts GET /checkout → ${await checkouts(80)}`);
+  const promoteCurl = `curl -X POST ${base}/_ballast/flags/newCheckout/promote -H 'Authorization: Bearer ${adminToken}'`;
+  console.log(`   ${promoteCurl}`);
+  const promoted = await admin('POST', '/flags/newCheckout/promote');
+  console.log(`   → ${promoted.status}, state ${JSON.stringify(promoted.body.state)}, guard "${promoted.body.guard.expression}" watched until ${promoted.body.guard.watchingUntil}`);
+  console.log(`   80 accounts GET /checkout → ${await checkouts(80)}   (a sticky tenth of beta gets the new, slow path)`);
+  const rolledBack = await waitFor(async () => (await admin('GET', '/flags/newCheckout')).body.state.stage === 'internal', 15_000);
+  const flag = (await admin('GET', '/flags/newCheckout')).body;
+  console.log(`   the guard failed: ${rolledBack ? 'rolled back by its guard' : 'NOT rolled back'} to ${JSON.stringify(flag.state)}`);
+  const entry = (await admin('GET', '/audit')).body.entries.find((e) => e.actor === 'guard');
+  console.log(`   GET /_ballast/audit → ${JSON.stringify(entry)}`);
+  const warning = (await admin('GET', '/health')).body.checks?.['flag:newCheckout']?.[0];
+  console.log(`   GET /_ballast/health → flag:newCheckout ${warning?.status}: ${warning?.output}`);
+  console.log(`   80 accounts GET /checkout → ${await checkouts(80)}`);
+
   console.log(`\nTry it yourself:`);
   console.log(`   open ${base}/_ballast/ in a browser (the dashboard) and paste the admin token ${adminToken}`);
   console.log(`   curl ${base}/_ballast/limits -H 'Authorization: Bearer ${adminToken}'`);
   console.log(`   ${curl.replace('"maxConcurrent":20', '"maxConcurrent":0')}   # closes /search`);
   console.log(`   curl -i ${base}/search`);
+  console.log(`   ${promoteCurl}   # and watch GET /_ballast/flags/newCheckout`);
 
   const stop = async () => {
     await new Promise((resolve) => {
@@ -149,7 +175,7 @@ export async function runDemo({ name, createApp }) {
   };
   if (process.argv.includes('--once')) {
     await stop();
-    if (!drained) process.exitCode = 1;
+    if (!drained || !rolledBack) process.exitCode = 1;
     return;
   }
   console.log('\n(Ctrl-C to stop)');

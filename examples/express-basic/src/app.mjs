@@ -1,10 +1,10 @@
 // An Express 5 service protected by Ballast: limits on its code paths, a
 // degraded read from a profile service, writes to billing through the outbox,
-// an assert, and the admin API under /_ballast.
+// an assert, a feature flag rolled out ring by ring, and the admin API under /_ballast.
 import express from 'express';
 import { ballastExpress } from '@ballast/express';
 import { fetchProfile } from '../../shared/downstreams.mjs';
-import { createExampleBallast } from '../../shared/config.mjs';
+import { createExampleBallast, newCheckout } from '../../shared/config.mjs';
 
 export function createApp({ adminToken, profilesUrl, billingUrl }) {
   const ballast = createExampleBallast({ adminToken, billingUrl });
@@ -29,6 +29,12 @@ export function createApp({ adminToken, profilesUrl, billingUrl }) {
       cacheKey: `profile:${id}`,
     });
     res.json(profile);
+  });
+
+  // A feature behind a flag: the new checkout (slow, as it turns out) or the old one.
+  app.get('/checkout', async (req, res) => {
+    if (req.ballast.flag('newCheckout')) return res.json(await newCheckout());
+    res.json({ checkout: 'classic' });
   });
 
   // A write that must not be lost: buffered in the outbox, delivered by the worker.

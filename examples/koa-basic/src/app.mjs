@@ -1,12 +1,12 @@
 // A Koa 3 service protected by Ballast: limits on its code paths, a degraded
 // read from a profile service, writes to billing through the outbox, an
-// assert, and the admin API under /_ballast.
+// assert, a feature flag rolled out ring by ring, and the admin API under /_ballast.
 import Koa from 'koa';
 import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import { ballastKoa } from '@ballast/koa';
 import { fetchProfile } from '../../shared/downstreams.mjs';
-import { createExampleBallast } from '../../shared/config.mjs';
+import { createExampleBallast, newCheckout } from '../../shared/config.mjs';
 
 export function createApp({ adminToken, profilesUrl, billingUrl }) {
   const ballast = createExampleBallast({ adminToken, billingUrl });
@@ -27,6 +27,11 @@ export function createApp({ adminToken, profilesUrl, billingUrl }) {
       fallback: () => ({ id, name: 'guest' }),
       cacheKey: `profile:${id}`,
     });
+  });
+
+  // A feature behind a flag: the new checkout (slow, as it turns out) or the old one.
+  router.get('/checkout', async (ctx) => {
+    ctx.body = ctx.state.ballast.flag('newCheckout') ? await newCheckout() : { checkout: 'classic' };
   });
 
   // A write that must not be lost: buffered in the outbox, delivered by the worker.

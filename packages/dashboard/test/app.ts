@@ -9,6 +9,12 @@ export const XSS_NAME = '<img src=x onerror=alert(1)>';
 /** How long each request to the loaded route holds its slot. */
 const WORK_MS = 150;
 
+/** A Redis broker is configured (and its section shown) when REDIS_URL names a server. */
+export const REDIS_URL = process.env.REDIS_URL;
+
+/** Fleet mode (and its section) when DATABASE_URL names a PostgreSQL server. */
+export const FLEET = process.env.DATABASE_URL !== undefined && process.env.DATABASE_URL !== '';
+
 export interface DashboardApp {
   ballast: Ballast;
   /** The id of a message that went dead on `billing` at start; `billing` accepts it once retried. */
@@ -22,7 +28,8 @@ export interface DashboardApp {
 /**
  * A real app on port 0 with a limit to load, a dependency and an assert named
  * like an XSS payload, an outbox destination holding one dead message (real
- * PostgreSQL when DATABASE_URL is set, PGlite otherwise), and the admin API.
+ * PostgreSQL when DATABASE_URL is set, PGlite otherwise), a flag, a Redis broker
+ * when REDIS_URL is set, fleet mode when DATABASE_URL is set, and the admin API.
  */
 export async function startDashboardApp(harness: AdapterHarness): Promise<DashboardApp> {
   const db = await createTestDatabase();
@@ -42,6 +49,10 @@ export async function startDashboardApp(harness: AdapterHarness): Promise<Dashbo
       },
       worker: { pollIntervalMs: 50 },
     },
+    flags: { newCheckout: { stage: 'internal', percent: 100 } },
+    // On a PostgreSQL server (DATABASE_URL), fleet mode: settings through the shared store, instances heartbeating.
+    ...(db.backend === 'postgres' ? { fleet: { database: db.url, heartbeatIntervalMs: 200, instanceId: 'dashboard-test-1' } } : {}),
+    ...(REDIS_URL === undefined ? {} : { brokers: { redis: { type: 'redis-streams', url: REDIS_URL } } }),
     admin: { tokens: { ops: { secret: WRITE_SECRET, role: 'write' }, viewer: { secret: READ_SECRET, role: 'read' } } },
   });
   await ballast.start();

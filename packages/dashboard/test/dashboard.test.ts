@@ -4,9 +4,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expressHarness, koaHarness, until } from '@ballast/testkit';
 import type { Page } from 'playwright-core';
 import { CHROMIUM, hasChromium, launchBrowser, openPage, seriousViolations, type Browser, type PageProblems } from './browser.js';
-import { READ_SECRET, WRITE_SECRET, XSS_NAME, startDashboardApp, startLoad, type DashboardApp } from './app.js';
+import { needsEnv } from '@ballast/testkit';
+import { FLEET, READ_SECRET, REDIS_URL, WRITE_SECRET, XSS_NAME, startDashboardApp, startLoad, type DashboardApp } from './app.js';
 
 const SCREENSHOTS = new URL('../screenshots/', import.meta.url);
+const redis = needsEnv(['REDIS_URL'], 'a broker to drain');
+const fleet = needsEnv(['DATABASE_URL'], 'fleet mode needs a PostgreSQL server');
 const title = hasChromium ? 'dashboard in Chromium' : `dashboard in Chromium (skipped: ${CHROMIUM} is not installed; .ci/run installs it)`;
 
 async function signIn(page: Page, url: string, secret: string): Promise<void> {
@@ -95,12 +98,15 @@ describe.skipIf(!hasChromium)(title, () => {
         await page.getByRole('heading', { name: XSS_NAME, exact: true }).waitFor();
         await page.getByRole('rowheader', { name: XSS_NAME, exact: true }).waitFor();
         expect(await page.locator('img').count()).toBe(0);
-        // No flags, brokers or fleet here: those sections are hidden, not shown empty or failing.
+        // Without a broker (REDIS_URL) or fleet mode (DATABASE_URL) those sections are hidden, not shown empty or failing.
         expect(await page.getByRole('navigation', { name: 'Sections' }).getByRole('link').allTextContents()).toEqual([
           'Asserts',
           'Limits',
           'Dependencies',
           'Outbox',
+          'Flags',
+          ...(REDIS_URL === undefined ? [] : ['Brokers']),
+          ...(FLEET ? ['Fleet'] : []),
           'Audit log',
         ]);
         await done();
@@ -116,6 +122,50 @@ describe.skipIf(!hasChromium)(title, () => {
         expect(await server.ballast.outbox.dead('billing')).toEqual([]);
         expect(server.ballast.audit.recent(1)[0]).toMatchObject({ actor: 'ops', action: 'outbox.retry_dead', target: server.deadId });
         await page.locator('#audit tbody tr').first().getByText('outbox.retry_dead').waitFor();
+        await done();
+      });
+
+      it('promotes a flag one step and rolls it back (the server follows, the audit log names the token); a reload keeps the session, signing out forgets the token', async () => {
+        await open();
+        await signIn(page, server.dashboard, WRITE_SECRET);
+        const row = page.locator('#flags tr', { has: page.getByRole('rowheader', { name: 'newCheckout' }) });
+        await row.getByRole('button', { name: 'Promote newCheckout' }).click();
+        await until(() => server.ballast.flags.state('newCheckout').stage === 'beta');
+        expect(server.ballast.flags.state('newCheckout')).toEqual({ stage: 'beta', percent: 10 });
+        await row.getByRole('cell', { name: '10%', exact: true }).waitFor();
+        expect(server.ballast.audit.recent(1)[0]).toMatchObject({ actor: 'ops', target: 'newCheckout' });
+        await row.getByRole('button', { name: 'Roll back newCheckout' }).click();
+        await until(() => server.ballast.flags.state('newCheckout').stage === 'internal');
+        await row.getByRole('cell', { name: 'internal', exact: true }).waitFor();
+
+        // The token is asked once per tab: a reload keeps the session; signing out forgets it.
+        await page.reload();
+        await page.getByText('Signed in as').waitFor();
+        expect(await page.context().cookies()).toEqual([]);
+        await page.getByRole('button', { name: 'Sign out' }).click();
+        await page.getByLabel('Admin token').waitFor();
+        expect(await page.evaluate(() => sessionStorage.getItem('ballast.token'))).toBeNull();
+        await done();
+      });
+
+      it.skipIf(redis.skip)(redis.title('drains a broker and brings it back'), async () => {
+        await open();
+        await signIn(page, server.dashboard, WRITE_SECRET);
+        const row = page.locator('#brokers tr', { has: page.getByRole('rowheader', { name: 'redis' }) });
+        await row.getByRole('button', { name: 'Drain redis' }).click();
+        await row.getByText('draining').waitFor();
+        expect(server.ballast.audit.recent(1)[0]).toMatchObject({ actor: 'ops', action: 'broker.drain', target: 'redis' });
+        await row.getByRole('button', { name: 'Undrain redis' }).click();
+        await row.getByRole('button', { name: 'Drain redis' }).waitFor();
+        await done();
+      });
+
+      it.skipIf(fleet.skip)(fleet.title('in fleet mode, lists the live instances by ring'), async () => {
+        await open();
+        await signIn(page, server.dashboard, WRITE_SECRET);
+        const fleetSection = page.locator('#instances');
+        await fleetSection.getByRole('heading', { name: 'Ring all (1)' }).waitFor();
+        await fleetSection.getByText('dashboard-test-1').waitFor();
         await done();
       });
 

@@ -32,6 +32,21 @@ function mountsOf(stack: unknown, route: object, prefix: string, out: string[], 
   return out;
 }
 
+/** An app mounted in another (`app.use('/t/:tenant', subApp)`) knows its `mountpath` and `parent`. */
+interface MountedApp {
+  mountpath?: unknown;
+  parent?: MountedApp;
+  router?: { stack?: unknown };
+}
+
+/** The mount template of a (sub-)app, parents first; `undefined` when one is not a plain string. */
+function appPrefix(app: MountedApp | undefined, depth = 0): string | undefined {
+  if (app?.parent === undefined || depth > 16) return '';
+  const parent = appPrefix(app.parent, depth + 1);
+  if (parent === undefined || typeof app.mountpath !== 'string') return undefined;
+  return app.mountpath === '/' ? parent : `${parent}${app.mountpath}`;
+}
+
 /** Whether a mount template such as `/t/:tenant` could have matched `baseUrl` (same segments, literals equal). */
 function fits(template: string, baseUrl: string): boolean {
   const want = template.split('/');
@@ -54,7 +69,10 @@ export function routeTemplate(req: Request): string | undefined {
   if (req.baseUrl === '') return typeof route.path === 'string' ? route.path : path;
   let mounts = mountsByRoute.get(route);
   if (mounts === undefined) {
-    mounts = mountsOf((req.app as { router?: { stack?: unknown } } | undefined)?.router?.stack, route, '', []);
+    // While a sub-app handles a request, `req.app` is that sub-app.
+    const app = req.app as MountedApp | undefined;
+    const prefix = appPrefix(app);
+    mounts = prefix === undefined ? [] : mountsOf(app?.router?.stack, route, prefix, []);
     mountsByRoute.set(route, mounts);
   }
   const mount = mounts.length === 1 ? mounts[0] : mounts.find((m) => fits(m, req.baseUrl));

@@ -4,6 +4,7 @@ export { koaHarness } from './koa.js';
 export { runContractSuite } from './contract/index.js';
 export { Latch, until } from './latch.js';
 export { closeServer } from './server.js';
+export { servedApps } from './serve.js';
 export { needsEnv } from './env.js';
 export {
   createTestDatabase,

@@ -23,11 +23,21 @@ export class OutboxFullError extends BallastError {
 }
 export const isOutboxFullError = (e: unknown): e is OutboxFullError => hasCode(e, OutboxFullError.code);
 
-/** A payload (or key) that cannot be stored: not JSON-serialisable, too large, or malformed. Nothing was stored. */
+/**
+ * A payload (or key, or option) that cannot be stored: not JSON-serialisable,
+ * too large, or something PostgreSQL would refuse. Nothing was stored, no
+ * query was sent. Like `OutboxFullError` it carries `status`/`expose`, so a
+ * handler that lets it propagate answers `400` in Express and Koa: bad input
+ * from a client is never reported as an outage.
+ */
 export class InvalidPayloadError extends BallastError {
   static readonly code = 'BALLAST_OUTBOX_INVALID_PAYLOAD';
   /** The offending argument: `payload`, `key`, `idempotencyKey`, `delayMs` or `client`. */
   readonly field: string;
+  /** HTTP status for frameworks that read `err.status` (Express, Koa). */
+  readonly status = 400;
+  readonly statusCode = 400;
+  readonly expose = true;
 
   constructor(field: string, detail: string, options?: { cause?: unknown }) {
     super(InvalidPayloadError.code, `Invalid outbox message: ${field}: ${detail}`, options);

@@ -94,6 +94,21 @@ export function desyncContract(harness: AdapterHarness): void {
       ]);
     });
 
+    it('answers 400, never 503, for a body PostgreSQL would refuse (a lone surrogate), in either mode, storing nothing', async () => {
+      for (const mode of ['buffer-first', 'direct-first'] as const) {
+        const { post } = await start(mode);
+        const res = await post('acct-3', { name: '\ud800' });
+        expect(res.status, mode).toBe(400);
+        expect((await ballast?.outbox.stats())?.billing).toMatchObject({ pending: 0, inFlight: 0 });
+        expect(rx.received).toEqual([]);
+        await app?.close();
+        await ballast?.stop();
+        await rx.close();
+        app = ballast = undefined;
+      }
+      rx = await startReceiver(); // for afterEach
+    });
+
     it('answers 503 with Retry-After when the destination is at maxPending, storing nothing', async () => {
       const { post } = await start('buffer-first', { maxPending: 1 }, false);
       expect((await post('a', { n: 1 })).status).toBe(202);

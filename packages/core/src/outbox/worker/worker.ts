@@ -1,8 +1,9 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { DestinationRuntime } from '../destination.js';
-import { claimMessages, lastClaimedKey, releaseMessages, releaseOrphans } from '../sql/index.js';
+import { releaseMessages } from '../sql/index.js';
 import { AckBatcher } from './acks.js';
+import { Claims } from './claims.js';
 import { deliverClaimed, type AbortReason, type DeliveryContext } from './delivery.js';
 import { LeaseBatch, type QueuedRow } from './leases.js';
 import { LocalQueue } from './local-queue.js';
@@ -37,8 +38,7 @@ export class OutboxWorker {
   readonly #ctx: DeliveryContext;
   readonly #acks: AckBatcher;
   readonly #writer: OutcomeWriter;
-  /** Ids of every row this worker holds a lease on and knows it (queued, running, or its outcome being written). */
-  readonly #claimed = new Set<string>();
+  readonly #claims: Claims;
   /** The loop failed since it last ran: claims may have been lost with the connection (see `releaseOrphans`). */
   #failed = false;
   readonly #destinations: DestinationRuntime[];
@@ -52,8 +52,6 @@ export class OutboxWorker {
   readonly #sleeper = new Sleeper();
   readonly #queue: LocalQueue;
   #rotation = 0;
-  /** Per destination, the key its last claim's walk ended on: the next walk starts after it, so every key gets its turn. */
-  readonly #keyCursors = new Map<string, string | undefined>();
   #supervised: Supervised | undefined;
   #unlisten: (() => Promise<void>) | undefined;
 
@@ -64,6 +62,7 @@ export class OutboxWorker {
     hooks: Parameters<typeof supervise>[1],
   ) {
     this.#writer = new OutcomeWriter(ctx.logger);
+    this.#claims = new Claims(ctx.db, ctx.schema, this.id, ctx.settings.leaseMs);
     this.#acks = new AckBatcher(ctx.db, ctx.schema, this.id, this.#writer);
     this.#ctx = {
       ...ctx,
@@ -120,13 +119,14 @@ export class OutboxWorker {
 
   async #loop(signal: AbortSignal, healthy: () => void): Promise<void> {
     if (this.#failed) {
-      const released = await releaseOrphans(this.#ctx.db, this.#ctx.schema, this.id, [...this.#claimed]);
+      const released = await this.#claims.releaseLost();
       this.#failed = false;
       if (released > 0) this.#ctx.logger.warn({ released }, 'ballast: released outbox claims whose answer was lost with the connection');
     }
     while (!signal.aborted) {
       await this.#listen();
       const filled = await this.#claimRound(signal);
+      await this.#claims.pruneIdleKeys();
       healthy();
       if (signal.aborted) return;
       if (filled && this.#room() >= this.#queue.lowWater()) continue;
@@ -146,7 +146,7 @@ export class OutboxWorker {
 
   /** One pass over the destinations, starting at a rotating one so none starves the others. True when a claim came back full. */
   async #claimRound(signal: AbortSignal): Promise<boolean> {
-    const { settings, db, schema } = this.#ctx;
+    const { settings } = this.#ctx;
     const count = this.#destinations.length;
     const first = this.#rotation++ % Math.max(1, count);
     let filled = false;
@@ -157,17 +157,8 @@ export class OutboxWorker {
       const limit = Math.min(room, settings.batchSize, destination.allowance);
       if (limit <= 0) continue;
       const claimedAt = performance.now();
-      const afterKey = this.#keyCursors.get(destination.name);
-      const rows = await claimMessages(db, schema, {
-        destination: destination.name,
-        limit,
-        workerId: this.id,
-        leaseMs: settings.leaseMs,
-        ...(afterKey === undefined ? {} : { afterKey }),
-      });
+      const rows = await this.#claims.claim(destination.name, limit);
       if (rows.length === 0) continue;
-      this.#keyCursors.set(destination.name, lastClaimedKey(rows, afterKey));
-      for (const row of rows) this.#claimed.add(row.id);
       filled ||= rows.length === limit;
       const batch = new LeaseBatch(rows.length, claimedAt, settings.leaseMs);
       this.#batches.add(batch);
@@ -204,7 +195,7 @@ export class OutboxWorker {
     const done = deliverClaimed(this.#ctx, destination, row, controller.signal, attempted).finally(() => {
       attempted();
       this.#held.delete(done);
-      this.#claimed.delete(row.id);
+      this.#claims.settled(row.id);
       this.#settled(batch, controller);
       // Claim again once there is room for a good batch, at once when idle, or when the message had a
       // key (its successor may be ready now).
@@ -228,7 +219,7 @@ export class OutboxWorker {
       this.#ctx.logger.warn({ err: error, count: rows.length }, 'ballast: could not give back queued outbox messages; their leases will expire');
     }
     for (const { batch, row } of rows) {
-      this.#claimed.delete(row.id);
+      this.#claims.settled(row.id);
       this.#settled(batch);
     }
   }

@@ -1,0 +1,1 @@
+export { BallastProvider, type BallastForProvider } from './provider.js';

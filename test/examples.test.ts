@@ -52,7 +52,7 @@ describe.each(['express-basic', 'koa-basic'])('example %s', (name) => {
     expect(rollout).toMatch(/rolled back by its guard to \{"stage":"internal","percent":100\}/);
     expect(rollout).toMatch(/"actor":"guard","action":"flag.guard-rollback","target":"newCheckout"/);
     expect(rollout).toMatch(/flag:newCheckout warn: rolled back by its guard/);
-  });
+  }, 120_000); // the whole demonstration, as the child's own kill timer allows; ~25 s on a quiet machine
 });
 
 describe.each(['express-basic', 'koa-basic'])('example %s on a busy port', (name) => {

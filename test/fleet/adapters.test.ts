@@ -23,7 +23,8 @@ describe.skipIf(!REDIS_URL).each([expressHarness, koaHarness])(`a fleet-scoped l
         shared: { maxConcurrent: 100, ratePerSecond: 0.01, burst: 3, scope: 'fleet', onStoreDown: 'closed' },
         local: { maxConcurrent: 100 },
       },
-      fleet: { redis: REDIS_URL as string, redisKeyPrefix: `ballast-test-${randomBytes(4).toString('hex')}:` },
+      // A generous Redis timeout: on a loaded machine the 100 ms default can time out, and onStoreDown 'closed' would shed.
+      fleet: { redis: REDIS_URL as string, redisTimeoutMs: 5000, redisKeyPrefix: `ballast-test-${randomBytes(4).toString('hex')}:` },
     });
     await ballast.start();
     app = await harness.start(ballast, {

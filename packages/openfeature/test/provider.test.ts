@@ -2,8 +2,7 @@ import { createBallast, flagBucket, type Ballast } from '@ballast/core';
 import { BallastProvider } from '@ballast/openfeature';
 import { ErrorCode, OpenFeature, ProviderEvents, ProviderStatus, StandardResolutionReasons } from '@openfeature/server-sdk';
 import { afterEach, describe, expect, it } from 'vitest';
-
-const SECRET = 'openfeature-test-secret-0123456789';
+import { SECRET, admin } from './support/admin.js';
 
 function ballastWith(extra: Parameters<typeof createBallast>[0] = {}): Ballast {
   return createBallast({
@@ -112,13 +111,7 @@ describe('BallastProvider through the OpenFeature SDK', () => {
     const ballast = await ready();
     const changed: string[] = [];
     OpenFeature.addHandler(ProviderEvents.ConfigurationChanged, (details) => changed.push(String(details?.flagsChanged)));
-    const reply = await ballast.admin.handle({
-      method: 'PATCH',
-      path: '/flags/betaTenth',
-      query: '',
-      header: (name) => ({ authorization: `Bearer ${SECRET}`, 'content-type': 'application/json' })[name.toLowerCase()],
-      body: { kind: 'parsed', value: { stage: 'all', percent: 100 } },
-    });
+    const reply = await admin(ballast, 'PATCH', '/flags/betaTenth', { stage: 'all', percent: 100 });
     expect(reply.status).toBe(200);
     await ballast.flags.promote('dark', { actor: 'ops' });
     await new Promise((resolve) => setImmediate(resolve));

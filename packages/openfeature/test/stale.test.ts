@@ -3,14 +3,13 @@ import { BallastProvider } from '@ballast/openfeature';
 import { createTestDatabase, uniqueName, until, withDatabase, type TestDatabase } from '@ballast/testkit';
 import { OpenFeature, ProviderEvents, ProviderStatus, StandardResolutionReasons } from '@openfeature/server-sdk';
 import { afterEach, describe, expect, it } from 'vitest';
+import { SECRET, admin } from './support/admin.js';
 
 // The fleet store is a PostgreSQL server; the instance under test connects as its own role, so the
 // test can cut it alone off (NOLOGIN stops its reconnects, pg_terminate_backend ends its connections)
 // without touching the shared server.
 const reason = 'needs a PostgreSQL server: set DATABASE_URL (CI does)';
 if (!process.env.DATABASE_URL) console.warn(`packages/openfeature/test/stale.test.ts skipped: ${reason}`);
-
-const SECRET = 'openfeature-test-secret-0123456789';
 
 describe.skipIf(!process.env.DATABASE_URL)(`BallastProvider in fleet mode${!process.env.DATABASE_URL ? ` (skipped without DATABASE_URL: ${reason})` : ''}`, () => {
   let db: TestDatabase & { backend: 'postgres' };
@@ -77,13 +76,7 @@ describe.skipIf(!process.env.DATABASE_URL)(`BallastProvider in fleet mode${!proc
       reason: StandardResolutionReasons.TARGETING_MATCH,
     });
     // Widened through another instance while this one cannot hear it.
-    const patch = await other.admin.handle({
-      method: 'PATCH',
-      path: '/flags/betaTenth',
-      query: '',
-      header: (name) => ({ authorization: `Bearer ${SECRET}`, 'content-type': 'application/json' })[name.toLowerCase()],
-      body: { kind: 'parsed', value: { stage: 'all', percent: 100 } },
-    });
+    const patch = await admin(other, 'PATCH', '/flags/betaTenth', { stage: 'all', percent: 100 });
     expect(patch.status).toBe(200);
     expect(await client.getBooleanValue('betaTenth', false, { stage: 'all' })).toBe(false);
 
@@ -91,6 +84,21 @@ describe.skipIf(!process.env.DATABASE_URL)(`BallastProvider in fleet mode${!proc
     await until(() => status() === ProviderStatus.READY, 10_000, 'PROVIDER_READY after the store is back');
     expect(seen).toEqual([ProviderEvents.Ready, ProviderEvents.Stale, 'changed:betaTenth', ProviderEvents.Ready]);
     expect(await client.getBooleanDetails('betaTenth', false, { stage: 'all' })).toMatchObject({
+      value: true,
+      reason: StandardResolutionReasons.TARGETING_MATCH,
+    });
+  });
+
+  it('announces a change made through another instance of the fleet, and evaluates it', async () => {
+    const asRole = await setUp(true);
+    const other = instance(db.url);
+    await other.start();
+    await use(instance(asRole));
+    expect(await OpenFeature.getClient().getBooleanValue('betaTenth', false, { stage: 'all' })).toBe(false);
+    const promoted = await admin(other, 'POST', '/flags/betaTenth/promote');
+    expect(promoted.status).toBe(200);
+    await until(() => seen.includes('changed:betaTenth'), 10_000, 'PROVIDER_CONFIGURATION_CHANGED from the fleet');
+    expect(await OpenFeature.getClient().getBooleanDetails('betaTenth', false, { stage: 'beta', targetingKey: 'acct-1' })).toMatchObject({
       value: true,
       reason: StandardResolutionReasons.TARGETING_MATCH,
     });

@@ -8,6 +8,7 @@ import {
   completeMessage,
   insertMessage,
   migrate,
+  pruneKeyLeases,
   releaseMessage,
   rescheduleMessage,
 } from '../../src/outbox/sql/index.js';
@@ -60,5 +61,21 @@ describe.each(testBackends())('leases on the database clock (%s)', (backend) => 
     const head = claimed.find((r) => r.key === 'k');
     await buryMessage(db, schema, { id: head?.id as string, workerId: 'w', attempt: 1 }, 'dead');
     expect((await claimMessages(db, schema, { destination: 'd', limit: 10, workerId: 'w', leaseMs: 60_000 })).map((r) => r.key)).toEqual(['k']);
+  });
+
+  it('deletes the lease rows of idle keys, never one in flight, and a pruned key is claimed again', async () => {
+    const schema = await fresh();
+    await put(schema, 'idle');
+    await put(schema, 'busy');
+    const claimed = await claimMessages(db, schema, { destination: 'd', limit: 10, workerId: 'w', leaseMs: 60_000 });
+    const idle = claimed.find((r) => r.key === 'idle');
+    expect(await completeMessage(db, schema, { id: idle?.id as string, workerId: 'w', attempt: 1 })).toBe(true);
+    const keys = async () => (await db.query<{ key: string }>(`SELECT key FROM ${schema}.outbox_keys ORDER BY key`)).map((r) => r.key);
+    expect(await keys()).toEqual(['busy', 'idle']);
+    expect(await pruneKeyLeases(db, schema, 60_000)).toBe(0); // freed just now
+    await expect.poll(() => pruneKeyLeases(db, schema, 1)).toBe(1);
+    expect(await keys()).toEqual(['busy']);
+    await put(schema, 'idle');
+    expect((await claimMessages(db, schema, { destination: 'd', limit: 10, workerId: 'w', leaseMs: 60_000 })).map((r) => r.key)).toEqual(['idle']);
   });
 });

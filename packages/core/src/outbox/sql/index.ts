@@ -6,3 +6,4 @@ export { completeMessage, completeMessages, rescheduleMessage, buryMessage, rele
 export { readStats, type StatsRow } from './stats.js';
 export { listDead, redriveDead } from './dead.js';
 export { setPaused, sendHint } from './destinations.js';
+export { pruneKeyLeases } from './keys.js';

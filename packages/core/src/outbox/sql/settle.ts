@@ -22,7 +22,7 @@ const freeKeys = (s: string, changed: string, worker: string): string => `
     WHERE k.locked_by = ${worker} ORDER BY k.destination, k.key FOR UPDATE OF k
   ),
   keys_freed AS (
-    UPDATE ${s}.outbox_keys k SET locked_by = NULL, leased_until = '-infinity'
+    UPDATE ${s}.outbox_keys k SET locked_by = NULL, leased_until = now()
     FROM key_rows r WHERE k.destination = r.destination AND k.key = r.key
   )`;
 const guardParams = (l: LeaseRef): unknown[] => [l.id, l.workerId, l.attempt];

@@ -1,5 +1,8 @@
-import { claimMessages, lastClaimedKey, releaseOrphans, type ClaimedRow } from '../sql/index.js';
+import { claimMessages, lastClaimedKey, pruneKeyLeases, releaseOrphans, type ClaimedRow } from '../sql/index.js';
 import type { SqlClient } from '../store/index.js';
+
+/** A key's lease row is deleted once its lease ended this long ago; the worker looks this often. */
+const KEY_IDLE_MS = 60_000;
 
 /**
  * What one worker has claimed: it sends the claims (each destination's walk
@@ -15,6 +18,7 @@ export class Claims {
   readonly #leaseMs: number;
   readonly #keyCursors = new Map<string, string | undefined>();
   readonly #held = new Set<string>();
+  #prunedAt = performance.now();
 
   constructor(db: SqlClient, schema: string, workerId: string, leaseMs: number) {
     this.#db = db;
@@ -31,6 +35,13 @@ export class Claims {
     if (rows.length > 0) this.#keyCursors.set(destination, lastClaimedKey(rows, afterKey));
     for (const row of rows) this.#held.add(row.id);
     return rows;
+  }
+
+  /** Every `KEY_IDLE_MS`, deletes the lease rows of keys idle that long (see `pruneKeyLeases`). */
+  async pruneIdleKeys(): Promise<void> {
+    if (performance.now() - this.#prunedAt < KEY_IDLE_MS) return;
+    this.#prunedAt = performance.now();
+    await pruneKeyLeases(this.#db, this.#schema, KEY_IDLE_MS);
   }
 
   /** The row's outcome was written (or given up on): it is no longer ours to track. */

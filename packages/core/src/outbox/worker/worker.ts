@@ -126,6 +126,7 @@ export class OutboxWorker {
     while (!signal.aborted) {
       await this.#listen();
       const filled = await this.#claimRound(signal);
+      await this.#claims.pruneIdleKeys();
       healthy();
       if (signal.aborted) return;
       if (filled && this.#room() >= this.#queue.lowWater()) continue;

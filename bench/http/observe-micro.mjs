@@ -24,6 +24,7 @@ const gate = ballast.limits.gate(['api']);
 const socket = { server: new EventEmitter() };
 socket.server.getConnections = (cb) => cb(null, 1);
 const routes = ['/items/:id', '/search', '/users/:id/orders'];
+const identity = (route) => route;
 
 class BenchRequest extends EventEmitter {
   socket = socket;
@@ -50,7 +51,7 @@ const cases = {
       const req = new BenchRequest();
       const res = new BenchResponse();
       const route = routes[i % 3];
-      observeNode(observer, req, res, () => route);
+      observeNode(observer, req, res, identity, route);
       end(req, res);
     }
   },
@@ -59,7 +60,7 @@ const cases = {
       const req = new BenchRequest();
       const res = new BenchResponse();
       const route = routes[i % 3];
-      observeNode(observer, req, res, () => route);
+      observeNode(observer, req, res, identity, route);
       const release = gate.admit();
       if (typeof release !== 'function') throw new Error('not admitted');
       whenDone(req, res, release);

@@ -1,7 +1,12 @@
 /**
  * The throughput variants: each builds a request listener serving `GET /` with a
- * trivial JSON body, bare or behind one resilience layer. Nothing saturates: every
- * limit is far above the load, so the numbers are the per-request overhead.
+ * trivial JSON body, bare or behind one resilience layer, mounted exactly as its
+ * README tells users to: Ballast's `app.use(b.observe())` at the app and
+ * `b.limit('api')` on the route (Koa: `app.use(k.observe())` and the limit on an
+ * @koa/router route, so bare Koa runs the same router); express-rate-limit with
+ * `app.use(limiter)`; opossum's `breaker.fire()` and cockatiel's
+ * `policy.execute()` around the handler's work. Nothing saturates: every limit is
+ * far above the load, so the numbers are the per-request overhead.
  */
 import { createBallast } from '@ballast/core';
 import { ballastExpress } from '@ballast/express';
@@ -9,6 +14,7 @@ import { ballastKoa } from '@ballast/koa';
 import { bulkhead } from 'cockatiel';
 import express from 'express';
 import { rateLimit } from 'express-rate-limit';
+import Router from '@koa/router';
 import Koa from 'koa';
 import CircuitBreaker from 'opossum';
 
@@ -29,10 +35,12 @@ function quiet(app) {
   return app;
 }
 
-function expressApp(...middleware) {
+/** `appLevel` is mounted with `app.use`, `route` on the route, as the READMEs show. */
+function expressApp({ appLevel = [], route = [] } = {}) {
   const app = express();
   app.disable('x-powered-by');
-  app.get('/', ...middleware, (_req, res) => {
+  for (const mw of appLevel) app.use(mw);
+  app.get('/', ...route, (_req, res) => {
     res.json(BODY);
   });
   return quiet(app);
@@ -50,12 +58,14 @@ function expressWrapped(run) {
   return quiet(app);
 }
 
-function koaApp(...middleware) {
+function koaApp({ appLevel = [], route = [] } = {}) {
   const app = new Koa();
-  for (const mw of middleware) app.use(mw);
-  app.use((ctx) => {
+  for (const mw of appLevel) app.use(mw);
+  const router = new Router();
+  router.get('/', ...route, (ctx) => {
     ctx.body = BODY;
   });
+  app.use(router.routes()).use(router.allowedMethods());
   return app.callback();
 }
 
@@ -70,13 +80,13 @@ export const variants = {
   'express bare': () => expressApp(),
   // A second bare server: its ratio to the first is the noise floor of this run.
   'express bare (control)': () => expressApp(),
-  'express + ballast limit': () => expressApp(ballastExpress(ballast()).limit('api')),
+  'express + ballast limit': () => expressApp({ route: [ballastExpress(ballast()).limit('api')] }),
   'express + ballast observe+limit': () => {
     const b = ballastExpress(ballast());
-    return expressApp(b.observe(), b.limit('api'));
+    return expressApp({ appLevel: [b.observe()], route: [b.limit('api')] });
   },
   'express + express-rate-limit': () =>
-    expressApp(rateLimit({ windowMs: 60_000, limit: 1e9, standardHeaders: 'draft-8', legacyHeaders: false })),
+    expressApp({ appLevel: [rateLimit({ windowMs: 60_000, limit: 1e9, standardHeaders: 'draft-8', legacyHeaders: false })] }),
   'express + opossum': () => {
     const breaker = new CircuitBreaker((fn) => fn());
     return expressWrapped((fn) => breaker.fire(fn));
@@ -87,10 +97,10 @@ export const variants = {
   },
   'koa bare': () => koaApp(),
   'koa bare (control)': () => koaApp(),
-  'koa + ballast limit': () => koaApp(ballastKoa(ballast()).limit('api')),
+  'koa + ballast limit': () => koaApp({ route: [ballastKoa(ballast()).limit('api')] }),
   'koa + ballast observe+limit': () => {
     const k = ballastKoa(ballast());
-    return koaApp(k.observe(), k.limit('api'));
+    return koaApp({ appLevel: [k.observe()], route: [k.limit('api')] });
   },
 };
 

@@ -61,7 +61,7 @@ export function ballastExpress(ballast: Ballast): BallastExpress {
       const observer = ballast.observer;
       observer.start();
       return mounted<RequestHandler>(function ballastObserve(req, res, next) {
-        if (observeNode(observer, req, res, () => routeTemplate(req))) next();
+        if (observeNode(observer, req, res, routeTemplate, req)) next();
       });
     },
     limit(...names) {

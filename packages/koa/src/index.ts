@@ -11,13 +11,18 @@ function writeReply(ctx: Context, reply: Reply): void {
   ctx.body = reply.body ?? null;
 }
 
-/** Runs the rest of the chain holding the slots; an error in it releases them at once. */
-async function proceed(next: Next, release: Release): Promise<void> {
-  try {
-    await next();
-  } finally {
+/** The client left: answer nothing. */
+function gone(ctx: Context): Promise<void> {
+  ctx.respond = false;
+  return Promise.resolve();
+}
+
+/** Runs the rest of the chain holding the slots; they are released when it settles (an error included) or the exchange is over. */
+function proceed(next: Next, release: Release): Promise<void> {
+  return next().then(undefined, (error: unknown) => {
     release();
-  }
+    throw error;
+  });
 }
 
 /** The route template @koa/router matched, known only once routing ran. */
@@ -53,26 +58,22 @@ export function ballastKoa(ballast: Ballast): BallastKoa {
       const observer = ballast.observer;
       observer.start();
       return mounted(function ballastObserve(ctx, next) {
-        if (observeNode(observer, ctx.req, ctx.res, () => routeOf(ctx))) return next();
-        ctx.respond = false;
-        return Promise.resolve();
+        return observeNode(observer, ctx.req, ctx.res, routeOf, ctx) ? next() : gone(ctx);
       });
     },
     limit(...names) {
       const gate = ballast.limits.gate(names);
-      return mounted(async function ballastLimit(ctx, next) {
+      return mounted(function ballastLimit(ctx, next) {
         const admission = gate.admit();
-        if (isShed(admission)) return writeReply(ctx, shedReply(admission));
-        const release = typeof admission === 'function' ? admission : admission.release;
-        // Released on the first end event, which takes it out of the queue when the client leaves first.
-        let admitted = whenDone(ctx.req, ctx.res, release);
-        if (admitted && typeof admission !== 'function') {
-          const outcome = await admission.admitted;
-          if (isShed(outcome)) return writeReply(ctx, shedReply(outcome));
-          admitted = outcome;
-        }
-        if (admitted) return proceed(next, release);
-        ctx.respond = false;
+        if (typeof admission === 'function') return whenDone(ctx.req, ctx.res, admission) ? proceed(next, admission) : gone(ctx);
+        if (isShed(admission)) return Promise.resolve(writeReply(ctx, shedReply(admission)));
+        // Released when the exchange is over, which takes it out of the queue when the client leaves first.
+        if (!whenDone(ctx.req, ctx.res, admission.release)) return gone(ctx);
+        return admission.admitted.then((admitted) => {
+          if (admitted === true) return proceed(next, admission.release);
+          if (admitted === false) return gone(ctx);
+          return writeReply(ctx, shedReply(admitted));
+        });
       });
     },
     admin(options = {}) {

@@ -28,12 +28,17 @@ export function abortedRequest(base: string, path: string): { abort(): void } {
 }
 
 /**
- * Opens a raw connection and sends `count` GETs of `path` back to back (HTTP/1.1
- * pipelining), without reading any answer. `leave()` closes the connection the way
+ * Opens a raw connection and sends `count` GETs of `path` (POSTs of the JSON
+ * `body` when given) back to back (HTTP/1.1 pipelining), without reading any answer. `leave()` closes the connection the way
  * a client that gives up does; Node then emits no event on the responses queued
  * behind the first, only `close` on their requests.
  */
-export async function pipelined(base: string, path: string, count: number): Promise<{ leave(): void; received(): string }> {
+export async function pipelined(
+  base: string,
+  path: string,
+  count: number,
+  body?: string,
+): Promise<{ leave(): void; received(): string }> {
   const { hostname, port } = new URL(base);
   const socket = net.connect(Number(port), hostname);
   await once(socket, 'connect');
@@ -42,6 +47,11 @@ export async function pipelined(base: string, path: string, count: number): Prom
   socket.on('error', () => {
     /* the server may reset a connection we are closing */
   });
-  socket.write(`GET ${path} HTTP/1.1\r\nHost: ${hostname}\r\n\r\n`.repeat(count));
+  const head = body === undefined ? `GET ${path} HTTP/1.1\r\nHost: ${hostname}\r\n` : `POST ${path} HTTP/1.1\r\nHost: ${hostname}\r\n`;
+  const request =
+    body === undefined
+      ? `${head}\r\n`
+      : `${head}Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+  socket.write(request.repeat(count));
   return { leave: () => socket.destroy(), received: () => text };
 }

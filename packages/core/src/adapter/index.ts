@@ -7,8 +7,8 @@
  * `Queued` (call its `release` when the exchange is over, and wait for `admitted`).
  * `requestErrorReply(error)` is a Ballast error's JSON answer (`undefined` for others);
  * `tagMiddleware` and `ScopeOwners` let `req.ballast` find the instance an app mounts.
- * `whenDone` calls a function once on the first of response `finish`, response
- * `close` or the client leaving, pipelined or not.
+ * `whenDone` calls a function once when the exchange is over: the response
+ * closed (finished or not) or the client left, pipelined or not.
  */
 export { whenDone } from '../http/exchange.js';
 export { isShed, shedReply, type Admission, type Queued, type Release } from '../limits/index.js';

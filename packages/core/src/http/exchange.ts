@@ -1,44 +1,93 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { HttpObserver } from '../observe/observer.js';
+
+const UNOBSERVED = Symbol.for('ballast.unobserved');
 
 /**
- * Calls `done` exactly once, on the first sign that a Node request/response
- * exchange is over: the response finished, the response closed, or the client
- * left. Returns `false` (having called `done`) when it is over already.
+ * Calls `done` once the exchange is over: the response closed (Node emits its
+ * `close` on the tick after `finish`, and when the connection closes while the
+ * response holds it) or the client left first. Returns `false`, having called
+ * `done`, when it was over already: answer nothing then.
  *
- * The request's `close` means two things: the client left (its connection is
- * gone), or only that its body was read to the end. Under HTTP/1.1 pipelining a
- * response waiting behind an earlier one gets no event at all when the client
- * leaves; its request's `close` is the only sign, or, when the body was already
- * read, the connection's `close`.
+ * A response queued behind an earlier one (HTTP/1.1 pipelining) does not hold
+ * the connection yet, and gets no event at all when the client leaves: its
+ * request's `close` is the sign then. That event also fires when only the body
+ * was read to the end, with the connection still open; the connection's own
+ * `close` is the sign after that. Only such responses pay for the extra listeners.
+ *
+ * `done` may run more than once only if it is called elsewhere too: make it
+ * idempotent (a gate's release is).
  *
  * @example
- * if (whenDone(req, res, release)) next();
+ * const release = gate.admit();
+ * if (typeof release === 'function' && whenDone(req, res, release)) next();
  */
 export function whenDone(req: IncomingMessage, res: ServerResponse, done: () => void): boolean {
+  if (res.closed || res.writableFinished) {
+    done();
+    return false;
+  }
+  // The usual case: the response holds the connection, so its `close` comes, whatever happens.
+  if (res.socket !== null) {
+    res.on('close', done);
+    return true;
+  }
+  return whenQueuedDone(req, res, done);
+}
+
+/** `whenDone` for a response queued behind another on its connection. */
+function whenQueuedDone(req: IncomingMessage, res: ServerResponse, done: () => void): boolean {
   let pending = true;
-  let watched: IncomingMessage['socket'] | null = null;
+  let watched: Socket | null = null;
   const fire = function (this: unknown): void {
-    if (!pending || (this === req && !clientLeft())) return;
+    if (!pending) return;
+    if (this === req && !res.closed) {
+      const socket = req.socket as Socket | null;
+      if (socket !== null && !socket.destroyed) {
+        // Only the body was read: watch the connection while the response still waits for it.
+        if (watched === null && res.socket === null && !res.writableFinished) (watched = socket).once('close', fire);
+        return;
+      }
+    }
     pending = false;
     watched?.removeListener('close', fire);
     done();
   };
-  const clientLeft = (): boolean => {
-    const socket = req.socket as IncomingMessage['socket'] | null;
-    if (socket === null || socket.destroyed) return true;
-    // The body was read; a response still queued behind another has only the connection to tell.
-    if (res.socket === null && !res.writableFinished && watched === null) {
-      watched = socket;
-      socket.once('close', fire);
-    }
-    return false;
-  };
-  if (res.writableFinished || res.closed || (req.destroyed && clientLeft())) {
-    fire();
-    return false;
-  }
-  res.on('finish', fire);
+  if (req.destroyed) fire.call(req);
+  if (!pending) return false;
   res.on('close', fire);
   req.on('close', fire);
   return true;
+}
+
+/**
+ * What both adapters call for every request under `observe()`: counts it in
+ * flight now and, once the exchange is over (see `whenDone`), records its
+ * latency under the route template `routeOf(subject)` reads then (routing runs
+ * after us). `false` when the client already left.
+ *
+ * @example
+ * if (observeNode(ballast.observer, req, res, routeOf, req)) next();
+ */
+export function observeNode<S>(
+  observer: HttpObserver,
+  req: IncomingMessage,
+  res: ServerResponse,
+  routeOf: (subject: S) => string | undefined,
+  subject: S,
+): boolean {
+  const startedAt = observer.begin(req.socket);
+  return whenDone(req, res, () =>
+    observer.end((res as ServerResponse & { [UNOBSERVED]?: true })[UNOBSERVED] === true ? null : routeOf(subject), res.statusCode, startedAt),
+  );
+}
+
+/**
+ * Leaves a response out of the measurements (the adapters call it for the admin
+ * API): a `/health` answering 503 must not count as an application error and
+ * feed the very `error_rate` it reports. Only in-flight accounting remains.
+ */
+export function unobserved(res: ServerResponse): void {
+  (res as ServerResponse & { [UNOBSERVED]?: true })[UNOBSERVED] = true;
 }

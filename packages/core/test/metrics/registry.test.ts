@@ -9,7 +9,7 @@ import { observeNode } from '@ballast/core/adapter';
 /** A real node server whose requests go through observeNode, as the adapters do. */
 async function serve(ballast: Ballast): Promise<{ url: string; close(): Promise<void> }> {
   const server = http.createServer((req, res) => {
-    observeNode(ballast.observer, req, res, () => (req.url?.startsWith('/items/') ? '/items/:id' : undefined));
+    observeNode(ballast.observer, req, res, (r) => (r.url?.startsWith('/items/') ? '/items/:id' : undefined), req);
     res.end('ok');
   });
   server.listen(0, '127.0.0.1');

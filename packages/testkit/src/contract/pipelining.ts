@@ -23,9 +23,13 @@ export function pipeliningContract(harness: AdapterHarness): void {
 
     async function start(limits: NonNullable<BallastOptions['limits']>, routeLimits: string[], latch: Latch) {
       ballast = createBallast({ limits });
+      const handler = async () => (await latch.wait(), { body: { ok: true } });
       app = await harness.start(ballast, {
         observe: true,
-        routes: [{ method: 'get', path: '/work', limits: routeLimits, handler: async () => (await latch.wait(), { body: { ok: true } }) }],
+        routes: [
+          { method: 'get', path: '/work', limits: routeLimits, handler },
+          { method: 'post', path: '/work', limits: routeLimits, handler },
+        ],
       });
       return { ballast, app };
     }
@@ -57,6 +61,16 @@ export function pipeliningContract(harness: AdapterHarness): void {
           },
         );
       }
+      await expectNothingHeld(ballast, app, latch, ['work']);
+    });
+
+    it('releases every slot when the client leaves after its pipelined POST bodies were read (running, queued behind the first response)', async () => {
+      const latch = new Latch();
+      const { ballast, app } = await start({ work: { maxConcurrent: 4, maxQueue: 4 } }, ['work'], latch);
+      const client = await pipelined(app.url, '/work', 3, JSON.stringify({ item: 'x'.repeat(64) }));
+      // The handlers run after the body parser read each body to the end.
+      await latch.arrivedAtLeast(3);
+      client.leave();
       await expectNothingHeld(ballast, app, latch, ['work']);
     });
 

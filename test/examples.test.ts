@@ -52,7 +52,7 @@ describe.each(['express-basic', 'koa-basic'])('example %s', (name) => {
     expect(rollout).toMatch(/rolled back by its guard to \{"stage":"internal","percent":100\}/);
     expect(rollout).toMatch(/"actor":"guard","action":"flag.guard-rollback","target":"newCheckout"/);
     expect(rollout).toMatch(/flag:newCheckout warn: rolled back by its guard/);
-  });
+  }, 120_000); // the whole demonstration, as the child's own kill timer allows; ~25 s on a quiet machine
 });
 
 describe.each(['express-basic', 'koa-basic'])('example %s on a busy port', (name) => {
@@ -68,4 +68,17 @@ describe.each(['express-basic', 'koa-basic'])('example %s on a busy port', (name
       await new Promise((resolve) => busy.close(resolve));
     }
   });
+});
+
+describe('example pubsub', () => {
+  it('exchanges events between two services over three brokers, and a drained broker is not chosen', async () => {
+    const { code, output } = await runExample('pubsub');
+    expect(code, output).toBe(0);
+    const run = /\(orders (\w+)-1 to/.exec(output)?.[1] as string;
+    const invoiced = output.match(new RegExp(`^billing: invoiced order ${run}-\\d`, 'gm'));
+    expect(new Set(invoiced), output).toEqual(new Set([1, 2, 3, 4, 5, 6].map((n) => `billing: invoiced order ${run}-${n}`)));
+    expect(output).toContain(`orders: invoiced {"${run}-1":"inv-${run}-1","${run}-2":"inv-${run}-2","${run}-3":"inv-${run}-3"}`);
+    expect(output).toContain('"state":"draining"');
+    expect(output).toContain('orders published through redis while drained: 0');
+  }, 120_000); // two processes, each opening its own embedded PGlite
 });

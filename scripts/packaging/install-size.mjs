@@ -2,15 +2,16 @@
 // the packed packages, limits-only (Express) and with every optional peer.
 //   npx --yes pnpm@10.34.8 build && node scripts/packaging/install-size.mjs
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { installProject, packAll } from './project.mjs';
+import { installProject, packAll, root } from './project.mjs';
 
 const packs = mkdtempSync(join(tmpdir(), 'ballast-packs-'));
 const tarballs = packAll(packs);
 const light = { '@ballast/core': tarballs['@ballast/core'], '@ballast/express': tarballs['@ballast/express'], express: '^5.1.0' };
-const peers = { pg: '^8.16.3', '@electric-sql/pglite': '^0.5.16', bottleneck: '^2.19.5', 'prom-client': '^15.1.3', '@opentelemetry/api': '^1.9.0', ioredis: '^5.8.2' };
+// Every optional peer of @ballast/core, as its package.json lists them.
+const peers = JSON.parse(readFileSync(join(root, 'packages/core/package.json'), 'utf8')).peerDependencies;
 for (const [label, dependencies] of [['limits-only (core + express + express)', light], ['full (plus every optional peer)', { ...light, ...peers }]]) {
   const dir = installProject({ dependencies, tarballs, prefix: 'ballast-size-' });
   const size = execFileSync('du', ['-sh', 'node_modules'], { cwd: dir, encoding: 'utf8' }).split('\t')[0];

@@ -43,5 +43,8 @@ export function createApp({ adminToken, profilesUrl, billingUrl }) {
     res.status(result.status === 'delivered' ? 200 : 202).json(result);
   });
 
+  // Last: Ballast's errors (an outbox past maxPending, ...) answer JSON like a shed, not Express's HTML page.
+  app.use(b.errors());
+
   return { app, ballast };
 }

@@ -42,6 +42,8 @@ export function createApp({ adminToken, profilesUrl, billingUrl }) {
     ctx.body = result;
   });
 
+  // First: Ballast's errors thrown further down answer JSON like a shed.
+  app.use(k.errors());
   app.use(k.observe());
   app.use(k.admin({ prefix: '/_ballast' }));
   app.use(k.limit('api'));

@@ -46,7 +46,7 @@ export class Messaging {
   #started = false;
 
   constructor(brokers: Record<string, ResolvedBroker>, options: ResolvedMessagingOptions, deps: MessagingDeps) {
-    this.#slots = Object.entries(brokers).map(([name, b]) => new BrokerSlot(createBroker(name, b)));
+    this.#slots = Object.entries(brokers).map(([name, b]) => new BrokerSlot(createBroker(name, b, options.confirmTimeoutMs)));
     this.#options = options;
     this.#deps = deps;
   }

@@ -19,22 +19,14 @@ export async function publishToOne(
   const start = Date.now();
   const deadline = start + options.publishTimeoutMs;
   const attempts: Record<string, string> = {};
-  const ranked = slots
-    .map((slot) => ({ slot, rank: slot.rank(start) }))
-    .filter((r): r is { slot: BrokerSlot; rank: number } => {
-      if (r.rank === undefined) attempts[r.slot.name] = `skipped: ${r.slot.state === 'up' ? 'breaker open' : r.slot.state}`;
-      return r.rank !== undefined;
-    })
-    .sort((a, b) => a.rank - b.rank);
-  for (const { slot } of ranked) {
+  const tried = new Set<BrokerSlot>();
+  // Rank afresh before each try (a failure may have opened a breaker); no arrays on the way to the usual first success.
+  for (let slot = best(slots, tried, start); slot !== undefined; slot = best(slots, tried, Date.now())) {
+    tried.add(slot);
     const left = deadline - Date.now();
-    if (left <= 0) {
-      attempts[slot.name] = 'skipped: publishTimeoutMs elapsed';
-      continue;
-    }
-    const ticket = slot.admit(Date.now());
+    const ticket = left > 0 ? slot.admit(Date.now()) : undefined;
     if (ticket === undefined) {
-      attempts[slot.name] = 'skipped: breaker open';
+      attempts[slot.name] = left > 0 ? 'skipped: breaker open' : 'skipped: publishTimeoutMs elapsed';
       continue;
     }
     const began = Date.now();
@@ -47,5 +39,21 @@ export async function publishToOne(
       attempts[slot.name] = errorText(error);
     }
   }
+  for (const slot of slots) if (!tried.has(slot)) attempts[slot.name] = `skipped: ${slot.state === 'up' ? 'breaker open' : slot.state}`;
   throw new PublishError(topic, attempts);
+}
+
+/** The untried slot with the lowest rank, if any may be chosen now. */
+function best(slots: readonly BrokerSlot[], tried: ReadonlySet<BrokerSlot>, now: number): BrokerSlot | undefined {
+  let chosen: BrokerSlot | undefined;
+  let chosenRank = Infinity;
+  for (const slot of slots) {
+    if (tried.has(slot)) continue;
+    const rank = slot.rank(now);
+    if (rank !== undefined && rank < chosenRank) {
+      chosen = slot;
+      chosenRank = rank;
+    }
+  }
+  return chosen;
 }

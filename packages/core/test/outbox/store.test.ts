@@ -63,7 +63,8 @@ describe.skipIf(server.skip)(server.title('a pg.Pool given by the user'), () => 
 
   it('survives an idle connection dying, and is never ended by stop()', async () => {
     const appName = uniqueName('app');
-    const pool = new pg.Pool({ connectionString: db.url, application_name: appName, max: 2 });
+    // idleTimeoutMillis 0: the idle connection must still be there to be killed, however slow the machine.
+    const pool = new pg.Pool({ connectionString: db.url, application_name: appName, max: 2, idleTimeoutMillis: 0 });
     const ballast = createBallast({
       outbox: { database: pool, schema: uniqueName('ob'), destinations: { d: { deliver: noop } }, worker: { enabled: false } },
     });

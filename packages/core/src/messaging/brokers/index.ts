@@ -5,10 +5,10 @@ import { NatsJetStreamBroker } from './nats.js';
 import { RedisStreamsBroker } from './redis.js';
 
 /** The adapter for one configured broker; its client package is imported only when it connects. */
-export function createBroker(name: string, options: ResolvedBroker): Broker {
+export function createBroker(name: string, options: ResolvedBroker, confirmTimeoutMs: number): Broker {
   switch (options.type) {
     case 'redis-streams':
-      return new RedisStreamsBroker(name, options);
+      return new RedisStreamsBroker(name, options, confirmTimeoutMs);
     case 'nats-jetstream':
       return new NatsJetStreamBroker(name, options);
     case 'amqp':

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { JetStreamClient, JetStreamManager, JsMsg, StreamConfig, ConsumerConfig } from '@nats-io/jetstream';
-import { BrokerUnavailableError, errorText, deferred, reconnectDelayMs, sleep, withTimeout, type Broker, type Consumer, type DeliveryHandler } from '../broker.js';
+import { BrokerUnavailableError, errorText, deferred, reconnectDelayMs, sleep, type Broker, type Consumer, type DeliveryHandler } from '../broker.js';
 import { loadNats } from '../../peers/index.js';
 import type { ResolvedNatsBroker } from '../options.js';
 
@@ -113,7 +113,7 @@ export class NatsJetStreamBroker implements Broker {
     const session = this.#current;
     if (session === undefined || !this.#connected) throw new BrokerUnavailableError(this.name);
     try {
-      await withTimeout(session.js.publish(this.#subject(topic), body, { msgID: id, timeout: timeoutMs }), timeoutMs + 50, `PubAck from ${this.name}`);
+      await session.js.publish(this.#subject(topic), body, { msgID: id, timeout: timeoutMs });
     } catch (error) {
       this.#lastError = errorText(error);
       throw error;

@@ -22,9 +22,12 @@ export class RedisStreamsBroker implements Broker {
   #lastError: string | undefined;
   readonly #consumers = new Set<RedisClient>();
 
-  constructor(name: string, options: ResolvedRedisBroker) {
+  readonly #confirmTimeoutMs: number;
+
+  constructor(name: string, options: ResolvedRedisBroker, confirmTimeoutMs: number) {
     this.name = name;
     this.#options = options;
+    this.#confirmTimeoutMs = confirmTimeoutMs;
   }
 
   get connected(): boolean {
@@ -37,17 +40,15 @@ export class RedisStreamsBroker implements Broker {
 
   async connect(): Promise<void> {
     if (this.#client !== undefined) return;
-    const client = await this.#open();
+    const client = await this.#open(this.#confirmTimeoutMs);
     this.#client = client;
     client.on('ready', () => (this.#ready = true));
     client.on('close', () => (this.#ready = false));
-    await new Promise<void>((resolve) => {
-      client.once('ready', resolve);
-      client.once('error', () => resolve());
-    });
+    await firstAttempt(client);
   }
 
-  async #open(): Promise<RedisClient> {
+  /** A client; `commandTimeoutMs` only for the publishing one (a consumer's reads block on purpose). */
+  async #open(commandTimeoutMs?: number): Promise<RedisClient> {
     const { Redis } = await loadIoredis(`broker "${this.name}" (redis-streams)`);
     const client = new Redis(this.#options.url, {
       // Refuse at once while disconnected: the publisher moves on to another broker instead of waiting.
@@ -55,6 +56,7 @@ export class RedisStreamsBroker implements Broker {
       maxRetriesPerRequest: 0,
       retryStrategy: (times) => reconnectDelayMs(times),
       lazyConnect: false,
+      ...(commandTimeoutMs === undefined ? {} : { commandTimeout: commandTimeoutMs }),
     });
     client.on('error', (error: Error) => (this.#lastError = error.message));
     return client;
@@ -73,7 +75,9 @@ export class RedisStreamsBroker implements Broker {
     if (client === undefined || !this.#ready) throw new BrokerUnavailableError(this.name);
     const key = this.#key(topic);
     try {
-      await withTimeout(client.xadd(key, 'MAXLEN', '~', this.#options.maxLength, '*', 'id', id, 'body', body), timeoutMs, `XADD to ${this.name}`);
+      const added = client.xadd(key, 'MAXLEN', '~', this.#options.maxLength, '*', 'id', id, 'body', body);
+      // The client's commandTimeout bounds the usual wait without a timer per publish; a shorter one (near the publish deadline) gets its own.
+      await (timeoutMs < this.#confirmTimeoutMs ? withTimeout(added, timeoutMs, `XADD to ${this.name}`) : added);
     } catch (error) {
       this.#lastError = errorText(error);
       throw error;
@@ -100,6 +104,7 @@ export class RedisStreamsBroker implements Broker {
       return undefined;
     });
     if (client === undefined) return;
+    await firstAttempt(client);
     this.#consumers.add(client);
     signal.addEventListener('abort', () => client.disconnect(), { once: true });
     if (signal.aborted) client.disconnect();
@@ -160,6 +165,13 @@ export class RedisStreamsBroker implements Broker {
     return `${this.#options.prefix}:${topic}`;
   }
 }
+
+/** Resolves once the client is ready or its first connection attempt failed (it keeps retrying behind). */
+const firstAttempt = (client: RedisClient): Promise<void> =>
+  new Promise<void>((resolve) => {
+    client.once('ready', resolve);
+    client.once('error', () => resolve());
+  });
 
 function fieldOf(fields: string[], name: string): string | undefined {
   for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];

@@ -6,7 +6,8 @@
  *
  * Environment: BENCH_SECONDS (per throughput run, default 5), BENCH_WARMUP_SECONDS (2),
  * BENCH_REPETITIONS (5), BENCH_CONNECTIONS (100), BENCH_PIPELINING (1),
- * BENCH_PAIRED (1; 0 skips the paired phase), BENCH_OVERLOAD_SECONDS (10), BENCH_ONLY (comma list of throughput,adapter,micro,overload).
+ * BENCH_PAIRED (1; 0 skips the paired phase), BENCH_OVERLOAD_SECONDS (10), BENCH_ONLY (comma list of throughput,adapter,micro,overload;
+ * `wrk` adds the confirm run with wrk, not in the default set).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -15,6 +16,7 @@ import { envNumber } from './lib/stats.mjs';
 import { runOverload } from './overload.mjs';
 import { printSummary } from './summary.mjs';
 import { runThroughput } from './throughput.mjs';
+import { runWrk } from './wrk.mjs';
 
 const only = new Set((process.env.BENCH_ONLY ?? 'throughput,adapter,micro,overload').split(','));
 
@@ -50,6 +52,17 @@ if (only.has('throughput')) {
   const { sequential, paired } = await runThroughput({ ...report.throughputConfig, log });
   report.throughput = sequential;
   report.paired = paired;
+}
+
+// Not in the default set: the confirm run with wrk (`BENCH_ONLY=wrk`, or add it to the list).
+if (only.has('wrk')) {
+  report.wrkConfig = {
+    seconds: envNumber('BENCH_SECONDS', 5),
+    warmupSeconds: envNumber('BENCH_WARMUP_SECONDS', 2),
+    repetitions: envNumber('BENCH_REPETITIONS', 5),
+    connections: envNumber('BENCH_CONNECTIONS', 100),
+  };
+  report.wrk = await runWrk({ ...report.wrkConfig, log });
 }
 
 if (only.has('adapter')) {

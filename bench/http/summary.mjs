@@ -117,11 +117,29 @@ function overloadTable(o) {
   }
 }
 
+/** Targets of issue 9, as users mount Ballast: observe + limit ≥ 0.95x (Koa 0.97x), limit alone ≥ 0.97x. */
+const wrkTarget = (variant) => (variant === 'express + ballast observe+limit' ? 0.95 : 0.97);
+
+function wrkTable(rows, config) {
+  console.log(`\nwrk confirm (${config.repetitions} interleaved reps x ${config.seconds}s, ${config.connections} connections)`);
+  console.log(
+    table([
+      ['variant', 'req/s', 'x bare (median)', 'spread', 'target'],
+      ...rows.map((r) =>
+        r.variant === r.baseline
+          ? [r.variant, Math.round(r.requestsPerSecond), '1.00', '', '']
+          : [r.variant, Math.round(r.requestsPerSecond), fixed(r.ratio.median), `${fixed(r.ratio.min)}–${fixed(r.ratio.max)}`, `≥ ${wrkTarget(r.variant)} ${verdict(r.ratio.median >= wrkTarget(r.variant))}`],
+      ),
+    ]),
+  );
+}
+
 export function printSummary(report) {
   const load = (m) => `load ${fixed(m.loadavg1, 1)}, cpu pressure ${fixed(m.cpuPressureAvg10, 0)}%`;
   console.log(`Machine: before ${load(report.machineBefore)}; after ${load(report.machineAfter)} (2 cores, shared)\n`);
   if (report.throughput !== undefined) throughputTable(report.throughput, report.throughputConfig);
   if (report.paired !== undefined) pairedTable(report.paired, report.throughputConfig);
+  if (report.wrk !== undefined) wrkTable(report.wrk, report.wrkConfig);
   if (report.adapter !== undefined) adapterTable(report.adapter);
   if (report.micro !== undefined) microTable(report.micro);
   if (report.overload !== undefined) overloadTable(report.overload);

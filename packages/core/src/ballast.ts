@@ -155,7 +155,7 @@ export function createBallast(options?: BallastOptions): Ballast {
   const tokens = new TokenVerifier(resolved.admin?.tokens ?? {});
   const api = new AdminApi(tokens, logger);
   const lifecycles: Lifecycle[] = [];
-  const monitoring: Monitoring = createMonitoring(resolved, { limits, dependencies, audit, events, logger, tokens, flags });
+  const monitoring: Monitoring = createMonitoring(resolved, { limits, dependencies, audit, events, logger, tokens, flags: flags.guards });
   lifecycles.push(monitoring.lifecycle);
   const guards = new FlagGuards(flags, monitoring.asserts, logger);
   lifecycles.push({ stop: async () => guards.stop() });

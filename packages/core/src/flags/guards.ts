@@ -95,7 +95,7 @@ export class FlagGuards {
     const watch: Watch = { change, watch: this.#asserts.watchGuard(guard), untilMs, busy: false, timer: setInterval(() => void this.#tick(watch), this.#asserts.evaluateIntervalMs) };
     watch.timer.unref();
     this.#watches.set(change.name, watch);
-    this.#flags.markWatching(change.name, untilMs);
+    this.#flags.guards.markWatching(change.name, untilMs);
   }
 
   async #tick(watch: Watch): Promise<void> {
@@ -109,7 +109,7 @@ export class FlagGuards {
         if (Date.now() >= watch.untilMs) this.#end(name);
         return;
       }
-      this.#flags.noteRollback(name, { observedValue: view.observedValue, observedUnit: view.observedUnit });
+      this.#flags.guards.noteObserved(name, { observedValue: view.observedValue, observedUnit: view.observedUnit });
       const won = await this.#stepBack(name, before, version);
       if (!won) this.#logger.info({ flag: name, version }, 'ballast: guard failed, but the flag had already moved on');
       if (this.#watches.get(name) === watch) this.#end(name);
@@ -126,6 +126,6 @@ export class FlagGuards {
     clearInterval(watch.timer);
     watch.watch.close();
     this.#watches.delete(name);
-    this.#flags.markWatching(name, undefined);
+    this.#flags.guards.markWatching(name, undefined);
   }
 }

@@ -7,7 +7,8 @@ import { Flag, REASONS, isOn } from './flag.js';
 import { FlagStepError, UnknownFlagError, registerFlagErrorStatuses } from './errors.js';
 import type { Cohort, FlagRequest, ResolvedRollout } from './options.js';
 import { parseFlagDefinition, parseFlagPatch, ranker, type FlagDefinition, type FlagState } from './settings.js';
-import { GUARD_ACTOR, type FlagAction, type FlagChange, type FlagContext, type FlagEvaluation, type FlagEvents, type FlagRollback, type FlagView } from './types.js';
+import { GuardLedger } from './ledger.js';
+import { GUARD_ACTOR, type FlagAction, type FlagChange, type FlagContext, type FlagEvaluation, type FlagEvents, type FlagView } from './types.js';
 
 export interface FlagChangeOptions {
   /** Who made the change, for the audit log. Default `code`. */
@@ -38,10 +39,8 @@ export class FlagRegistry {
   readonly #rank: (state: FlagState) => number;
   readonly #deps: { audit: AuditLog; events: SafeEmitter<FlagEvents>; logger: Logger };
   readonly #listeners: FlagChangeListener[] = [];
-  readonly #rollbacks = new Map<string, NonNullable<NonNullable<FlagView['guard']>['lastRollback']>>();
-  readonly #watching = new Map<string, number>();
-  /** What the guard saw, kept until its rollback is applied (here, or from the fleet store). */
-  readonly #pendingRollback = new Map<string, { observedValue: number | null; observedUnit: string | undefined }>();
+  /** What the guards leave behind: watches and last rollbacks. */
+  readonly guards: GuardLedger;
 
   constructor(
     definitions: Record<string, FlagDefinition>,
@@ -57,6 +56,7 @@ export class FlagRegistry {
     this.#cohort = rollout.cohort;
     this.#rank = ranker(this.stages);
     this.#deps = deps;
+    this.guards = new GuardLedger(deps);
     for (const [name, input] of Object.entries(definitions)) {
       this.#flags.set(name, new Flag(parseFlagDefinition(name, input, this.stages), this.stages));
     }
@@ -128,12 +128,12 @@ export class FlagRegistry {
     this.stages.forEach((ring, i) => (evaluations[ring] = { on: flag.counts[i * 2] ?? 0, off: flag.counts[i * 2 + 1] ?? 0 }));
     const view: FlagView = { name, state: { ...flag.state }, version: flag.version, source: flag.overridden ? 'override' : 'code', evaluations };
     if (flag.guard !== undefined) {
-      const until = this.#watching.get(name);
+      const until = this.guards.watchingUntil(name);
       view.guard = {
         expression: typeof flag.guard === 'string' ? flag.guard : flag.guard.expression,
         windowMs: flag.guardWindowMs,
         watchingUntil: until === undefined ? null : new Date(until).toISOString(),
-        lastRollback: this.#rollbacks.get(name) ?? null,
+        lastRollback: this.guards.lastRollback(name),
       };
     }
     return view;
@@ -220,22 +220,6 @@ export class FlagRegistry {
     this.#listeners.push(listener);
   }
 
-  /** The guards' bookkeeping: watched until `untilMs` (epoch), or no longer watched. */
-  markWatching(name: string, untilMs: number | undefined): void {
-    if (untilMs === undefined) this.#watching.delete(name);
-    else this.#watching.set(name, untilMs);
-  }
-
-  /** What the guard saw, reported with the rollback when it is applied. */
-  noteRollback(name: string, observed: { observedValue: number | null; observedUnit: string | undefined }): void {
-    this.#pendingRollback.set(name, observed);
-  }
-
-  /** Flags stepped back by their guard and not changed by anyone since, for `/health`. */
-  rolledBack(): Record<string, NonNullable<NonNullable<FlagView['guard']>['lastRollback']>> {
-    return Object.fromEntries(this.#rollbacks);
-  }
-
   #checkVersion(flag: Flag, ifVersion: number | readonly number[] | undefined): void {
     if (!versionMatches(ifVersion, flag.version)) throw new VersionConflictError(flag.version);
   }
@@ -250,19 +234,8 @@ export class FlagRegistry {
     this.#deps.audit.record({ actor, action, target: flag.name, before, after });
     this.#deps.logger.info({ flag: flag.name, actor, before, after, version }, 'ballast: flag changed');
     this.#deps.events.emit('flag:changed', change);
-    if (actor === GUARD_ACTOR) this.#recordRollback(flag, before, after, version);
-    else this.#rollbacks.delete(flag.name);
+    this.guards.applied(flag, actor, before, after, version);
     for (const listener of this.#listeners) listener(change, initial);
-  }
-
-  #recordRollback(flag: Flag, from: FlagState, to: FlagState, version: number): void {
-    const observed = this.#pendingRollback.get(flag.name) ?? { observedValue: null, observedUnit: undefined };
-    this.#pendingRollback.delete(flag.name);
-    const guard = flag.guard === undefined ? '' : typeof flag.guard === 'string' ? flag.guard : flag.guard.expression;
-    const rollback: FlagRollback = { name: flag.name, from, to, version, actor: GUARD_ACTOR, guard, ...observed };
-    this.#rollbacks.set(flag.name, { from, to, version, guard, ...observed, at: new Date().toISOString() });
-    this.#deps.logger.warn(rollback, 'ballast: flag rolled back by its guard');
-    this.#deps.events.emit('flag:rolled-back', rollback);
   }
 }
 

@@ -24,7 +24,8 @@ const UNOBSERVED = Symbol.for('ballast.unobserved');
  * if (typeof release === 'function' && whenDone(req, res, release)) next();
  */
 export function whenDone(req: IncomingMessage, res: ServerResponse, done: () => void): boolean {
-  if (res.closed || res.writableFinished) {
+  // Finished but not closed yet is fine: its `close` is still to come.
+  if (res.closed) {
     done();
     return false;
   }

@@ -1,0 +1,64 @@
+import type { SafeEmitter } from '../events/index.js';
+import type { Logger } from '../util/logger.js';
+import type { Flag } from './flag.js';
+import type { FlagState } from './settings.js';
+import { GUARD_ACTOR, type FlagEvents, type FlagRollback, type FlagView } from './types.js';
+
+type LastRollback = NonNullable<NonNullable<FlagView['guard']>['lastRollback']>;
+type Observed = { observedValue: number | null; observedUnit: string | undefined };
+
+/**
+ * What the guards leave behind on each flag: until when it is watched, and its last
+ * rollback (shown by `GET /flags/:name` and as a `/health` warning until the flag is
+ * changed again). A rollback is recorded when it is applied, here or from the fleet store.
+ */
+export class GuardLedger {
+  readonly #rollbacks = new Map<string, LastRollback>();
+  readonly #watching = new Map<string, number>();
+  /** What the guard saw, kept until its rollback is applied. */
+  readonly #observed = new Map<string, Observed>();
+  readonly #deps: { events: SafeEmitter<FlagEvents>; logger: Logger };
+
+  constructor(deps: { events: SafeEmitter<FlagEvents>; logger: Logger }) {
+    this.#deps = deps;
+  }
+
+  /** Watched until `untilMs` (epoch), or no longer watched. */
+  markWatching(name: string, untilMs: number | undefined): void {
+    if (untilMs === undefined) this.#watching.delete(name);
+    else this.#watching.set(name, untilMs);
+  }
+
+  watchingUntil(name: string): number | undefined {
+    return this.#watching.get(name);
+  }
+
+  /** What the guard saw, reported with the rollback when it is applied. */
+  noteObserved(name: string, observed: Observed): void {
+    this.#observed.set(name, observed);
+  }
+
+  lastRollback(name: string): LastRollback | null {
+    return this.#rollbacks.get(name) ?? null;
+  }
+
+  /** Flags stepped back by their guard and not changed by anyone since. */
+  rolledBack(): Record<string, LastRollback> {
+    return Object.fromEntries(this.#rollbacks);
+  }
+
+  /** A change was applied: a guard's records the rollback and emits `flag:rolled-back`; anyone else's clears it. */
+  applied(flag: Flag, actor: string, from: FlagState, to: FlagState, version: number): void {
+    if (actor !== GUARD_ACTOR) {
+      this.#rollbacks.delete(flag.name);
+      return;
+    }
+    const observed = this.#observed.get(flag.name) ?? { observedValue: null, observedUnit: undefined };
+    this.#observed.delete(flag.name);
+    const guard = flag.guard === undefined ? '' : typeof flag.guard === 'string' ? flag.guard : flag.guard.expression;
+    const rollback: FlagRollback = { name: flag.name, from, to, version, actor: GUARD_ACTOR, guard, ...observed };
+    this.#rollbacks.set(flag.name, { from, to, version, guard, ...observed, at: new Date().toISOString() });
+    this.#deps.logger.warn(rollback, 'ballast: flag rolled back by its guard');
+    this.#deps.events.emit('flag:rolled-back', rollback);
+  }
+}

@@ -29,7 +29,12 @@ const run = Date.now().toString(36);
 const invoiced = async (count) => {
   for (let i = 0; i < 300; i++) {
     const all = await fetch(`${base}/invoiced`).then((r) => r.json());
-    const got = Object.fromEntries(Object.entries(all).filter(([order]) => order.startsWith(`${run}-`)));
+    // Sorted by order: replies travel over different brokers, so they arrive in any order.
+    const got = Object.fromEntries(
+      Object.entries(all)
+        .filter(([order]) => order.startsWith(`${run}-`))
+        .sort(([a], [b]) => a.localeCompare(b)),
+    );
     if (Object.keys(got).length >= count) return got;
     await new Promise((r) => setTimeout(r, 100));
   }

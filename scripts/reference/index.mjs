@@ -71,7 +71,7 @@ const text = render({ optionSections, events, routeDocs, routeKeys, publicRoutes
 
 if (process.argv.includes('--check')) {
   const current = existsSync(out) ? readFileSync(out, 'utf8') : '';
-  if (current !== text) problems.push('docs/reference.md is stale: run `npx --yes pnpm@10.34.8 docs` and commit it');
+  if (current !== text) problems.push('docs/reference.md is stale: run `npx --yes pnpm@10.34.8 run docs` and commit it');
   if (problems.length > 0) {
     console.error(`docs check: ${problems.length} problem(s)\n${problems.map((p) => `  - ${p}`).join('\n')}\n(DEVELOPERS.md, "Docs", says what to write)`);
     process.exit(1);

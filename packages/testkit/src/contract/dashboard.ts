@@ -1,7 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import request from 'supertest';
-import { createBallast, type Ballast } from '@ballast/core';
+import { createBallast } from '@ballast/core';
 import type { AdapterHarness, RunningApp } from '../harness.js';
+import { runningApps } from './running.js';
 import { READ_SECRET, WRITE_SECRET } from './admin.js';
 
 const PREFIX = '/_ballast';
@@ -23,23 +24,15 @@ function expectLockedDown(headers: Record<string, string>): void {
 /** The dashboard: page and assets without a token and locked down by headers; its data only with one. */
 export function dashboardContract(harness: AdapterHarness): void {
   describe(`${harness.name}: dashboard`, () => {
-    let app: RunningApp | undefined;
-    let ballast: Ballast | undefined;
-    afterEach(async () => {
-      await app?.close();
-      await ballast?.stop();
-      app = undefined;
-      ballast = undefined;
-    });
+    const apps = runningApps(harness);
 
     async function start(): Promise<RunningApp> {
-      ballast = createBallast({
+      const ballast = createBallast({
         limits: { search: { maxConcurrent: 4 } },
         dependencies: { profiles: {} },
         admin: { tokens: { ops: { secret: WRITE_SECRET, role: 'write' }, viewer: { secret: READ_SECRET, role: 'read' } } },
       });
-      app = await harness.start(ballast, { routes: [], adminPrefix: PREFIX });
-      return app;
+      return apps.start(ballast, { routes: [], adminPrefix: PREFIX });
     }
 
     it('serves the page at <prefix>/ without a token, with a strict CSP and no-store, loading only relative assets', async () => {

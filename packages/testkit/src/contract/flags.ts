@@ -1,7 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import request from 'supertest';
 import { createBallast, flagBucket, type Ballast, type BallastEvents, type BallastOptions, type FlagView } from '@ballast/core';
 import type { AdapterHarness, RunningApp } from '../harness.js';
+import { runningApps } from './running.js';
 
 const WRITE = 'flags-write-secret-0123';
 const READ = 'flags-read-secret-01234';
@@ -21,18 +22,12 @@ function accounts(flag: string, n: number, within: (bucket: number) => boolean):
 /** Staged rollout: `flag()` in a request, the admin routes, and guarded rollbacks. */
 export function flagsContract(harness: AdapterHarness): void {
   describe(`${harness.name}: feature flags`, () => {
-    let app: RunningApp | undefined;
+    const apps = runningApps(harness);
     let ballast: Ballast | undefined;
-    afterEach(async () => {
-      await app?.close();
-      await ballast?.stop();
-      app = undefined;
-      ballast = undefined;
-    });
 
     const start = async (options: BallastOptions, delay: { slowMs: number } = { slowMs: 0 }): Promise<RunningApp> => {
       ballast = createBallast({ admin, rollout, ...options });
-      app = await harness.start(ballast, {
+      return apps.start(ballast, {
         observe: true,
         adminPrefix: PREFIX,
         routes: [
@@ -48,7 +43,6 @@ export function flagsContract(harness: AdapterHarness): void {
           },
         ],
       });
-      return app;
     };
     const get = (a: RunningApp, ring: string, account?: string) => {
       const r = request(a.server).get('/checkout').set('x-ring', ring);

@@ -1,7 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import request from 'supertest';
-import { createBallast, type Ballast, type BallastOptions } from '@ballast/core';
-import type { AdapterHarness, AppSpec, RunningApp } from '../harness.js';
+import { createBallast, type BallastOptions } from '@ballast/core';
+import type { AdapterHarness, AppSpec } from '../harness.js';
+import { runningApps } from './running.js';
 import { Latch, until } from '../latch.js';
 import { performance } from 'node:perf_hooks';
 import { abortedRequest, getJson } from '../http.js';
@@ -9,19 +10,12 @@ import { abortedRequest, getJson } from '../http.js';
 /** Flow control: admission, shedding, queueing, retune, composition, no leaked permits. */
 export function limitsContract(harness: AdapterHarness): void {
   describe(`${harness.name}: limits`, () => {
-    let app: RunningApp | undefined;
-    let ballast: Ballast | undefined;
-    afterEach(async () => {
-      await app?.close();
-      await ballast?.stop();
-      app = undefined;
-      ballast = undefined;
-    });
+    const apps = runningApps(harness);
 
     /** Starts an app whose `/work` route waits on `latch` under the given limits. */
     async function start(options: BallastOptions, latch: Latch, extra: Partial<AppSpec> = {}, limits = ['work']) {
-      ballast = createBallast(options);
-      app = await harness.start(ballast, {
+      const ballast = createBallast(options);
+      const app = await apps.start(ballast, {
         routes: [
           { method: 'get', path: '/work', limits, handler: async () => (await latch.wait(), { body: { ok: true } }) },
           { method: 'get', path: '/free', handler: () => ({ body: { ok: true } }) },
@@ -254,8 +248,8 @@ export function limitsContract(harness: AdapterHarness): void {
     });
 
     it('leaks no permit after 1,000 requests of which a random third are aborted by the client', async () => {
-      ballast = createBallast({ limits: { work: { maxConcurrent: 4, maxQueue: 20, queueTimeoutMs: 10_000 } } });
-      app = await harness.start(ballast, {
+      const ballast = createBallast({ limits: { work: { maxConcurrent: 4, maxQueue: 20, queueTimeoutMs: 10_000 } } });
+      const app = await apps.start(ballast, {
         routes: [
           {
             method: 'get',

@@ -1,6 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createBallast, type Ballast, type BallastOptions } from '@ballast/core';
 import type { AdapterHarness, RunningApp } from '../harness.js';
+import { runningApps } from './running.js';
 import { Latch, until } from '../latch.js';
 import { getJson, pipelined } from '../http.js';
 
@@ -12,19 +13,12 @@ import { getJson, pipelined } from '../http.js';
  */
 export function pipeliningContract(harness: AdapterHarness): void {
   describe(`${harness.name}: pipelined clients that leave`, () => {
-    let app: RunningApp | undefined;
-    let ballast: Ballast | undefined;
-    afterEach(async () => {
-      await app?.close();
-      await ballast?.stop();
-      app = undefined;
-      ballast = undefined;
-    });
+    const apps = runningApps(harness);
 
     async function start(limits: NonNullable<BallastOptions['limits']>, routeLimits: string[], latch: Latch) {
-      ballast = createBallast({ limits });
+      const ballast = createBallast({ limits });
       const handler = async () => (await latch.wait(), { body: { ok: true } });
-      app = await harness.start(ballast, {
+      const app = await apps.start(ballast, {
         observe: true,
         routes: [
           { method: 'get', path: '/work', limits: routeLimits, handler },

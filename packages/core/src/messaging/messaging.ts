@@ -9,6 +9,7 @@ import { createBroker } from './brokers/index.js';
 import { errorText } from './broker.js';
 import { checkMessage, checkTopic, encodeMessage } from './message.js';
 import type { ResolvedBroker, ResolvedMessagingOptions } from './options.js';
+import { DeadlineSweep } from './deadlines.js';
 import { publishToOne } from './publisher.js';
 import { BrokerSlot, type BrokerView } from './slot.js';
 import { resolveSubscribeOptions } from './subscribeOptions.js';
@@ -43,6 +44,7 @@ export class Messaging {
   readonly #options: ResolvedMessagingOptions;
   readonly #deps: MessagingDeps;
   readonly #subscriptions = new Set<Subscription>();
+  readonly #deadlines = new DeadlineSweep();
   #started = false;
 
   constructor(brokers: Record<string, ResolvedBroker>, options: ResolvedMessagingOptions, deps: MessagingDeps) {
@@ -56,13 +58,16 @@ export class Messaging {
     return this.#slots.map((s) => s.name);
   }
 
-  /** Validates, then sends to one broker; resolves once it confirmed. */
-  async publish(topic: string, message: unknown, id: string = uuidv7()): Promise<PublishReceipt> {
-    checkTopic(topic);
-    const checked = checkMessage(message);
-    const body = encodeMessage({ id, topic, publishedAt: new Date().toISOString() }, checked);
-    const slot = await publishToOne(this.#slots, topic, body, id, this.#options);
-    return { id, broker: slot.name };
+  /** Validates, then sends to one broker; resolves once it confirmed. An invalid message rejects (never throws). */
+  publish(topic: string, message: unknown, id: string = uuidv7()): Promise<PublishReceipt> {
+    let body: string;
+    try {
+      checkTopic(topic);
+      body = encodeMessage({ id, topic, publishedAt: new Date().toISOString() }, checkMessage(message));
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+    return publishToOne(this.#slots, topic, body, id, this.#options, this.#deadlines);
   }
 
   subscribe<S extends MessageSchema | undefined, D extends DedupeMode>(

@@ -64,7 +64,7 @@ export class FlagChanges {
     this.#deps.audit.record({ actor, action, target: flag.name, before, after });
     this.#deps.logger.info({ flag: flag.name, actor, action, before, after, version }, 'ballast: flag changed');
     this.#deps.events.emit('flag:changed', applied);
-    this.#ledger.applied(flag, action, before, after, version);
+    this.#ledger.applied(flag, action, before, after, version, change.initial);
     for (const listener of this.#listeners) listener(applied, change.initial);
   }
 }

@@ -47,8 +47,12 @@ export class GuardLedger {
     return Object.fromEntries(this.#rollbacks);
   }
 
-  /** A change was applied: a guard's rollback is recorded and emitted as `flag:rolled-back`; any other change clears it. */
-  applied(flag: Flag, action: FlagAction, from: FlagState, to: FlagState, version: number): void {
+  /**
+   * A change was applied: a guard's rollback is recorded and emitted as `flag:rolled-back`;
+   * any other change clears it. One read from the fleet store at start (`initial`) is
+   * recorded for `/health` but not announced: it happened before this instance ran.
+   */
+  applied(flag: Flag, action: FlagAction, from: FlagState, to: FlagState, version: number, initial = false): void {
     if (action !== 'flag.guard-rollback') {
       this.#rollbacks.delete(flag.name);
       return;
@@ -58,6 +62,7 @@ export class GuardLedger {
     const guard = flag.guard === undefined ? '' : typeof flag.guard === 'string' ? flag.guard : flag.guard.expression;
     const rollback: FlagRollback = { name: flag.name, from, to, version, actor: GUARD_ACTOR, guard, ...observed };
     this.#rollbacks.set(flag.name, { from, to, version, guard, ...observed, at: new Date().toISOString() });
+    if (initial) return;
     this.#deps.logger.warn(rollback, 'ballast: flag rolled back by its guard');
     this.#deps.events.emit('flag:rolled-back', rollback);
   }

@@ -65,6 +65,11 @@ export class FleetSync {
     this.#logger = logger;
   }
 
+  /** Adds a kind made after the fleet (a broker's drain); before `start()`, so the first read applies it too. */
+  add(target: FleetTarget): void {
+    this.#targets.set(target.kind, target);
+  }
+
   target(kind: FleetKind): FleetTarget {
     const target = this.#targets.get(kind);
     if (target === undefined) throw new Error(`No fleet target for ${kind}`);

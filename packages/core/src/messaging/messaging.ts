@@ -10,6 +10,8 @@ import { errorText } from './broker.js';
 import { checkMessage, checkTopic, encodeMessage } from './message.js';
 import type { ResolvedBroker, ResolvedMessagingOptions } from './options.js';
 import { DeadlineSweep } from './deadlines.js';
+import { startDedupePruner } from './dedupePruner.js';
+import type { Supervised } from '../outbox/worker/supervisor.js';
 import { publishToOne } from './publisher.js';
 import { BrokerSlot, type BrokerView } from './slot.js';
 import { resolveSubscribeOptions } from './subscribeOptions.js';
@@ -45,6 +47,8 @@ export class Messaging {
   readonly #deps: MessagingDeps;
   readonly #subscriptions = new Set<Subscription>();
   readonly #deadlines = new DeadlineSweep();
+  /** Deletes old `dedupe: 'postgres'` ids while a subscription uses them. */
+  #pruner: Supervised | undefined;
   #started = false;
 
   constructor(brokers: Record<string, ResolvedBroker>, options: ResolvedMessagingOptions, deps: MessagingDeps) {
@@ -156,12 +160,16 @@ export class Messaging {
   async stop(): Promise<void> {
     if (!this.#started) return;
     this.#started = false;
+    const pruner = this.#pruner;
+    this.#pruner = undefined;
+    await pruner?.stop();
     await Promise.allSettled([...this.#subscriptions].map((s) => s.stop()));
     await Promise.allSettled(this.#slots.map((s) => s.broker.close()));
   }
 
   #consume(subscription: Subscription): void {
-    const { topic, group } = subscription.options;
+    const { topic, group, dedupe } = subscription.options;
+    if (dedupe === 'postgres') this.#pruner ??= startDedupePruner(this.#deps.database, this.#options.dedupeRetentionMs, this.#deps.logger);
     subscription.attach(
       this.#slots.map((slot) =>
         slot.broker.consume(topic, group, async (body) => {

@@ -88,4 +88,27 @@ describe.skipIf(!process.env.DATABASE_URL)(`flags in the fleet store${!process.e
     const shared = await db.query(`SELECT audit_action, actor FROM ballast.fleet_changes WHERE kind = 'flag' ORDER BY version`);
     expect(shared.map((r) => [r.audit_action, r.actor])).toEqual(expected);
   });
+
+  it('an instance that starts after a guard rollback shows the warning, but does not announce an old rollback as new', async () => {
+    db = (await createTestDatabase({ backend: 'postgres' })) as TestDatabase & { backend: 'postgres' };
+    const a = await instance();
+    await call(a, 'POST', '/flags/newCheckout/promote');
+    const widened = await call(a, 'POST', '/flags/newCheckout/promote');
+    expect(widened.body.state).toEqual({ stage: 'beta', percent: 100 });
+    expect(await storeStepBack(a.fleet!.writer('flag')!)('newCheckout', { stage: 'beta', percent: 10 }, widened.body.version)).toBe(true);
+
+    const late = createBallast({
+      flags: { newCheckout: { stage: 'internal', guard: 'p99(latency) < 50ms' } },
+      admin: { tokens: { ops: { secret: SECRET, role: 'write' } } },
+      fleet: { database: db.url, reconnect: { minMs: 20, maxMs: 200 }, timeoutMs: 1000 },
+    });
+    instances.push(late);
+    const announced: unknown[] = [];
+    late.events.on('flag:rolled-back', (e) => announced.push(e));
+    await late.start();
+    expect(late.flags.state('newCheckout')).toEqual({ stage: 'beta', percent: 10 });
+    const health = await call(late, 'GET', '/health');
+    expect(health.body.checks['flag:newCheckout']?.[0]?.status).toBe('warn');
+    expect(announced).toEqual([]);
+  });
 });

@@ -4,7 +4,7 @@ export interface Queryable {
 }
 
 /** Kinds of settings the fleet stores. */
-export type FleetKind = 'limit' | 'dependency' | 'assert' | 'flag';
+export type FleetKind = 'limit' | 'dependency' | 'assert' | 'flag' | 'broker';
 
 /** One row of `fleet_settings`. */
 export interface FleetRow {

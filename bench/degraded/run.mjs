@@ -2,33 +2,42 @@
  * Degraded reads with a dead dependency: the dependency accepts every request
  * and never answers (hanging past the breaker's timeout). Once the breaker is
  * open, how fast do responses come back, and how many calls still reach the
- * dependency? Ballast (req.ballast.read) against opossum used directly.
+ * dependency? Ballast (req.ballast.read) against opossum used directly, and a
+ * bare route on Ballast's server (no breaker) as the floor of this machine.
  * Ballast answers the read that triggers a half-open probe with its fallback at
  * once and runs the probe detached; opossum lets the probe ride on that request.
  *
  *   pnpm bench:degraded        (builds, then node bench/degraded/run.mjs)
  *
- * Latency is measured at a fixed rate (BENCH_RATE req/s, default 500) so it shows
- * what a request costs rather than queueing behind a saturated CPU; throughput
- * comes from a separate saturated run. Environment: BENCH_SECONDS (per run,
- * default 10), BENCH_CONNECTIONS (20), BENCH_RATE (500).
+ * Latency is measured open-loop (load.mjs): BENCH_RATE req/s (default 500) over
+ * BENCH_CONNECTIONS keep-alive connections (20), each request due at a fixed time
+ * and timed from then, after a BENCH_WARMUP_SECONDS warm-up (2) that is not
+ * counted. Slow requests (over 5 ms) are lined up against what the server process
+ * reported for the same moments: GC pauses and calls to the dependency (probes).
+ * Throughput comes from a separate saturated autocannon run.
+ * Environment: BENCH_SECONDS (per run, default 10), BENCH_CONNECTIONS, BENCH_RATE,
+ * BENCH_WARMUP_SECONDS, BENCH_MICRO_CALLS (the in-process part).
  */
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import http from 'node:http';
 import autocannon from 'autocannon';
+import { quantile } from '../http/lib/stats.mjs';
+import { epochMs, paced } from './load.mjs';
 import { runMicro } from './micro.mjs';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+const warmupSeconds = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 20);
 const rate = Number(process.env.BENCH_RATE ?? 500);
 const settings = { timeoutMs: 200, errorThresholdPercentage: 50, volumeThreshold: 5, resetTimeoutMs: 1000 };
+const SLOW_MS = 5;
 
-/** The dead dependency: counts requests, never answers. */
+/** The dead dependency: records when each request arrived, never answers. */
 const hanging = new Set();
-let hits = 0;
+const hits = [];
 const dependency = http.createServer((_req, res) => {
-  hits++;
+  hits.push(epochMs());
   hanging.add(res);
   res.on('close', () => hanging.delete(res));
 });
@@ -47,6 +56,60 @@ const getJson = (url) =>
       .on('error', reject);
   });
 
+/**
+ * One paced run after a warm-up, request i to `paths[i % paths.length]`, with what
+ * the server saw meanwhile; one summary per path. A slow request is put down to a
+ * GC pause or a dependency call (its start or its end: connect, timeout, abort)
+ * when one happened between its due time and its answer.
+ */
+async function pacedPhase(port, paths) {
+  const base = `http://127.0.0.1:${port}`;
+  await paced({ port, paths, rate, seconds: warmupSeconds, connections });
+  await getJson(`${base}/telemetry?reset`);
+  const hitsBefore = hits.length;
+  const all = await paced({ port, paths, rate, seconds, connections });
+  const hitsDuring = hits.slice(hitsBefore);
+  const { reads, probingReads, calls, gcs, loopDelay, cpuMs } = (await getJson(`${base}/telemetry?reset`)).body;
+
+  const overlaps = (r, from, to) => from <= r.answered && to >= r.due;
+  const duringGc = (r) => gcs.some(([start, duration]) => overlaps(r, start, start + duration));
+  const duringCall = (r) => calls.some(([start, end]) => overlaps(r, start, start) || overlaps(r, end, end));
+  const gaps = hitsDuring.slice(1).map((t, i) => t - hitsDuring[i]);
+  const shared = {
+    readP50: reads.length === 0 ? Number.NaN : quantile(reads, 0.5),
+    readP99: reads.length === 0 ? Number.NaN : quantile(reads, 0.99),
+    probingReadMax: probingReads.length === 0 ? Number.NaN : Math.max(...probingReads),
+    waitedForTimeout: reads.filter((ms) => ms >= settings.timeoutMs).length,
+    dependencyCalls: calls.length,
+    dependencyHits: hitsDuring.length,
+    minGapMs: gaps.length === 0 ? Number.NaN : Math.min(...gaps),
+    loopDelay,
+    cpuUsPerRequest: (cpuMs * 1000) / all.length,
+    gcCount: gcs.length,
+    gcMaxMs: gcs.reduce((most, [, duration]) => Math.max(most, duration), 0),
+  };
+  return paths.map((path) => {
+    const requests = all.filter((r) => r.path === path);
+    const latencies = requests.map((r) => r.answered - r.due);
+    const slow = requests.filter((r) => r.answered - r.due > SLOW_MS);
+    return {
+      ...shared,
+      p50: quantile(latencies, 0.5),
+      p99: quantile(latencies, 0.99),
+      max: Math.max(...latencies),
+      serverP99: quantile(
+        requests.map((r) => r.answered - r.sent),
+        0.99,
+      ),
+      errors: requests.filter((r) => r.status < 200 || r.status >= 300).length,
+      slow: slow.length,
+      slowDuringGc: slow.filter(duringGc).length,
+      slowDuringCall: slow.filter(duringCall).length,
+      slowUnexplained: slow.filter((r) => !duringGc(r) && !duringCall(r)).length,
+    };
+  });
+}
+
 async function measure(variant) {
   const child = fork(new URL('./app.mjs', import.meta.url), [variant], {
     env: { ...process.env, DEPENDENCY_URL: dependencyUrl, BREAKER_SETTINGS: JSON.stringify(settings) },
@@ -54,35 +117,23 @@ async function measure(variant) {
   const [{ port }] = await once(child, 'message');
   const base = `http://127.0.0.1:${port}`;
   // Trip the breaker: each of these waits for the timeout.
-  let tripCalls = 0;
-  while ((await getJson(`${base}/state`)).body.state !== 'open') {
-    await getJson(`${base}/read`);
-    tripCalls++;
-  }
+  while ((await getJson(`${base}/state`)).body.state !== 'open') await getJson(`${base}/read`);
   const degradedHeader = (await getJson(`${base}/read`)).headers['ballast-degraded'];
-  await getJson(`${base}/reads?reset`);
-  const hitsBefore = hits;
-  const paced = await autocannon({ url: `${base}/read`, connections, duration: seconds, overallRate: rate });
+  const [open] = await pacedPhase(port, ['/read']);
+  // The floor: the same server and machine without a breaker; then both interleaved,
+  // so that they share one stretch of machine time (a fair pair on a busy machine).
+  const [bare] = variant === 'ballast' ? await pacedPhase(port, ['/bare']) : [];
+  const mixed = variant === 'ballast' ? await pacedPhase(port, ['/read', '/bare']) : [];
   const saturated = await autocannon({ url: `${base}/read`, connections, duration: seconds });
-  const hitsWhileOpen = hits - hitsBefore;
-  const reads = (await getJson(`${base}/reads`)).body;
   child.disconnect();
   await once(child, 'exit');
-  return {
-    tripCalls,
-    degradedHeader,
-    rps: saturated.requests.average,
-    p50: paced.latency.p50,
-    p99: paced.latency.p99,
-    max: paced.latency.max,
-    non2xx: paced.non2xx + paced.errors + saturated.non2xx + saturated.errors,
-    hitsWhileOpen,
-    reads,
-  };
+  return { open, bare, mixed, degradedHeader, rps: saturated.requests.average, saturatedErrors: saturated.non2xx + saturated.errors };
 }
 
 console.log(
-  `dependency hangs; timeoutMs ${settings.timeoutMs}, resetTimeoutMs ${settings.resetTimeoutMs}; once open: ${seconds} s at ${rate} req/s, then ${seconds} s saturated, ${connections} connections`,
+  `dependency hangs; timeoutMs ${settings.timeoutMs}, resetTimeoutMs ${settings.resetTimeoutMs}; once open: ` +
+    `${seconds} s at ${rate} req/s open-loop over ${connections} keep-alive connections (after ${warmupSeconds} s warm-up), ` +
+    `then ${seconds} s saturated`,
 );
 const ballast = await measure('ballast');
 const opossum = await measure('opossum');
@@ -90,29 +141,49 @@ for (const res of hanging) res.destroy();
 dependency.close();
 
 // One probe per cycle of resetTimeoutMs (open) + timeoutMs (the probe hangs until it times out).
-const expectedProbes = Math.ceil((2 * seconds * 1000) / (settings.resetTimeoutMs + settings.timeoutMs));
-const fix = (ms) => Number(ms.toFixed(3));
-const ratio = (a, b) => (b === 0 ? (a === 0 ? '1.00x' : 'n/a') : `${(a / b).toFixed(2)}x`);
+const cycleMs = settings.resetTimeoutMs + settings.timeoutMs;
+const expectedProbes = Math.ceil((seconds * 1000) / cycleMs);
+const fix = (ms, digits = 2) => (Number.isNaN(ms) ? 'n/a' : ms.toFixed(digits));
+const [b, o, f] = [ballast.open, opossum.open, ballast.bare];
+const row = (name, pick) => [name, pick(b), pick(o), pick(f)];
 const rows = [
-  ['requests/s (saturated)', ballast.rps, opossum.rps],
-  [`p50 latency at ${rate} req/s (ms)`, ballast.p50, opossum.p50],
-  [`p99 latency at ${rate} req/s (ms)`, ballast.p99, opossum.p99],
-  [`max latency at ${rate} req/s (ms)`, ballast.max, opossum.max],
-  ['read() in the handler: p50 (ms)', fix(ballast.reads.p50), fix(opossum.reads.p50)],
-  ['read() in the handler: p99 (ms)', fix(ballast.reads.p99), fix(opossum.reads.p99)],
-  ['reads that waited for the timeout (probes riding)', ballast.reads.waitedForTimeout, opossum.reads.waitedForTimeout],
-  ['calls reaching the dead dependency while open', ballast.hitsWhileOpen, opossum.hitsWhileOpen],
-  ['non-2xx or errors', ballast.non2xx, opossum.non2xx],
+  row(`HTTP p50 at ${rate} req/s (ms, from due time)`, (x) => fix(x.p50)),
+  row(`HTTP p99 at ${rate} req/s (ms, from due time)`, (x) => fix(x.p99)),
+  row(`HTTP max at ${rate} req/s (ms, from due time)`, (x) => fix(x.max)),
+  row('HTTP p99, from send to answer (ms)', (x) => fix(x.serverP99)),
+  row('read() in the handler: p50 / p99 (ms)', (x) => `${fix(x.readP50, 3)} / ${fix(x.readP99, 3)}`),
+  row('read() while half-open (probe out): max (ms)', (x) => fix(x.probingReadMax, 3)),
+  row('reads that waited for the timeout', (x) => x.waitedForTimeout),
+  row('calls reaching the dead dependency', (x) => x.dependencyHits),
+  row('  shortest gap between them (ms)', (x) => fix(x.minGapMs, 0)),
+  row('server CPU per request (us, load-robust)', (x) => fix(x.cpuUsPerRequest, 0)),
+  row('event-loop delay p99 / max (ms)', (x) => `${fix(x.loopDelay.p99)} / ${fix(x.loopDelay.max)}`),
+  row('GC pauses: count / longest (ms)', (x) => `${x.gcCount} / ${fix(x.gcMaxMs)}`),
+  row(`requests over ${SLOW_MS} ms`, (x) => x.slow),
+  row('  during a GC pause', (x) => x.slowDuringGc),
+  row('  during a dependency call start or end', (x) => x.slowDuringCall),
+  row('  during neither', (x) => x.slowUnexplained),
+  row('non-2xx or errors', (x) => x.errors),
+  ['requests/s (saturated, autocannon)', ballast.rps, opossum.rps, ''],
 ];
 const pad = (s, n) => String(s).padEnd(n);
-console.log(`${pad('metric', 52)}${pad('ballast', 12)}${pad('opossum', 12)}ballast/opossum`);
-for (const [name, a, b] of rows) console.log(`${pad(name, 52)}${pad(a, 12)}${pad(b, 12)}${ratio(a, b)}`);
-console.log(`probes expected while open (one per ${settings.resetTimeoutMs + settings.timeoutMs} ms): ${expectedProbes}`);
-console.log(`Ballast-Degraded on a fallback response: ballast "${ballast.degradedHeader}", opossum (set by hand) "${opossum.degradedHeader}"`);
+const ratio = (x, y) => (y === 0 ? 'n/a' : `${(x / y).toFixed(2)}x`);
+console.log(`\n${pad('once open', 48)}${pad('ballast', 18)}${pad('opossum', 18)}bare route (floor)`);
+for (const [name, ...cells] of rows) console.log(`${pad(name, 48)}${pad(cells[0], 18)}${pad(cells[1], 18)}${cells[2]}`);
+const [mr, mb] = ballast.mixed;
 console.log(
-  `targets: HTTP p99 < 5 ms once open (ballast ${ballast.p99} ms: ${ballast.p99 < 5 ? 'met' : 'MISSED'}; in-handler ${fix(ballast.reads.p99)} ms); ` +
-    `only probes reach the dependency (ballast ${ballast.hitsWhileOpen <= expectedProbes ? 'met' : 'MISSED'}); no read waits for a probe (ballast ${ballast.reads.waitedForTimeout === 0 ? 'met' : 'MISSED'})`,
+  `interleaved on Ballast's server (${rate / 2} req/s each, one stretch of machine time): ` +
+    `/read p50/p99/max ${fix(mr.p50)} / ${fix(mr.p99)} / ${fix(mr.max)} ms, /bare ${fix(mb.p50)} / ${fix(mb.p99)} / ${fix(mb.max)} ms; ` +
+    `dependency calls ${mr.dependencyHits}`,
 );
+console.log(`probes expected in ${seconds} s (one per ${cycleMs} ms): ${expectedProbes}`);
+console.log(`Ballast-Degraded on a fallback response: ballast "${ballast.degradedHeader}", opossum (set by hand) "${opossum.degradedHeader}"`);
+const onlyProbes = b.dependencyHits <= expectedProbes + 1 && !(b.minGapMs < settings.resetTimeoutMs);
+console.log(
+  `targets: HTTP p99 < 5 ms once open (ballast ${fix(b.p99)} ms: ${b.p99 < 5 ? 'met' : 'MISSED'}; floor ${fix(f.p99)} ms); ` +
+    `only probes reach the dependency (ballast ${onlyProbes ? 'met' : 'MISSED'}); no read waits for a probe (ballast ${b.waitedForTimeout === 0 ? 'met' : 'MISSED'})`,
+);
+if (ballast.saturatedErrors + opossum.saturatedErrors > 0) console.log(`saturated runs: ${ballast.saturatedErrors + opossum.saturatedErrors} non-2xx or errors`);
 
 console.log('\nin-process, no HTTP (ns per read):');
 for (const row of await runMicro()) {

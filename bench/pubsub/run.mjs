@@ -16,8 +16,7 @@
  *
  * Brokers: REDIS_URL, NATS_URL, AMQP_URL (defaults: the local ports).
  */
-import { randomUUID } from 'node:crypto';
-import { rawAmqp, rawNats, rawRedis } from './raw.mjs';
+import { brokerOptions, publishBody, rawClients, throughput } from './common.mjs';
 import { measureFailover } from './failover.mjs';
 import { createBallast } from '../../packages/core/dist/index.js';
 
@@ -27,33 +26,8 @@ const WINDOW = Number(process.env.BENCH_WINDOW ?? 64);
 const RATE = Number(process.env.BENCH_RATE ?? 1000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? (quick ? 1 : 10));
 const KILLS = Number(process.env.BENCH_KILLS ?? (quick ? 1 : 5));
-const urls = {
-  redis: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-  nats: process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
-  amqp: process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
-};
-const brokers = {
-  'redis-streams': { option: { type: 'redis-streams', url: urls.redis }, raw: () => rawRedis(urls.redis) },
-  'nats-jetstream': { option: { type: 'nats-jetstream', servers: urls.nats }, raw: () => rawNats(urls.nats) },
-  amqp: { option: { type: 'amqp', url: urls.amqp }, raw: () => rawAmqp(urls.amqp) },
-};
 const message = { orderId: '42', totalCents: 1999, currency: 'EUR', paid: true };
 const topic = `bench.${Date.now().toString(36)}`;
-
-/** `count` confirmed publishes with `window` in flight; messages per second. */
-async function throughput(publish, count, window) {
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: window }, async () => {
-      while (next < count) {
-        next++;
-        await publish();
-      }
-    }),
-  );
-  return count / ((performance.now() - started) / 1000);
-}
 
 const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
 
@@ -82,12 +56,10 @@ async function latency(type, option) {
 }
 
 const rows = [];
-for (const [type, { option, raw }] of Object.entries(brokers)) {
-  // Like Ballast, the raw publisher serialises each message with an id and a time.
-  const body = () => JSON.stringify({ id: randomUUID(), topic, publishedAt: new Date().toISOString(), message });
-  const client = await raw();
-  await throughput(() => client.publish(topic, body()), Math.min(500, MESSAGES), WINDOW); // warm-up
-  const rawRate = await throughput(() => client.publish(topic, body()), MESSAGES, WINDOW);
+for (const [type, option] of Object.entries(brokerOptions)) {
+  const client = await rawClients[type]();
+  await throughput(() => client.publish(topic, publishBody(topic, message)), Math.min(500, MESSAGES), WINDOW); // warm-up
+  const rawRate = await throughput(() => client.publish(topic, publishBody(topic, message)), MESSAGES, WINDOW);
   await client.close();
   const ballast = createBallast({ brokers: { b: option } });
   await ballast.start();
@@ -105,11 +77,11 @@ for (const r of rows) {
 
 console.log(`\nPublish -> handler latency at ${RATE} msg/s for ${SECONDS} s`);
 console.log('broker           received/sent   p50 ms   p99 ms');
-for (const [type, { option }] of Object.entries(brokers)) {
+for (const [type, option] of Object.entries(brokerOptions)) {
   const l = await latency(type, option);
   console.log(`${type.padEnd(16)} ${`${l.received}/${l.sent}`.padStart(13)}   ${l.p50Ms.toFixed(2).padStart(6)}   ${l.p99Ms.toFixed(2).padStart(6)}`);
 }
 
-const failover = await measureFailover({ nats: brokers['nats-jetstream'].option, kills: KILLS });
+const failover = await measureFailover({ nats: brokerOptions['nats-jetstream'], kills: KILLS });
 console.log(`\nFailover: SIGKILL of the Redis broker carrying the traffic -> first publish confirmed by NATS (${KILLS} kills)`);
 console.log(`times ms: ${failover.map((ms) => ms.toFixed(0)).join(', ')}   max ${Math.max(...failover).toFixed(0)} ms (target < 2000)`);

@@ -42,6 +42,7 @@ import {
   type SubscriptionHandle,
 } from './messaging/index.js';
 import { DedupeDatabase } from './messaging/database.js';
+import { brokerTarget } from './messaging/fleetTarget.js';
 
 /** Every event a Ballast instance emits, by `noun:verb` name. */
 export interface BallastEvents extends AssertEvents, LimitEvents, DependencyEvents, FleetEvents, OutboxEvents, MessagingEvents, FlagEvents {
@@ -208,7 +209,9 @@ export function createBallast(options?: BallastOptions): Ballast {
     await messaging.stop();
     await dedupe.database?.close();
   } });
-  api.add(...messagingRoutes(messaging));
+  // In fleet mode a broker's drain is stored and followed by every instance, like a limit's override.
+  if (fleet?.sync !== undefined && messaging.brokers.length > 0) fleet.sync.add(brokerTarget(messaging));
+  api.add(...messagingRoutes(messaging, messaging.brokers.length > 0 ? fleet?.writer('broker') : undefined));
   if (messaging.brokers.length > 0) monitoring.attachMessaging(messaging);
   api.add({ method: 'GET', path: '/audit', handle: ({ query }) => auditReply(audit, query) });
   api.add(...dashboardRoutes(), overviewRoute(api.routes));

@@ -24,6 +24,8 @@ export interface InstanceSettings {
   appVersion?: string;
   instanceId?: string;
   heartbeatIntervalMs?: number;
+  /** The fleet store's connect and query timeout, in ms. Default 1000. */
+  fleetTimeoutMs?: number;
   /** Monitoring asserts, which decide the health the instance reports. */
   asserts?: Record<string, string>;
   /** Feature flags (`newCheckout` serves `GET /checkout`), its slow path in ms, and the observe options. */

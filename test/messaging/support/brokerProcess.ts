@@ -18,6 +18,8 @@ export interface BrokerProcess {
   kill(signal: 'SIGKILL' | 'SIGTERM'): Promise<void>;
   /** Starts it again on the same port and data directory; resolves once it accepts connections. */
   restart(): Promise<void>;
+  /** `SIGSTOP`: the broker keeps its connections open but answers nothing until `SIGCONT`. */
+  pause(signal: 'SIGSTOP' | 'SIGCONT'): void;
 }
 
 export const binaries = { redis: 'redis-server', nats: 'nats-server', rabbit: '/usr/lib/rabbitmq/bin/rabbitmq-server' } as const;
@@ -71,10 +73,14 @@ function managed(name: string, port: number, url: string, launch: () => ChildPro
     url,
     start,
     restart: start,
+    pause(signal) {
+      if (child !== undefined) process.kill(-(child.pid as number), signal);
+    },
     async kill(signal) {
       const c = child;
       if (c === undefined || c.exitCode !== null || c.signalCode !== null) return;
       const exited = once(c, 'exit');
+      process.kill(-(c.pid as number), 'SIGCONT');
       // The group: RabbitMQ's script runs the Erlang VM (and its helpers) as children.
       process.kill(-(c.pid as number), signal);
       await exited;

@@ -18,19 +18,20 @@ export type Outcome<T> =
   | { readonly kind: 'success'; readonly value: T }
   | { readonly kind: 'failure' | 'timeout' | 'filtered'; readonly error: unknown };
 
-/** Per-call scratch that opossum hands back to our `errorFilter` (it passes the call's arguments along). */
-interface CallContext {
-  signal: AbortSignal;
-  filtered: boolean;
-}
-
-type Action = (context: CallContext, fn: DependencyCall<unknown>) => Promise<unknown>;
-const action: Action = async (context, fn) => fn(context.signal);
+type Action = (signal: AbortSignal, fn: DependencyCall<unknown>) => Promise<unknown>;
+const action: Action = async (signal, fn) => fn(signal);
 const NEVER_ABORTED = new AbortController().signal;
+/**
+ * Every error is "filtered" as far as opossum knows, so it never runs its failure path:
+ * that path recomputes the whole window's statistics (every latency in it, sorted) on
+ * each failed call, only to compare against a volume threshold set out of reach. `run`
+ * classifies the error instead. Opossum still counts the call and its latency.
+ */
+const ANSWERED = (): boolean => true;
 
 /**
- * Runs admitted calls through an opossum breaker: its timeout, its error
- * classification and its rolling statistics (latency percentiles). Opossum's own
+ * Runs admitted calls through an opossum breaker: its timeout and its rolling
+ * statistics (latency percentiles); errors are classified here. Opossum's own
  * open/half-open logic is kept out of the way (an unreachable volume threshold):
  * `BreakerMachine` decides admission, because opossum lets one probe at most,
  * counts fast-failed calls into the error rate, and lets a late success from an
@@ -38,13 +39,15 @@ const NEVER_ABORTED = new AbortController().signal;
  * timeout, so each call gets its own `AbortController` here instead.
  */
 export class OpossumExecutor {
-  readonly #breaker: CircuitBreaker<[CallContext, DependencyCall<unknown>], unknown>;
+  readonly #breaker: CircuitBreaker<[AbortSignal, DependencyCall<unknown>], unknown>;
   readonly #name: string;
   readonly #timeoutMs: number;
+  readonly #errorFilter: ErrorFilter | undefined;
 
   constructor(name: string, settings: DependencySettings, errorFilter: ErrorFilter | undefined, previous?: OpossumExecutor) {
     this.#name = name;
     this.#timeoutMs = settings.timeoutMs;
+    this.#errorFilter = errorFilter;
     const window = { rollingCountTimeout: settings.rollingWindowMs, rollingCountBuckets: settings.rollingBuckets };
     const carried = previous === undefined ? undefined : previous.#breaker.toJSON();
     this.#breaker = new CircuitBreaker(action, {
@@ -53,11 +56,7 @@ export class OpossumExecutor {
       volumeThreshold: Number.MAX_SAFE_INTEGER,
       enableSnapshots: false,
       ...window,
-      // Opossum passes the call's arguments after the error; its typings omit them.
-      errorFilter: ((error: Error, context: CallContext) =>
-        (context.filtered = errorFilter !== undefined && !isOpossumError(error) && errorFilter(error))) as unknown as (
-        error: Error,
-      ) => boolean,
+      errorFilter: ANSWERED,
       // A retune starts from the old breaker's window and state, not from zero.
       ...(carried === undefined
         ? {}
@@ -72,16 +71,25 @@ export class OpossumExecutor {
 
   async run<T>(fn: DependencyCall<T>): Promise<Outcome<T>> {
     const controller = fn.length === 0 ? undefined : new AbortController();
-    const context: CallContext = { signal: controller?.signal ?? NEVER_ABORTED, filtered: false };
     try {
-      return { kind: 'success', value: (await this.#breaker.fire(context, fn)) as T };
+      return { kind: 'success', value: (await this.#breaker.fire(controller?.signal ?? NEVER_ABORTED, fn)) as T };
     } catch (error) {
       if (isOpossumTimeout(error)) {
         const timeout = new DependencyTimeoutError(this.#name, this.#timeoutMs);
         controller?.abort(timeout);
         return { kind: 'timeout', error: timeout };
       }
-      return { kind: context.filtered ? 'filtered' : 'failure', error };
+      return { kind: this.#isAnswer(error) ? 'filtered' : 'failure', error };
+    }
+  }
+
+  /** The user's `errorFilter` said this error is an answer; a filter that throws counts it as a failure. */
+  #isAnswer(error: unknown): boolean {
+    if (this.#errorFilter === undefined || isOpossumError(error)) return false;
+    try {
+      return this.#errorFilter(error);
+    } catch {
+      return false;
     }
   }
 

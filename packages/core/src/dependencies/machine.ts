@@ -35,7 +35,13 @@ export type MachineSettings = Pick<
   firstProbeMs?: number;
 };
 
-export type TransitionListener = (from: BreakerStateName, to: BreakerStateName, reason: TransitionReason) => void;
+/** The rolling window's totals when a transition happens (the closed period's, for an opening). */
+export interface WindowTotals {
+  calls: number;
+  failures: number;
+}
+
+export type TransitionListener = (from: BreakerStateName, to: BreakerStateName, reason: TransitionReason, window: WindowTotals) => void;
 
 /**
  * The pure breaker state machine: no timers, no I/O, time passed in by the caller.
@@ -54,20 +60,20 @@ export class BreakerMachine {
     this.#settings = settings;
     this.#window = new RollingWindow(settings.rollingWindowMs, settings.rollingBuckets, now);
     this.#onTransition = onTransition;
-    if (settings.force === 'open') this.#to({ kind: 'open', generation: 1, openedAt: now, halfOpenAt: Infinity }, 'forced');
+    if (settings.force === 'open') this.#to({ kind: 'open', generation: 1, openedAt: now, halfOpenAt: Infinity }, 'forced', now);
   }
 
   /** The current state, after moving open to half-open when its time has come. */
   state(now: number): BreakerState {
     const s = this.#state;
     if (s.kind === 'open' && now >= s.halfOpenAt) {
-      this.#to({ kind: 'half-open', generation: s.generation + 1, admitted: 0, succeeded: 0 }, 'reset_timeout');
+      this.#to({ kind: 'half-open', generation: s.generation + 1, admitted: 0, succeeded: 0 }, 'reset_timeout', now);
     }
     return this.#state;
   }
 
   /** Outcomes in the current closed period's rolling window. */
-  window(now: number): { calls: number; failures: number } {
+  window(now: number): WindowTotals {
     this.#window.rotate(now);
     return { calls: this.#window.calls, failures: this.#window.failures };
   }
@@ -127,7 +133,7 @@ export class BreakerMachine {
   #applyForce(force: BreakerForce, now: number): void {
     const s = this.#state;
     if (force === 'open') {
-      this.#to({ kind: 'open', generation: s.generation + 1, openedAt: now, halfOpenAt: Infinity }, 'forced');
+      this.#to({ kind: 'open', generation: s.generation + 1, openedAt: now, halfOpenAt: Infinity }, 'forced', now);
     } else if (force === 'closed') {
       if (s.kind !== 'closed') this.#close(now, 'forced');
     } else if (s.kind === 'open') {
@@ -145,18 +151,18 @@ export class BreakerMachine {
     if (reason === 'probe_failed') this.#failedProbes++;
     const backoffMs = firstProbeMs === undefined ? resetTimeoutMs : Math.min(firstProbeMs * 2 ** this.#failedProbes, resetTimeoutMs);
     const halfOpenAt = now + (retryAfterMs ?? backoffMs);
-    this.#to({ kind: 'open', generation: this.#state.generation + 1, openedAt: now, halfOpenAt }, reason);
+    this.#to({ kind: 'open', generation: this.#state.generation + 1, openedAt: now, halfOpenAt }, reason, now);
   }
 
   #close(now: number, reason: TransitionReason): void {
     this.#window.reset(now);
     this.#failedProbes = 0;
-    this.#to({ kind: 'closed', generation: this.#state.generation + 1 }, reason);
+    this.#to({ kind: 'closed', generation: this.#state.generation + 1 }, reason, now);
   }
 
-  #to(next: BreakerState, reason: TransitionReason): void {
+  #to(next: BreakerState, reason: TransitionReason, now: number): void {
     const from = this.#state.kind;
     this.#state = next;
-    if (from !== next.kind) this.#onTransition(from, next.kind, reason);
+    if (from !== next.kind) this.#onTransition(from, next.kind, reason, this.window(now));
   }
 }

@@ -6,7 +6,7 @@ import type { Logger } from '../util/logger.js';
 import { Dependency } from './dependency.js';
 import type { DependencyStats } from './stats.js';
 import type { ErrorFilter } from './executor.js';
-import type { BreakerStateName, TransitionReason } from './machine.js';
+import type { BreakerStateName, TransitionListener, TransitionReason, WindowTotals } from './machine.js';
 import { mergeDependencyPatch, parseDependencySettings, type DependencySettings, type DependencySettingsInput } from './settings.js';
 
 /** One dependency as the user declares it in `createBallast({ dependencies })`. */
@@ -62,8 +62,7 @@ export class DependencyRegistry {
     this.#logger = deps.logger;
     for (const [name, definition] of Object.entries(definitions)) {
       const { errorFilter, settings } = parseDefinition(name, definition);
-      const onTransition = (from: BreakerStateName, to: BreakerStateName, reason: TransitionReason): void =>
-        this.#transitioned(name, from, to, reason);
+      const onTransition: TransitionListener = (from, to, reason, window) => this.#transitioned(name, from, to, reason, window);
       this.#dependencies.set(
         name,
         new Dependency(name, settings, { errorFilter, onTransition, ...(deps.now === undefined ? {} : { now: deps.now }) }),
@@ -128,10 +127,10 @@ export class DependencyRegistry {
     for (const dependency of this.#dependencies.values()) dependency.shutdown();
   }
 
-  #transitioned(name: string, from: BreakerStateName, to: BreakerStateName, reason: TransitionReason): void {
+  /** `window` comes from the machine: `stats` would also walk opossum's latency window, on every failed probe. */
+  #transitioned(name: string, from: BreakerStateName, to: BreakerStateName, reason: TransitionReason, window: WindowTotals): void {
     const fields = { dependency: name, from, to, reason };
     if (to === 'open') {
-      const window = this.#dependencies.get(name)?.stats.window ?? { calls: 0, failures: 0 };
       this.#logger.warn({ ...fields, window }, `ballast: breaker "${name}" opened`);
       this.#events.emit(EVENT_BY_STATE.open, { name, reason, window });
     } else {

@@ -43,7 +43,7 @@ export function localStepBack(flags: FlagRegistry): StepBack {
 export function storeStepBack(writer: Pick<SettingsWriter, 'override'>): StepBack {
   return async (name, to, version) => {
     try {
-      await writer.override(name, to, { actor: GUARD_ACTOR, ifVersion: [version] });
+      await writer.override(name, to, { actor: GUARD_ACTOR, ifVersion: [version], action: 'flag.guard-rollback' });
       return true;
     } catch (error) {
       if (isVersionConflictError(error)) return false;
@@ -90,7 +90,7 @@ export class FlagGuards {
   #changed(change: FlagChange, initial: boolean): void {
     this.#end(change.name);
     const guard = this.#compiled.get(change.name);
-    if (guard === undefined || initial || change.actor === GUARD_ACTOR || !this.#flags.widens(change.before, change.after)) return;
+    if (guard === undefined || initial || change.action === 'flag.guard-rollback' || !this.#flags.widens(change.before, change.after)) return;
     const untilMs = Date.now() + this.#flags.get(change.name).guardWindowMs;
     const watch: Watch = { change, watch: this.#asserts.watchGuard(guard), untilMs, busy: false, timer: setInterval(() => void this.#tick(watch), this.#asserts.evaluateIntervalMs) };
     watch.timer.unref();

@@ -1,4 +1,5 @@
-export { FlagRegistry, sameState, type FlagChangeOptions, type FlagChangeListener } from './registry.js';
+export { FlagRegistry } from './registry.js';
+export { sameState, type FlagChangeOptions, type FlagChangeListener } from './changes.js';
 export { Flag, isOn, type FlagReason } from './flag.js';
 export { flagBucket } from './bucket.js';
 export { flagRequest } from './request.js';

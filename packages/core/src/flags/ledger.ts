@@ -2,7 +2,7 @@ import type { SafeEmitter } from '../events/index.js';
 import type { Logger } from '../util/logger.js';
 import type { Flag } from './flag.js';
 import type { FlagState } from './settings.js';
-import { GUARD_ACTOR, type FlagEvents, type FlagRollback, type FlagView } from './types.js';
+import { GUARD_ACTOR, type FlagAction, type FlagEvents, type FlagRollback, type FlagView } from './types.js';
 
 type LastRollback = NonNullable<NonNullable<FlagView['guard']>['lastRollback']>;
 type Observed = { observedValue: number | null; observedUnit: string | undefined };
@@ -47,9 +47,13 @@ export class GuardLedger {
     return Object.fromEntries(this.#rollbacks);
   }
 
-  /** A change was applied: a guard's records the rollback and emits `flag:rolled-back`; anyone else's clears it. */
-  applied(flag: Flag, actor: string, from: FlagState, to: FlagState, version: number): void {
-    if (actor !== GUARD_ACTOR) {
+  /**
+   * A change was applied: a guard's rollback is recorded and emitted as `flag:rolled-back`;
+   * any other change clears it. One read from the fleet store at start (`initial`) is
+   * recorded for `/health` but not announced: it happened before this instance ran.
+   */
+  applied(flag: Flag, action: FlagAction, from: FlagState, to: FlagState, version: number, initial = false): void {
+    if (action !== 'flag.guard-rollback') {
       this.#rollbacks.delete(flag.name);
       return;
     }
@@ -58,6 +62,7 @@ export class GuardLedger {
     const guard = flag.guard === undefined ? '' : typeof flag.guard === 'string' ? flag.guard : flag.guard.expression;
     const rollback: FlagRollback = { name: flag.name, from, to, version, actor: GUARD_ACTOR, guard, ...observed };
     this.#rollbacks.set(flag.name, { from, to, version, guard, ...observed, at: new Date().toISOString() });
+    if (initial) return;
     this.#deps.logger.warn(rollback, 'ballast: flag rolled back by its guard');
     this.#deps.events.emit('flag:rolled-back', rollback);
   }

@@ -3,27 +3,19 @@ import { VersionConflictError } from '../errors/index.js';
 import type { SafeEmitter } from '../events/index.js';
 import { versionMatches } from '../http/etag.js';
 import type { Logger } from '../util/logger.js';
+import { FlagChanges, sameState, storedAction, type FlagChangeListener, type FlagChangeOptions } from './changes.js';
 import { Flag, REASONS, isOn } from './flag.js';
 import { FlagStepError, UnknownFlagError, registerFlagErrorStatuses } from './errors.js';
+import { GuardLedger } from './ledger.js';
 import type { Cohort, FlagRequest, ResolvedRollout } from './options.js';
 import { parseFlagDefinition, parseFlagPatch, ranker, type FlagDefinition, type FlagState } from './settings.js';
-import { GuardLedger } from './ledger.js';
-import { GUARD_ACTOR, type FlagAction, type FlagChange, type FlagContext, type FlagEvaluation, type FlagEvents, type FlagView } from './types.js';
-
-export interface FlagChangeOptions {
-  /** Who made the change, for the audit log. Default `code`. */
-  actor?: string;
-  /** Apply only if the flag is still at this version, or one of these (`If-Match`). */
-  ifVersion?: number | readonly number[];
-}
-
-/** A change as the guards see it: `initial` for the state read from the fleet store at start (not a fresh change). */
-export type FlagChangeListener = (change: FlagChange, initial: boolean) => void;
+import type { FlagAction, FlagContext, FlagEvaluation, FlagEvents, FlagView } from './types.js';
+import { flagView } from './views.js';
 
 /**
  * The feature flags of one instance: the rings, each flag's state, and the
  * decision for a ring and key. Changes are validated by the same schema as the
- * constructor, audited and emitted as `flag:changed`.
+ * constructor, audited and emitted as `flag:changed` (see `FlagChanges`).
  */
 export class FlagRegistry {
   /** This instance's ring. */
@@ -37,8 +29,7 @@ export class FlagRegistry {
   readonly #instanceCohort: { readonly ring: number; readonly key: undefined };
   readonly #cohort: ((request: FlagRequest) => Cohort) | undefined;
   readonly #rank: (state: FlagState) => number;
-  readonly #deps: { audit: AuditLog; events: SafeEmitter<FlagEvents>; logger: Logger };
-  readonly #listeners: FlagChangeListener[] = [];
+  readonly #changes: FlagChanges;
   /** What the guards leave behind: watches and last rollbacks. */
   readonly guards: GuardLedger;
 
@@ -55,8 +46,8 @@ export class FlagRegistry {
     this.#instanceCohort = Object.freeze({ ring: this.#instanceRing, key: undefined });
     this.#cohort = rollout.cohort;
     this.#rank = ranker(this.stages);
-    this.#deps = deps;
     this.guards = new GuardLedger(deps);
+    this.#changes = new FlagChanges(this.stages, this.guards, deps);
     for (const [name, input] of Object.entries(definitions)) {
       this.#flags.set(name, new Flag(parseFlagDefinition(name, input, this.stages), this.stages));
     }
@@ -123,20 +114,7 @@ export class FlagRegistry {
   }
 
   view(name: string): FlagView {
-    const flag = this.get(name);
-    const evaluations: FlagView['evaluations'] = {};
-    this.stages.forEach((ring, i) => (evaluations[ring] = { on: flag.counts[i * 2] ?? 0, off: flag.counts[i * 2 + 1] ?? 0 }));
-    const view: FlagView = { name, state: { ...flag.state }, version: flag.version, source: flag.overridden ? 'override' : 'code', evaluations };
-    if (flag.guard !== undefined) {
-      const until = this.guards.watchingUntil(name);
-      view.guard = {
-        expression: typeof flag.guard === 'string' ? flag.guard : flag.guard.expression,
-        windowMs: flag.guardWindowMs,
-        watchingUntil: until === undefined ? null : new Date(until).toISOString(),
-        lastRollback: this.guards.lastRollback(name),
-      };
-    }
-    return view;
+    return flagView(this.get(name), this.stages, this.guards);
   }
 
   views(): Record<string, FlagView> {
@@ -177,7 +155,7 @@ export class FlagRegistry {
     this.#checkVersion(flag, options.ifVersion);
     // A change that changes nothing leaves the version and the audit log as they were.
     if (sameState(flag.state, after)) return this.view(name);
-    this.#change(flag, after, options.actor ?? 'code', action, flag.version + 1, false);
+    this.#changes.apply(flag, after, { actor: options.actor ?? 'code', action, version: flag.version + 1, initial: false });
     flag.overridden = true;
     return this.view(name);
   }
@@ -196,17 +174,21 @@ export class FlagRegistry {
   revert(name: string, options: FlagChangeOptions = {}): FlagView {
     const flag = this.get(name);
     this.#checkVersion(flag, options.ifVersion);
-    if (!sameState(flag.state, flag.code)) this.#change(flag, flag.code, options.actor ?? 'code', 'flag.revert', flag.version + 1, false);
+    if (!sameState(flag.state, flag.code)) {
+      this.#changes.apply(flag, flag.code, { actor: options.actor ?? 'code', action: 'flag.revert', version: flag.version + 1, initial: false });
+    }
     flag.overridden = false;
     return this.view(name);
   }
 
-  /** Fleet mode: applies a stored override (`null`: the code's state) at the store's `version`. */
-  applyStored(name: string, patch: unknown, actor: string, change: { version: number; initial: boolean }): void {
+  /**
+   * Fleet mode: applies a stored override (`null`: the code's state) at the store's
+   * `version`, audited with the action its writer stored (`flag.promote` through any instance).
+   */
+  applyStored(name: string, patch: unknown, actor: string, change: { version: number; initial: boolean; action?: string | undefined }): void {
     const flag = this.get(name);
     const after = patch === null ? flag.code : this.resolvePatch(name, patch, flag.code);
-    const action: FlagAction = patch === null ? 'flag.revert' : actor === GUARD_ACTOR ? 'flag.guard-rollback' : 'flag.update';
-    this.#change(flag, after, actor, action, change.version, change.initial);
+    this.#changes.apply(flag, after, { actor, action: storedAction(change.action, patch, actor), version: change.version, initial: change.initial });
     flag.overridden = patch !== null;
   }
 
@@ -217,26 +199,10 @@ export class FlagRegistry {
 
   /** Called for every applied change (the guards start and stop watches here). */
   onChange(listener: FlagChangeListener): void {
-    this.#listeners.push(listener);
+    this.#changes.onChange(listener);
   }
 
   #checkVersion(flag: Flag, ifVersion: number | readonly number[] | undefined): void {
     if (!versionMatches(ifVersion, flag.version)) throw new VersionConflictError(flag.version);
   }
-
-  #change(flag: Flag, target: FlagState, actor: string, action: FlagAction, version: number, initial: boolean): void {
-    const before = { ...flag.state };
-    const after = { stage: target.stage, percent: target.percent };
-    flag.version = version;
-    if (sameState(before, after)) return;
-    flag.setState(after, this.stages);
-    const change: FlagChange = { name: flag.name, before, after, version, actor, action };
-    this.#deps.audit.record({ actor, action, target: flag.name, before, after });
-    this.#deps.logger.info({ flag: flag.name, actor, before, after, version }, 'ballast: flag changed');
-    this.#deps.events.emit('flag:changed', change);
-    this.guards.applied(flag, actor, before, after, version);
-    for (const listener of this.#listeners) listener(change, initial);
-  }
 }
-
-export const sameState = (a: FlagState, b: FlagState): boolean => a.stage === b.stage && a.percent === b.percent;

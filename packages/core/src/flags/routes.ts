@@ -3,8 +3,10 @@ import { VersionConflictError } from '../errors/index.js';
 import { parseIfMatch, versionEtag, versionMatches } from '../http/etag.js';
 import { jsonReply, type Reply } from '../http/types.js';
 import type { SettingsWriter } from '../limits/index.js';
-import { sameState, type FlagRegistry } from './registry.js';
+import { sameState } from './changes.js';
+import type { FlagRegistry } from './registry.js';
 import type { FlagState } from './settings.js';
+import type { FlagAction } from './types.js';
 
 /**
  * `GET /flags`, `GET|PATCH /flags/:name`, `POST /flags/:name/promote|rollback`,
@@ -17,12 +19,12 @@ export function flagRoutes(flags: FlagRegistry, writer?: SettingsWriter): AdminR
     const view = flags.view(name);
     return jsonReply(200, view, { etag: versionEtag(view.version) });
   };
-  /** Fleet mode: checks `If-Match`, then stores `to` (nothing when it is the current state). */
-  const store = async (name: string, to: FlagState, actor: string, ifVersion: readonly number[] | undefined): Promise<void> => {
+  /** Fleet mode: checks `If-Match`, then stores `to` (nothing when it is the current state) with the action every instance audits. */
+  const store = async (name: string, to: FlagState, actor: string, ifVersion: readonly number[] | undefined, action: FlagAction): Promise<void> => {
     const version = flags.get(name).version;
     if (!versionMatches(ifVersion, version)) throw new VersionConflictError(version);
     if (sameState(flags.get(name).state, to)) return;
-    await (writer as SettingsWriter).override(name, to, { actor, ...(ifVersion === undefined ? {} : { ifVersion }) });
+    await (writer as SettingsWriter).override(name, to, { actor, action, ...(ifVersion === undefined ? {} : { ifVersion }) });
   };
   const step = (direction: 'promote' | 'rollback'): AdminRoute => ({
     method: 'POST',
@@ -33,7 +35,7 @@ export function flagRoutes(flags: FlagRegistry, writer?: SettingsWriter): AdminR
       const ifVersion = parseIfMatch(header('if-match'));
       if (writer === undefined) flags[direction](name, { actor, ...(ifVersion === undefined ? {} : { ifVersion }) });
       // The step is computed from this instance's state: store it only over that same version.
-      else await store(name, flags.nextStep(name, direction), actor, ifVersion ?? [flags.get(name).version]);
+      else await store(name, flags.nextStep(name, direction), actor, ifVersion ?? [flags.get(name).version], `flag.${direction}`);
       return reply(name);
     },
   });
@@ -49,7 +51,7 @@ export function flagRoutes(flags: FlagRegistry, writer?: SettingsWriter): AdminR
         const name = params.name as string;
         const ifVersion = parseIfMatch(header('if-match'));
         if (writer === undefined) flags.set(name, body, { actor, ...(ifVersion === undefined ? {} : { ifVersion }) });
-        else await store(name, flags.resolvePatch(name, body), actor, ifVersion);
+        else await store(name, flags.resolvePatch(name, body), actor, ifVersion, 'flag.update');
         return reply(name);
       },
     },
@@ -62,7 +64,7 @@ export function flagRoutes(flags: FlagRegistry, writer?: SettingsWriter): AdminR
       handle: async ({ params, actor }) => {
         const name = params.name as string;
         if (writer === undefined) flags.revert(name, { actor });
-        else await writer.revert(name, { actor });
+        else await writer.revert(name, { actor, action: 'flag.revert' });
         return reply(name);
       },
     },

@@ -4,7 +4,8 @@ export { resolveFleetOptions, type FleetOptions, type ResolvedFleetOptions } fro
 export { FleetStoreUnavailableError, isFleetStoreUnavailableError } from './errors.js';
 export { assertFleetRoutes, dependencyOverrideRoutes, fleetStatusRoute } from './routes.js';
 export { SharedRateGate, type SharedRate } from './rateGate.js';
-export type { FleetEvents } from './sync.js';
+export type { FleetEvents, FleetTarget } from './sync.js';
+export { OriginBook } from './origin.js';
 export type { FieldSource, SettingsSource, StoredChange } from './origin.js';
 export type { RedisClient } from './redisRate.js';
 export { migrateFleet } from './sql/migrate.js';

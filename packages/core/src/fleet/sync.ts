@@ -26,6 +26,8 @@ export interface FleetTarget {
 export interface AppliedChange {
   version: number;
   initial: boolean;
+  /** The audit action the writer named, when it named one (a flag's `flag.promote`). */
+  action?: string | undefined;
 }
 
 export interface FleetEvents {
@@ -63,6 +65,11 @@ export class FleetSync {
     this.#logger = logger;
   }
 
+  /** Adds a kind made after the fleet (a broker's drain); before `start()`, so the first read applies it too. */
+  add(target: FleetTarget): void {
+    this.#targets.set(target.kind, target);
+  }
+
   target(kind: FleetKind): FleetTarget {
     const target = this.#targets.get(kind);
     if (target === undefined) throw new Error(`No fleet target for ${kind}`);
@@ -82,7 +89,7 @@ export class FleetSync {
     if (target === undefined || !target.has(row.name)) return;
     if (target.origins.version(row.name) >= row.version) return;
     try {
-      target.apply(row.name, row.patch, row.actor, { version: row.version, initial });
+      target.apply(row.name, row.patch, row.actor, { version: row.version, initial, action: row.action ?? undefined });
     } catch (error) {
       // Whatever is wrong with one row, it must neither crash the instance nor stop the other rows.
       const detail = isInvalidSettingsError(error)

@@ -12,6 +12,8 @@ export interface WriteOptions {
   actor: string;
   /** `If-Match`: the store versions the caller accepts (412 when the store is at none of them). */
   ifVersion?: readonly number[];
+  /** The audit action every instance records when it applies the change (`flag.promote`); default: the kind's own. */
+  action?: string;
 }
 
 /**
@@ -63,7 +65,7 @@ export class FleetWriter {
       const patch = next(stored);
       // Already so (at the defaults, or the same override): nothing to write or announce, no version bumped.
       if (sameOverride(patch, stored)) return;
-      const written = await this.#store.write({ kind, name, patch, before: stored, actor: options.actor, expectedVersion: current });
+      const written = await this.#store.write({ kind, name, patch, before: stored, actor: options.actor, action: options.action, expectedVersion: current });
       if (written !== undefined) {
         this.#sync.applyRows([written]);
         return;

@@ -8,9 +8,9 @@ const etag = (view: LimitView): string => versionEtag(view.version);
 /** Where admin changes go in fleet mode: the shared store, which every instance follows. */
 export interface SettingsWriter {
   /** Merges `input` (validated first) into the stored override of `name`. */
-  override(name: string, input: unknown, options: { actor: string; ifVersion?: readonly number[] }): Promise<void>;
+  override(name: string, input: unknown, options: { actor: string; ifVersion?: readonly number[]; action?: string }): Promise<void>;
   /** Reverts `name` to the code's defaults everywhere. */
-  revert(name: string, options: { actor: string }): Promise<void>;
+  revert(name: string, options: { actor: string; action?: string }): Promise<void>;
 }
 
 /**

@@ -26,14 +26,17 @@ export interface Broker {
   readonly type: BrokerType;
   /** Connected and able to take a publish now. */
   readonly connected: boolean;
-  /** The last connection or publish error, for `GET /brokers`. */
-  readonly lastError: string | undefined;
+  /** The last connection or publish error, for `GET /brokers` (the publisher records publish errors and timeouts). */
+  lastError: string | undefined;
   /** Starts connecting; resolves once connected or after the first failure (it keeps retrying behind). */
   connect(): Promise<void>;
   /** Stops consumers and closes connections. */
   close(): Promise<void>;
-  /** Resolves once the broker confirmed the message (XADD reply, JetStream PubAck, publisher confirm). */
-  publish(topic: string, body: string, id: string, timeoutMs: number): Promise<void>;
+  /**
+   * Resolves once the broker confirmed the message (XADD reply, JetStream PubAck, publisher confirm).
+   * No timer of its own: the publisher gives up on it after `confirmTimeoutMs`.
+   */
+  publish(topic: string, body: string, id: string): Promise<unknown>;
   /** Consumes `topic` with the durable group `group` until stopped. */
   consume(topic: string, group: string, handler: DeliveryHandler): Consumer;
 }
@@ -70,13 +73,4 @@ export function deferred(): { promise: Promise<void>; resolve: () => void } {
   let resolve!: () => void;
   const promise = new Promise<void>((r) => (resolve = r));
   return { promise, resolve };
-}
-
-/** Rejects after `ms` unless `promise` settles first. */
-export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} not confirmed within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -22,11 +22,17 @@ interface Wire extends Envelope {
 
 const TOPIC = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
 
+/** Topics already found valid: an app publishes to a handful, so the check is a lookup, not a regex, per publish. */
+const validTopics = new Set<string>();
+const VALID_TOPICS_KEPT = 1000;
+
 /** Topics are dot-separated words, valid as a NATS subject, an AMQP routing key and a Redis key alike. */
 export function checkTopic(topic: unknown): string {
+  if (typeof topic === 'string' && validTopics.has(topic)) return topic;
   if (typeof topic !== 'string' || topic.length > 200 || !TOPIC.test(topic)) {
     throw new InvalidMessageError('', `topic must be dot-separated words of letters, digits, "_" or "-" (got ${JSON.stringify(topic)})`);
   }
+  if (validTopics.size < VALID_TOPICS_KEPT) validTopics.add(topic);
   return topic;
 }
 
@@ -37,7 +43,9 @@ export function checkMessage(message: unknown): Message {
   }
   const proto = Object.getPrototypeOf(message) as unknown;
   if (proto !== Object.prototype && proto !== null) throw new InvalidMessageError('', 'must be a plain object');
-  for (const [key, value] of Object.entries(message)) {
+  // for...in rather than Object.entries: no array per key on the publish path (a plain object has no inherited enumerable keys).
+  for (const key in message) {
+    const value = (message as Record<string, unknown>)[key];
     if (value === null || typeof value === 'string' || typeof value === 'boolean') continue;
     if (typeof value === 'number') {
       if (Number.isFinite(value)) continue;

@@ -9,6 +9,9 @@ import { createBroker } from './brokers/index.js';
 import { errorText } from './broker.js';
 import { checkMessage, checkTopic, encodeMessage } from './message.js';
 import type { ResolvedBroker, ResolvedMessagingOptions } from './options.js';
+import { DeadlineSweep } from './deadlines.js';
+import { startDedupePruner } from './dedupePruner.js';
+import type { Supervised } from '../outbox/worker/supervisor.js';
 import { publishToOne } from './publisher.js';
 import { BrokerSlot, type BrokerView } from './slot.js';
 import { resolveSubscribeOptions } from './subscribeOptions.js';
@@ -43,6 +46,9 @@ export class Messaging {
   readonly #options: ResolvedMessagingOptions;
   readonly #deps: MessagingDeps;
   readonly #subscriptions = new Set<Subscription>();
+  readonly #deadlines = new DeadlineSweep();
+  /** Deletes old `dedupe: 'postgres'` ids while a subscription uses them. */
+  #pruner: Supervised | undefined;
   #started = false;
 
   constructor(brokers: Record<string, ResolvedBroker>, options: ResolvedMessagingOptions, deps: MessagingDeps) {
@@ -56,13 +62,16 @@ export class Messaging {
     return this.#slots.map((s) => s.name);
   }
 
-  /** Validates, then sends to one broker; resolves once it confirmed. */
-  async publish(topic: string, message: unknown, id: string = uuidv7()): Promise<PublishReceipt> {
-    checkTopic(topic);
-    const checked = checkMessage(message);
-    const body = encodeMessage({ id, topic, publishedAt: new Date().toISOString() }, checked);
-    const slot = await publishToOne(this.#slots, topic, body, id, this.#options);
-    return { id, broker: slot.name };
+  /** Validates, then sends to one broker; resolves once it confirmed. An invalid message rejects (never throws). */
+  publish(topic: string, message: unknown, id: string = uuidv7()): Promise<PublishReceipt> {
+    let body: string;
+    try {
+      checkTopic(topic);
+      body = encodeMessage({ id, topic, publishedAt: new Date().toISOString() }, checkMessage(message));
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+    return publishToOne(this.#slots, topic, body, id, this.#options, this.#deadlines);
   }
 
   subscribe<S extends MessageSchema | undefined, D extends DedupeMode>(
@@ -151,12 +160,16 @@ export class Messaging {
   async stop(): Promise<void> {
     if (!this.#started) return;
     this.#started = false;
+    const pruner = this.#pruner;
+    this.#pruner = undefined;
+    await pruner?.stop();
     await Promise.allSettled([...this.#subscriptions].map((s) => s.stop()));
     await Promise.allSettled(this.#slots.map((s) => s.broker.close()));
   }
 
   #consume(subscription: Subscription): void {
-    const { topic, group } = subscription.options;
+    const { topic, group, dedupe } = subscription.options;
+    if (dedupe === 'postgres') this.#pruner ??= startDedupePruner(this.#deps.database, this.#options.dedupeRetentionMs, this.#deps.logger);
     subscription.attach(
       this.#slots.map((slot) =>
         slot.broker.consume(topic, group, async (body) => {

@@ -45,6 +45,11 @@ export interface MessagingOptions {
   publishTimeoutMs?: number;
   /** Longest one broker may take to confirm before the next one is tried. Default `500`. */
   confirmTimeoutMs?: number;
+  /**
+   * How long `dedupe: 'postgres'` remembers a handled id; older ids are deleted in the background.
+   * Keep it above the longest a copy can arrive late (broker redelivery, outbox retries). Default `86400000` (a day).
+   */
+  dedupeRetentionMs?: number;
 }
 
 const name = z.string().regex(/^[A-Za-z0-9_-]+$/, { error: 'must be letters, digits, "_" or "-"' });
@@ -74,6 +79,7 @@ const brokersSchema = z.record(name, brokerSchema);
 const messagingSchema = z.strictObject({
   publishTimeoutMs: intBetween(1, 600_000).default(2000),
   confirmTimeoutMs: intBetween(1, 600_000).default(500),
+  dedupeRetentionMs: intBetween(1000, 365 * 86_400_000).default(86_400_000),
 });
 
 export type ResolvedRedisBroker = z.output<typeof redisSchema>;

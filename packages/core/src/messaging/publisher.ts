@@ -1,59 +1,144 @@
+import type { Ticket } from '../dependencies/index.js';
 import { errorText } from './broker.js';
 import { PublishError } from './errors.js';
 import type { ResolvedMessagingOptions } from './options.js';
 import type { BrokerSlot } from './slot.js';
+import type { PublishReceipt } from './types.js';
+import type { DeadlineSweep, Expiring } from './deadlines.js';
 
 /**
  * Sends one message to exactly one broker: the healthiest (breaker closed,
  * lowest recent confirm latency) first, the next on an error or when no
  * confirm came within `confirmTimeoutMs`. A timed-out broker may still store
  * the message, so a subscriber can see it twice; the id lets it drop the copy.
+ *
+ * One object and one promise per publish; confirm deadlines are enforced by a
+ * shared sweep, not a timer per publish (measured: the per-publish work was a
+ * fifth of the client CPU of a confirmed XADD).
  */
-export async function publishToOne(
-  slots: readonly BrokerSlot[],
-  topic: string,
-  body: string,
-  id: string,
-  options: ResolvedMessagingOptions,
-): Promise<BrokerSlot> {
-  const start = Date.now();
-  const deadline = start + options.publishTimeoutMs;
-  const attempts: Record<string, string> = {};
-  const tried = new Set<BrokerSlot>();
-  // Rank afresh before each try (a failure may have opened a breaker); no arrays on the way to the usual first success.
-  for (let slot = best(slots, tried, start); slot !== undefined; slot = best(slots, tried, Date.now())) {
-    tried.add(slot);
-    const left = deadline - Date.now();
-    const ticket = left > 0 ? slot.admit(Date.now()) : undefined;
-    if (ticket === undefined) {
-      attempts[slot.name] = left > 0 ? 'skipped: breaker open' : 'skipped: publishTimeoutMs elapsed';
-      continue;
-    }
-    const began = Date.now();
-    try {
-      await slot.broker.publish(topic, body, id, Math.min(options.confirmTimeoutMs, left));
-      slot.confirmed(ticket, Date.now() - began, Date.now());
-      return slot;
-    } catch (error) {
-      slot.failed(ticket, Date.now());
-      attempts[slot.name] = errorText(error);
-    }
-  }
-  for (const slot of slots) if (!tried.has(slot)) attempts[slot.name] = `skipped: ${slot.state === 'up' ? 'breaker open' : slot.state}`;
-  throw new PublishError(topic, attempts);
+export function publishToOne(slots: readonly BrokerSlot[], topic: string, body: string, id: string, options: ResolvedMessagingOptions, sweep: DeadlineSweep): Promise<PublishReceipt> {
+  return new Promise((resolve, reject) => new Publishing(slots, topic, body, id, options, sweep, resolve, reject).next(Date.now()));
 }
 
-/** The untried slot with the lowest rank, if any may be chosen now. */
-function best(slots: readonly BrokerSlot[], tried: ReadonlySet<BrokerSlot>, now: number): BrokerSlot | undefined {
-  let chosen: BrokerSlot | undefined;
-  let chosenRank = Infinity;
-  for (const slot of slots) {
-    if (tried.has(slot)) continue;
-    const rank = slot.rank(now);
-    if (rank !== undefined && rank < chosenRank) {
-      chosen = slot;
-      chosenRank = rank;
-    }
+class Publishing implements Expiring {
+  readonly #slots: readonly BrokerSlot[];
+  readonly #topic: string;
+  readonly #body: string;
+  readonly #id: string;
+  readonly #confirmTimeoutMs: number;
+  readonly #sweep: DeadlineSweep;
+  readonly #resolve: (receipt: PublishReceipt) => void;
+  readonly #reject: (error: Error) => void;
+  /** When `publishTimeoutMs` runs out. */
+  readonly #publishDeadline: number;
+  /** Brokers tried so far, with what they answered; created only when the first try fails. */
+  #attempts: Map<BrokerSlot, string> | undefined;
+  /** The try in progress; a broker's answer to an earlier try is ignored. */
+  #slot: BrokerSlot | undefined;
+  #ticket: Ticket | undefined;
+  #began = 0;
+  #try = 0;
+  deadline = 0;
+
+  constructor(
+    slots: readonly BrokerSlot[],
+    topic: string,
+    body: string,
+    id: string,
+    options: ResolvedMessagingOptions,
+    sweep: DeadlineSweep,
+    resolve: (receipt: PublishReceipt) => void,
+    reject: (error: Error) => void,
+  ) {
+    this.#slots = slots;
+    this.#topic = topic;
+    this.#body = body;
+    this.#id = id;
+    this.#confirmTimeoutMs = options.confirmTimeoutMs;
+    this.#sweep = sweep;
+    this.#resolve = resolve;
+    this.#reject = reject;
+    this.#publishDeadline = Date.now() + options.publishTimeoutMs;
   }
-  return chosen;
+
+  /** Tries the best untried broker, or gives up with `PublishError` when none is left or time ran out. */
+  next(now: number): void {
+    for (let slot = this.#best(now); slot !== undefined; slot = this.#best(now)) {
+      const ticket = now < this.#publishDeadline ? slot.admit(now) : undefined;
+      if (ticket === undefined) {
+        this.#tried(slot, now < this.#publishDeadline ? 'skipped: breaker open' : 'skipped: publishTimeoutMs elapsed');
+        continue;
+      }
+      const attempt = ++this.#try;
+      this.#slot = slot;
+      this.#ticket = ticket;
+      this.#began = now;
+      this.deadline = Math.min(now + this.#confirmTimeoutMs, this.#publishDeadline);
+      this.#sweep.add(this);
+      let sent: Promise<unknown>;
+      try {
+        sent = slot.broker.publish(this.#topic, this.#body, this.#id);
+      } catch (error) {
+        sent = Promise.reject(error as Error);
+      }
+      sent.then(
+        () => this.#confirmed(attempt),
+        (error: unknown) => this.#failed(attempt, errorText(error)),
+      );
+      return;
+    }
+    const attempts: Record<string, string> = {};
+    for (const slot of this.#slots) {
+      attempts[slot.name] = this.#attempts?.get(slot) ?? `skipped: ${slot.state === 'up' ? 'breaker open' : slot.state}`;
+    }
+    this.#reject(new PublishError(this.#topic, attempts));
+  }
+
+  /** Called by the sweep once `deadline` passed without an answer. */
+  expire(now: number): void {
+    const slot = this.#slot;
+    if (slot === undefined) return;
+    this.#failed(this.#try, `not confirmed within ${now - this.#began} ms`);
+  }
+
+  #confirmed(attempt: number): void {
+    const slot = this.#slot;
+    if (attempt !== this.#try || slot === undefined) return;
+    this.#sweep.delete(this);
+    const now = Date.now();
+    slot.confirmed(this.#ticket as Ticket, now - this.#began, now);
+    this.#slot = undefined;
+    this.#resolve({ id: this.#id, broker: slot.name });
+  }
+
+  #failed(attempt: number, error: string): void {
+    const slot = this.#slot;
+    if (attempt !== this.#try || slot === undefined) return;
+    this.#sweep.delete(this);
+    this.#try++;
+    this.#slot = undefined;
+    const now = Date.now();
+    slot.failed(this.#ticket as Ticket, now, error);
+    this.#tried(slot, error);
+    this.next(now);
+  }
+
+  #tried(slot: BrokerSlot, outcome: string): void {
+    (this.#attempts ??= new Map()).set(slot, outcome);
+  }
+
+  /** The untried broker with the lowest rank, if any may be chosen now. */
+  #best(now: number): BrokerSlot | undefined {
+    let chosen: BrokerSlot | undefined;
+    let chosenRank = Infinity;
+    for (const slot of this.#slots) {
+      if (this.#attempts?.has(slot) === true) continue;
+      const rank = slot.rank(now);
+      if (rank !== undefined && rank < chosenRank) {
+        chosen = slot;
+        chosenRank = rank;
+      }
+    }
+    return chosen;
+  }
 }

@@ -1,18 +1,18 @@
-import { z } from 'zod';
 import type { AdminRoute } from '../admin/route.js';
 import { registerAdminErrorStatus } from '../admin/errors.js';
 import { jsonReply } from '../http/types.js';
 import { parseSettings } from '../settings/validate.js';
 import { InvalidMessageError, PublishError } from './errors.js';
+import type { SettingsWriter } from '../limits/routes.js';
+import { drainSchema } from './fleetTarget.js';
 import type { Messaging } from './messaging.js';
 
-const drainSchema = z.strictObject({ drain: z.boolean({ error: 'must be true or false' }) });
-
 /**
- * `GET /brokers`, `PATCH /brokers/:name` `{"drain": true|false}` (audited),
+ * `GET /brokers`, `PATCH /brokers/:name` `{"drain": true|false}` (audited;
+ * with a fleet store, written through `writer` so every instance follows),
  * `GET /subscriptions` and `GET /subscriptions/dead`.
  */
-export function messagingRoutes(messaging: Messaging): AdminRoute[] {
+export function messagingRoutes(messaging: Messaging, writer?: SettingsWriter): AdminRoute[] {
   registerAdminErrorStatus(PublishError.code, 503);
   registerAdminErrorStatus(InvalidMessageError.code, 400);
   return [
@@ -28,10 +28,12 @@ export function messagingRoutes(messaging: Messaging): AdminRoute[] {
       path: '/brokers/:name',
       body: 'json',
       exists: ({ name }) => messaging.brokers.includes(name as string),
-      handle: ({ params, body, actor }) => {
+      handle: async ({ params, body, actor }) => {
         const { drain } = parseSettings(drainSchema, body);
         const name = params.name as string;
-        return jsonReply(200, { name, ...messaging.drain(name, drain, actor) });
+        if (writer === undefined) messaging.drain(name, drain, actor);
+        else await writer.override(name, { drain }, { actor });
+        return jsonReply(200, { name, ...messaging.view(name) });
       },
     },
     { method: 'GET', path: '/subscriptions', handle: () => jsonReply(200, { subscriptions: messaging.subscriptions() }) },

@@ -73,8 +73,9 @@ export class BrokerSlot {
     this.published++;
   }
 
-  failed(ticket: Ticket, now: number): void {
+  failed(ticket: Ticket, now: number, error: string): void {
     this.#machine.report(ticket, false, now);
+    this.broker.lastError = error;
   }
 
   view(): BrokerView {

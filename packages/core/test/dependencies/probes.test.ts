@@ -1,4 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import CircuitBreaker from 'opossum';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createBallast, type Ballast, type Dependency } from '@ballast/core';
 import { until } from '@ballast/testkit';
 
@@ -39,9 +40,11 @@ describe('half-open probes never stall a read that has another answer', () => {
     const probe = deferred<string>();
     let reached = 0;
     const hanging = (): Promise<string> => (reached++, probe.promise);
-    // The probe is still pending when the read answers: the read did not wait for it.
+    // The read answers before the probe even starts (the call's synchronous start is
+    // not its to pay), and the probe is still pending long after: the read waited for neither.
     expect(await dep.execute(hanging, { fallback: () => 'fallback' })).toEqual({ value: 'fallback', source: 'fallback' });
-    expect(reached).toBe(1);
+    expect(reached).toBe(0);
+    await until(() => reached === 1, 5000, 'the detached probe to start');
     expect(dep.stats.inFlight).toBe(1);
     const others = await Promise.all(Array.from({ length: 10 }, () => dep.read(hanging, { fallback: () => 'fallback' })));
     expect(others).toEqual(Array.from({ length: 10 }, () => 'fallback'));
@@ -85,5 +88,45 @@ describe('half-open probes never stall a read that has another answer', () => {
     probe.resolve('live');
     expect(await read).toBe('live');
     expect(dep.state).toBe('closed');
+  }, 10_000);
+});
+
+/**
+ * Opossum's `stats` sorts every latency in its rolling window. Its failure path read
+ * it on every failed call (and the breaker:opened event on every opening), which
+ * with thousands of calls in the window cost a millisecond of event loop per failed
+ * probe. Only an explicit `stats` read (metrics, the admin view) may walk it.
+ */
+describe("failed calls and openings never walk opossum's window", () => {
+  let ballast: Ballast | undefined;
+  afterEach(async () => {
+    vi.restoreAllMocks();
+    await ballast?.stop();
+    ballast = undefined;
+  });
+
+  it('reads its statistics for none of: failures, filtered errors, timeouts, openings, failed probes', async () => {
+    class NotFound extends Error {}
+    ballast = createBallast({
+      dependencies: { dep: { volumeThreshold: 20, resetTimeoutMs: 20, timeoutMs: 30, errorFilter: (e) => e instanceof NotFound } },
+    });
+    const dep = ballast.dependency('dep');
+    const opened: unknown[] = [];
+    ballast.events.on('breaker:opened', (e) => opened.push(e.window));
+    for (let i = 0; i < 50; i++) await dep.read(() => 'live');
+    const walks = vi.spyOn(CircuitBreaker.prototype, 'stats', 'get');
+    await expect(dep.read(() => Promise.reject(new NotFound('no such user')))).rejects.toThrow('no such user');
+    await dep.read(() => new Promise<string>(() => {}), { fallback: () => 'timed out' });
+    for (let i = 0; i < 60 && dep.state === 'closed'; i++) await dep.read(boom, { fallback: () => 'fallback' });
+    expect(dep.state).toBe('open');
+    await until(() => dep.state === 'half-open', 5000, 'half-open');
+    await dep.read(boom, { fallback: () => 'fallback' });
+    await until(() => dep.state === 'open', 5000, 'the failed probe to reopen');
+    expect(walks).not.toHaveBeenCalled();
+    expect(dep.stats).toMatchObject({ filtered: 1, timeouts: 1 });
+    // The events still carry the closed period's window, from the state machine.
+    expect(opened).toHaveLength(2);
+    expect(opened[0]).toMatchObject({ failures: expect.any(Number), calls: expect.any(Number) });
+    expect((opened[0] as { failures: number }).failures).toBeGreaterThan(0);
   }, 10_000);
 });

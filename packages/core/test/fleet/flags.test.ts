@@ -63,4 +63,52 @@ describe.skipIf(!process.env.DATABASE_URL)(`flags in the fleet store${!process.e
     expect(rolledBack.map((e) => [e.name, e.to])).toEqual([['newCheckout', before], ['newCheckout', before]]);
     for (const i of [a, b]) expect(i.audit.recent().filter((e) => e.actor === 'guard')).toHaveLength(1);
   });
+
+  it('every instance audits the action that happened, with the token that made it: promote, rollback, override delete, guard rollback', async () => {
+    db = (await createTestDatabase({ backend: 'postgres' })) as TestDatabase & { backend: 'postgres' };
+    const [a, b] = [await instance(), await instance()];
+    const flagEntries = (i: Ballast) => i.audit.recent().reverse().filter((e) => e.target === 'newCheckout').map((e) => [e.action, e.actor]);
+    const expected: string[][] = [];
+    const step = async (via: Ballast, method: string, path: string, action: string, actor = 'ops') => {
+      const reply = await call(via, method, path);
+      expect(reply.status).toBe(200);
+      expected.push([action, actor]);
+      for (const i of [a, b]) await until(() => flagEntries(i).length === expected.length, 5000, `${action} to reach both instances`);
+      return reply;
+    };
+    await step(a, 'POST', '/flags/newCheckout/promote', 'flag.promote');
+    await step(b, 'POST', '/flags/newCheckout/promote', 'flag.promote');
+    await step(a, 'POST', '/flags/newCheckout/rollback', 'flag.rollback');
+    await step(b, 'DELETE', '/flags/newCheckout/override', 'flag.revert');
+    const promoted = await step(a, 'POST', '/flags/newCheckout/promote', 'flag.promote');
+    expect(await storeStepBack(b.fleet!.writer('flag')!)('newCheckout', { stage: 'internal', percent: 100 }, promoted.body.version as number)).toBe(true);
+    expected.push(['flag.guard-rollback', 'guard']);
+    for (const i of [a, b]) await until(() => flagEntries(i).length === expected.length, 5000, 'the guard rollback to reach both instances');
+    for (const i of [a, b]) expect(flagEntries(i)).toEqual(expected);
+    const shared = await db.query(`SELECT audit_action, actor FROM ballast.fleet_changes WHERE kind = 'flag' ORDER BY version`);
+    expect(shared.map((r) => [r.audit_action, r.actor])).toEqual(expected);
+  });
+
+  it('an instance that starts after a guard rollback shows the warning, but does not announce an old rollback as new', async () => {
+    db = (await createTestDatabase({ backend: 'postgres' })) as TestDatabase & { backend: 'postgres' };
+    const a = await instance();
+    await call(a, 'POST', '/flags/newCheckout/promote');
+    const widened = await call(a, 'POST', '/flags/newCheckout/promote');
+    expect(widened.body.state).toEqual({ stage: 'beta', percent: 100 });
+    expect(await storeStepBack(a.fleet!.writer('flag')!)('newCheckout', { stage: 'beta', percent: 10 }, widened.body.version)).toBe(true);
+
+    const late = createBallast({
+      flags: { newCheckout: { stage: 'internal', guard: 'p99(latency) < 50ms' } },
+      admin: { tokens: { ops: { secret: SECRET, role: 'write' } } },
+      fleet: { database: db.url, reconnect: { minMs: 20, maxMs: 200 }, timeoutMs: 1000 },
+    });
+    instances.push(late);
+    const announced: unknown[] = [];
+    late.events.on('flag:rolled-back', (e) => announced.push(e));
+    await late.start();
+    expect(late.flags.state('newCheckout')).toEqual({ stage: 'beta', percent: 10 });
+    const health = await call(late, 'GET', '/health');
+    expect(health.body.checks['flag:newCheckout']?.[0]?.status).toBe('warn');
+    expect(announced).toEqual([]);
+  });
 });

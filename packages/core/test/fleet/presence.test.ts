@@ -124,6 +124,7 @@ describe.skipIf(!process.env.DATABASE_URL)(`fleet instances${!process.env.DATABA
       expect(applied.rows).toEqual([
         { id: 1, name: 'settings' },
         { id: 2, name: 'instances' },
+        { id: 3, name: 'audit action' },
       ]);
       expect(await ids(instances[0] as Ballast)).toEqual(['a', 'b']);
     } finally {

@@ -71,4 +71,24 @@ describe.each(testBackends())("dedupe: 'postgres' (%s)", (backend) => {
     expect(dead).toMatchObject({ idempotencyKey: invalid.idempotencyKey, attempts: 1 });
     expect(dead?.lastError).toContain('"nested"');
   });
+
+  it('deletes ids older than dedupeRetentionMs in the background, a batch at a time, and keeps the younger ones', async () => {
+    const topic = uniqueTopic();
+    const group = uniqueGroup();
+    const schema = uniqueName('mq');
+    // Create the tables, then record 2,500 ids an hour old: more than two of the pruner's batches.
+    await (await instance(schema)).stop();
+    await db.query(
+      `INSERT INTO ${schema}.message_dedupe (topic, grp, id, seen_at) SELECT $1, $2, 'old-' || n, now() - interval '1 hour' FROM generate_series(1, 2500) n`,
+      [topic, group],
+    );
+    const ballast = await suite.start({ brokers: machineBrokers(), messaging: { dedupeRetentionMs: 600_000 }, outbox: { database: db.database, schema, destinations: {} } });
+    const subscription = ballast.subscribe(topic, { group, dedupe: 'postgres' }, () => {});
+    await subscription.ready();
+    const { id } = await ballast.publish(topic, { orderId: 'fresh' });
+    await until(() => subscription.stats().handled === 1, 10_000, 'the fresh message');
+    const ids = async (): Promise<string[]> => (await db.query(`SELECT id FROM ${schema}.message_dedupe WHERE topic = $1`, [topic])).map((r) => r.id as string);
+    await eventually(async () => (await ids()).length === 1, 15_000, 'the old ids to be pruned');
+    expect(await ids()).toEqual([id]);
+  });
 });

@@ -100,6 +100,40 @@ export function flagsContract(harness: AdapterHarness): void {
       expect(reverted.body).toMatchObject({ state: { stage: 'internal', percent: 100 }, source: 'code' });
     });
 
+    it('answers bad admin input with 4xx and leaves the state, version and audit log as they were', async () => {
+      const a = await start({ flags: { newCheckout: { stage: 'beta', percent: 10, steps: [{ stage: 'beta', percent: 10 }, { stage: 'all' }] } } });
+      const before = (await request(a.server).get(`${PREFIX}/flags/newCheckout`).set(as(READ)).expect(200)).body as FlagView;
+      const audited = ballast!.audit.recent().length;
+      const patch = (body: unknown, headers: Record<string, string> = {}) => request(a.server).patch(`${PREFIX}/flags/newCheckout`).set(as(WRITE)).set(headers).send(body as object);
+      const invalid: [unknown, string][] = [
+        [{ percent: 101 }, 'percent'],
+        [{ percent: -1 }, 'percent'],
+        [{ percent: 1.5 }, 'percent'],
+        [{ percent: 'NaN' }, 'percent'],
+        [{ percent: '50' }, 'percent'],
+        [{ percent: null }, 'percent'],
+        [{ stage: 'gamma' }, 'stage'],
+        [{ stage: 'toString' }, 'stage'],
+        [{ stage: 'all', rollout: 5 }, 'rollout'],
+      ];
+      for (const [body, field] of invalid) expect((await patch(body).expect(400)).body, JSON.stringify(body)).toMatchObject({ error: 'invalid', field });
+      await patch({ percent: 50 }, { 'if-match': `"${before.version + 1}"` }).expect(412);
+      await request(a.server).patch(`${PREFIX}/flags/nope`).set(as(WRITE)).send({ percent: 50 }).expect(404);
+      await request(a.server).post(`${PREFIX}/flags/nope/promote`).set(as(WRITE)).expect(404);
+      await request(a.server).post(`${PREFIX}/flags/newCheckout/promote`).set(as(WRITE)).set('if-match', `"${before.version + 1}"`).expect(412);
+      await request(a.server).post(`${PREFIX}/flags/newCheckout/rollback`).set(as(WRITE)).expect(409);
+      await request(a.server).post(`${PREFIX}/flags/newCheckout/promote`).set(as(READ)).expect(403);
+      const after = (await request(a.server).get(`${PREFIX}/flags/newCheckout`).set(as(READ)).expect(200)).body as FlagView;
+      expect({ state: after.state, version: after.version, source: after.source }).toEqual({ state: { stage: 'beta', percent: 10 }, version: before.version, source: 'code' });
+      expect(ballast!.audit.recent()).toHaveLength(audited);
+      // At the last step, promote is a 409 that changes nothing either.
+      await request(a.server).post(`${PREFIX}/flags/newCheckout/promote`).set(as(WRITE)).expect(200);
+      const last = (await request(a.server).post(`${PREFIX}/flags/newCheckout/promote`).set(as(WRITE)).expect(409)).body as { error: string };
+      expect(last.error).toBe('BALLAST_FLAG_NO_STEP');
+      expect(ballast!.flags.state('newCheckout')).toEqual({ stage: 'all', percent: 100 });
+      expect(ballast!.audit.recent()).toHaveLength(audited + 1);
+    });
+
     it('promotes and rolls back through the steps, 409 past either end', async () => {
       const a = await start({ flags: { newCheckout: { stage: 'internal', steps: [{ stage: 'internal' }, { stage: 'beta', percent: 50 }, { stage: 'all' }] } } });
       const post = (action: string) => request(a.server).post(`${PREFIX}/flags/newCheckout/${action}`).set(as(WRITE));
@@ -141,8 +175,14 @@ export function flagsContract(harness: AdapterHarness): void {
       const health = await request(a.server).get(`${PREFIX}/health`).set(as(READ));
       const body = JSON.parse(health.text) as { checks: Record<string, { status: string; output: string }[]> };
       expect(body.checks['flag:newCheckout']?.[0]).toMatchObject({ status: 'warn' });
+      // A warning, not a failure: the instance stays healthy.
+      expect(health.status).toBe(200);
       // The beta tenth is back on the old path.
       expect((await get(a, 'beta', keys[0]).expect(200)).body.fresh).toBe(false);
+      // The next change of the flag, by anyone, clears the warning.
+      await request(a.server).patch(`${PREFIX}/flags/newCheckout`).set(as(WRITE)).send({ stage: 'off' }).expect(200);
+      const cleared = JSON.parse((await request(a.server).get(`${PREFIX}/health`).set(as(READ)).expect(200)).text) as { checks: Record<string, unknown> };
+      expect(cleared.checks['flag:newCheckout']).toBeUndefined();
     });
 
     it('judges the guard only on requests after the change: slow ones before it never roll it back', async () => {

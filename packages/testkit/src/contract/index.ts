@@ -10,6 +10,7 @@ import { flagsContract } from './flags.js';
 import { pipeliningContract } from './pipelining.js';
 import { dashboardContract } from './dashboard.js';
 import { scopeContract } from './scope.js';
+import { brokersContract } from './brokers.js';
 
 /**
  * The adapter contract: every behaviour both adapters must share.
@@ -27,4 +28,5 @@ export function runContractSuite(harness: AdapterHarness): void {
   flagsContract(harness);
   dashboardContract(harness);
   scopeContract(harness);
+  brokersContract(harness);
 }

@@ -57,4 +57,14 @@ export const fleetMigrations: readonly FleetMigration[] = [
       )`,
     ],
   },
+  {
+    // The audit action of a change when its kind has several (a flag's promote, rollback,
+    // guard rollback): every instance that applies the change records the action that happened.
+    id: 3,
+    name: 'audit action',
+    sql: (t) => [
+      `ALTER TABLE ${t('fleet_settings')} ADD COLUMN audit_action text`,
+      `ALTER TABLE ${t('fleet_changes')} ADD COLUMN audit_action text`,
+    ],
+  },
 ];

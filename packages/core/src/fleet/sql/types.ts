@@ -4,7 +4,7 @@ export interface Queryable {
 }
 
 /** Kinds of settings the fleet stores. */
-export type FleetKind = 'limit' | 'dependency' | 'assert' | 'flag';
+export type FleetKind = 'limit' | 'dependency' | 'assert' | 'flag' | 'broker';
 
 /** One row of `fleet_settings`. */
 export interface FleetRow {
@@ -14,6 +14,8 @@ export interface FleetRow {
   patch: unknown;
   version: number;
   actor: string;
+  /** The audit action the writer named (e.g. `flag.promote`); `null`: the kind's own (override or revert). */
+  action: string | null;
   /** ISO-8601, database clock. */
   at: string;
 }
@@ -28,6 +30,7 @@ export function toRow(raw: Record<string, unknown>): FleetRow {
     patch: raw.patch,
     version: Number(raw.version),
     actor: raw.actor as string,
+    action: (raw.audit_action as string | null | undefined) ?? null,
     at: (raw.changed_at as Date).toISOString(),
   };
 }

@@ -8,6 +8,8 @@ export interface SettingWrite {
   /** The stored row's patch being replaced, for the change history. */
   before: unknown;
   actor: string;
+  /** The audit action every instance records when it applies the change; default: the kind's own (override or revert). */
+  action?: string | undefined;
   /** Compare-and-set: the stored version this write replaces, `0` when there is no row yet. */
   expectedVersion: number;
 }
@@ -22,15 +24,15 @@ export async function writeSetting(client: Queryable, schema: string, channel: s
   const nextVersion = `nextval('${table(schema, 'fleet_version_seq')}')`;
   const change =
     w.expectedVersion === 0
-      ? `INSERT INTO ${settings} (kind, name, patch, version, actor)
-         SELECT $1::text, $2::text, $3::jsonb, ${nextVersion}, $4::text WHERE $7::bigint = 0
+      ? `INSERT INTO ${settings} (kind, name, patch, version, actor, audit_action)
+         SELECT $1::text, $2::text, $3::jsonb, ${nextVersion}, $4::text, $9::text WHERE $7::bigint = 0
          ON CONFLICT (kind, name) DO NOTHING`
-      : `UPDATE ${settings} SET patch = $3::jsonb, version = ${nextVersion}, actor = $4::text, changed_at = now()
+      : `UPDATE ${settings} SET patch = $3::jsonb, version = ${nextVersion}, actor = $4::text, audit_action = $9::text, changed_at = now()
          WHERE kind = $1::text AND name = $2::text AND version = $7::bigint`;
   const { rows } = await client.query(
-    `WITH w AS (${change} RETURNING kind, name, patch, version, actor, changed_at),
-          h AS (INSERT INTO ${table(schema, 'fleet_changes')} (version, kind, name, action, actor, before, after, changed_at)
-                SELECT version, kind, name, $5::text, actor, $6::jsonb, patch, changed_at FROM w)
+    `WITH w AS (${change} RETURNING kind, name, patch, version, actor, audit_action, changed_at),
+          h AS (INSERT INTO ${table(schema, 'fleet_changes')} (version, kind, name, action, audit_action, actor, before, after, changed_at)
+                SELECT version, kind, name, $5::text, audit_action, actor, $6::jsonb, patch, changed_at FROM w)
      SELECT w.*, pg_notify($8::text, w.version::text) FROM w`,
     [
       w.kind,
@@ -41,6 +43,7 @@ export async function writeSetting(client: Queryable, schema: string, channel: s
       w.before === null || w.before === undefined ? null : JSON.stringify(w.before),
       w.expectedVersion,
       channel,
+      w.action ?? null,
     ],
   );
   return rows[0] === undefined ? undefined : toRow(rows[0]);

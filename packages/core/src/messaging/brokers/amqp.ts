@@ -1,5 +1,5 @@
 import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
-import { BrokerUnavailableError, errorText, deferred, reconnectDelayMs, sleep, withTimeout, type Broker, type Consumer, type DeliveryHandler } from '../broker.js';
+import { BrokerUnavailableError, errorText, deferred, reconnectDelayMs, sleep, type Broker, type Consumer, type DeliveryHandler } from '../broker.js';
 import { loadAmqplib } from '../../peers/index.js';
 import type { ResolvedAmqpBroker } from '../options.js';
 
@@ -29,7 +29,7 @@ export class AmqpBroker implements Broker {
   #publisher: ConfirmChannel | undefined;
   #closed = new AbortController();
   #running: Promise<void> | undefined;
-  #lastError: string | undefined;
+  lastError: string | undefined;
 
   constructor(name: string, options: ResolvedAmqpBroker) {
     this.name = name;
@@ -38,10 +38,6 @@ export class AmqpBroker implements Broker {
 
   get connected(): boolean {
     return this.#publisher !== undefined;
-  }
-
-  get lastError(): string | undefined {
-    return this.#lastError;
   }
 
   async connect(): Promise<void> {
@@ -62,7 +58,7 @@ export class AmqpBroker implements Broker {
         const connection = await connect(this.#options.url, { timeout: 2000 });
         this.#connection = connection;
         lost = new Promise<void>((resolve) => {
-          connection.on('error', (error: Error) => (this.#lastError = error.message));
+          connection.on('error', (error: Error) => (this.lastError = error.message));
           connection.on('close', () => resolve());
         });
         const publisher = await connection.createConfirmChannel();
@@ -73,7 +69,7 @@ export class AmqpBroker implements Broker {
         this.#publisher = publisher;
         failures = 0;
       } catch (error) {
-        this.#lastError = errorText(error);
+        this.lastError = errorText(error);
         this.#fail(error);
         failures++;
       }
@@ -87,7 +83,7 @@ export class AmqpBroker implements Broker {
 
   /** Drops the connection; the supervisor reconnects. */
   #fail(error: unknown): void {
-    this.#lastError = errorText(error);
+    this.lastError = errorText(error);
     this.#publisher = undefined;
     const connection = this.#connection;
     this.#connection = undefined;
@@ -125,19 +121,13 @@ export class AmqpBroker implements Broker {
     this.#running = undefined;
   }
 
-  async publish(topic: string, body: string, id: string, timeoutMs: number): Promise<void> {
+  publish(topic: string, body: string, id: string): Promise<void> {
     const publisher = this.#publisher;
-    if (publisher === undefined) throw new BrokerUnavailableError(this.name);
-    const confirmed = new Promise<void>((resolve, reject) => {
+    if (publisher === undefined) return Promise.reject(new BrokerUnavailableError(this.name));
+    return new Promise<void>((resolve, reject) => {
       const options = { persistent: true, messageId: id, contentType: 'application/json' };
       publisher.publish(this.#options.exchange, topic, Buffer.from(body), options, (error: unknown) => (error == null ? resolve() : reject(error)));
     });
-    try {
-      await withTimeout(confirmed, timeoutMs, `publisher confirm from ${this.name}`);
-    } catch (error) {
-      this.#lastError = errorText(error);
-      throw error;
-    }
   }
 
   consume(topic: string, group: string, handler: DeliveryHandler): Consumer {

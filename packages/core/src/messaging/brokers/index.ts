@@ -8,9 +8,9 @@ import { RedisStreamsBroker } from './redis.js';
 export function createBroker(name: string, options: ResolvedBroker, confirmTimeoutMs: number): Broker {
   switch (options.type) {
     case 'redis-streams':
-      return new RedisStreamsBroker(name, options, confirmTimeoutMs);
+      return new RedisStreamsBroker(name, options);
     case 'nats-jetstream':
-      return new NatsJetStreamBroker(name, options);
+      return new NatsJetStreamBroker(name, options, confirmTimeoutMs);
     case 'amqp':
       return new AmqpBroker(name, options);
     default:

@@ -28,19 +28,18 @@ export class NatsJetStreamBroker implements Broker {
   #current: Session | undefined;
   #connected = false;
   #closed = new AbortController();
-  #lastError: string | undefined;
+  lastError: string | undefined;
 
-  constructor(name: string, options: ResolvedNatsBroker) {
+  readonly #confirmTimeoutMs: number;
+
+  constructor(name: string, options: ResolvedNatsBroker, confirmTimeoutMs: number) {
+    this.#confirmTimeoutMs = confirmTimeoutMs;
     this.name = name;
     this.#options = options;
   }
 
   get connected(): boolean {
     return this.#connected;
-  }
-
-  get lastError(): string | undefined {
-    return this.#lastError;
   }
 
   async connect(): Promise<void> {
@@ -64,7 +63,7 @@ export class NatsJetStreamBroker implements Broker {
         void this.#watch(session);
         return session;
       } catch (error) {
-        this.#lastError = errorText(error);
+        this.lastError = errorText(error);
         await sleep(reconnectDelayMs(attempt), signal);
       }
     }
@@ -75,9 +74,9 @@ export class NatsJetStreamBroker implements Broker {
       if (status.type === 'disconnect') this.#connected = false;
       else if (status.type === 'reconnect') {
         // A server that restarted without its store would have lost the stream.
-        await this.#ensureStream(jsm).catch((error: unknown) => (this.#lastError = errorText(error)));
+        await this.#ensureStream(jsm).catch((error: unknown) => (this.lastError = errorText(error)));
         this.#connected = true;
-      } else if (status.type === 'error') this.#lastError = errorText((status as { error?: unknown }).error);
+      } else if (status.type === 'error') this.lastError = errorText((status as { error?: unknown }).error);
     }
   }
 
@@ -109,15 +108,11 @@ export class NatsJetStreamBroker implements Broker {
     await session?.nc.close().catch(() => {});
   }
 
-  async publish(topic: string, body: string, id: string, timeoutMs: number): Promise<void> {
+  publish(topic: string, body: string, id: string): Promise<unknown> {
     const session = this.#current;
-    if (session === undefined || !this.#connected) throw new BrokerUnavailableError(this.name);
-    try {
-      await session.js.publish(this.#subject(topic), body, { msgID: id, timeout: timeoutMs });
-    } catch (error) {
-      this.#lastError = errorText(error);
-      throw error;
-    }
+    if (session === undefined || !this.#connected) return Promise.reject(new BrokerUnavailableError(this.name));
+    // The client's own PubAck timer gets the publisher's confirm timeout, so it never outlives the wait.
+    return session.js.publish(this.#subject(topic), body, { msgID: id, timeout: this.#confirmTimeoutMs });
   }
 
   consume(topic: string, group: string, handler: DeliveryHandler): Consumer {
@@ -166,7 +161,7 @@ export class NatsJetStreamBroker implements Broker {
         signal.removeEventListener('abort', onAbort);
       } catch (error) {
         if (signal.aborted) return;
-        this.#lastError = errorText(error);
+        this.lastError = errorText(error);
       }
       await sleep(reconnectDelayMs(failures++), signal);
     }

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import type { Redis as RedisClient } from 'ioredis';
-import { BrokerUnavailableError, errorText, deferred, reconnectDelayMs, sleep, withTimeout, type Broker, type Consumer, type DeliveryHandler } from '../broker.js';
+import { BrokerUnavailableError, errorText, deferred, reconnectDelayMs, sleep, type Broker, type Consumer, type DeliveryHandler } from '../broker.js';
 import { loadIoredis } from '../../peers/index.js';
 import type { ResolvedRedisBroker } from '../options.js';
 
@@ -19,36 +19,29 @@ export class RedisStreamsBroker implements Broker {
   readonly #consumer = `${hostname()}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   #client: RedisClient | undefined;
   #ready = false;
-  #lastError: string | undefined;
+  lastError: string | undefined;
   readonly #consumers = new Set<RedisClient>();
 
-  readonly #confirmTimeoutMs: number;
-
-  constructor(name: string, options: ResolvedRedisBroker, confirmTimeoutMs: number) {
+  constructor(name: string, options: ResolvedRedisBroker) {
     this.name = name;
     this.#options = options;
-    this.#confirmTimeoutMs = confirmTimeoutMs;
   }
 
   get connected(): boolean {
     return this.#ready;
   }
 
-  get lastError(): string | undefined {
-    return this.#lastError;
-  }
-
   async connect(): Promise<void> {
     if (this.#client !== undefined) return;
-    const client = await this.#open(this.#confirmTimeoutMs);
+    const client = await this.#open();
     this.#client = client;
     client.on('ready', () => (this.#ready = true));
     client.on('close', () => (this.#ready = false));
     await firstAttempt(client);
   }
 
-  /** A client; `commandTimeoutMs` only for the publishing one (a consumer's reads block on purpose). */
-  async #open(commandTimeoutMs?: number): Promise<RedisClient> {
+  /** A client. No `commandTimeout`: it costs a timer per XADD; the publisher's deadline sweep bounds the wait. */
+  async #open(): Promise<RedisClient> {
     const { Redis } = await loadIoredis(`broker "${this.name}" (redis-streams)`);
     const client = new Redis(this.#options.url, {
       // Refuse at once while disconnected: the publisher moves on to another broker instead of waiting.
@@ -56,9 +49,8 @@ export class RedisStreamsBroker implements Broker {
       maxRetriesPerRequest: 0,
       retryStrategy: (times) => reconnectDelayMs(times),
       lazyConnect: false,
-      ...(commandTimeoutMs === undefined ? {} : { commandTimeout: commandTimeoutMs }),
     });
-    client.on('error', (error: Error) => (this.#lastError = error.message));
+    client.on('error', (error: Error) => (this.lastError = error.message));
     return client;
   }
 
@@ -70,18 +62,10 @@ export class RedisStreamsBroker implements Broker {
     await Promise.all(clients.map((c) => c.quit().catch(() => c.disconnect())));
   }
 
-  async publish(topic: string, body: string, id: string, timeoutMs: number): Promise<void> {
+  publish(topic: string, body: string, id: string): Promise<unknown> {
     const client = this.#client;
-    if (client === undefined || !this.#ready) throw new BrokerUnavailableError(this.name);
-    const key = this.#key(topic);
-    try {
-      const added = client.xadd(key, 'MAXLEN', '~', this.#options.maxLength, '*', 'id', id, 'body', body);
-      // The client's commandTimeout bounds the usual wait without a timer per publish; a shorter one (near the publish deadline) gets its own.
-      await (timeoutMs < this.#confirmTimeoutMs ? withTimeout(added, timeoutMs, `XADD to ${this.name}`) : added);
-    } catch (error) {
-      this.#lastError = errorText(error);
-      throw error;
-    }
+    if (client === undefined || !this.#ready) return Promise.reject(new BrokerUnavailableError(this.name));
+    return client.xadd(this.#key(topic), 'MAXLEN', '~', this.#options.maxLength, '*', 'id', id, 'body', body);
   }
 
   consume(topic: string, group: string, handler: DeliveryHandler): Consumer {
@@ -100,7 +84,7 @@ export class RedisStreamsBroker implements Broker {
   async #consumeLoop(key: string, group: string, handler: DeliveryHandler, signal: AbortSignal, onReady: () => void): Promise<void> {
     // A blocking read needs a connection of its own.
     const client = await this.#open().catch((error: unknown) => {
-      this.#lastError = errorText(error);
+      this.lastError = errorText(error);
       return undefined;
     });
     if (client === undefined) return;
@@ -135,7 +119,7 @@ export class RedisStreamsBroker implements Broker {
         failures = 0;
       } catch (error) {
         if (signal.aborted) break;
-        this.#lastError = errorText(error);
+        this.lastError = errorText(error);
         groupReady = false;
         cursor = '0';
         await sleep(reconnectDelayMs(failures++), signal);

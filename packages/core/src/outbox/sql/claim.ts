@@ -21,24 +21,30 @@ export interface ClaimArgs {
   afterKey?: string;
 }
 
-/** One step of the loose index scan: the first pending row of the next key, i.e. that key's head (index `outbox_key_head`). */
+/**
+ * One step of the loose index scan: the first pending row of the next key, i.e. that key's head
+ * (index `outbox_key_head`), with its row address (`ctid`, read with the row anyway) so the
+ * statement locks and updates it without another index descent.
+ */
 const nextHead = (s: string, after: string, upTo: string) =>
-  `SELECT o.key, o.id, o.run_at FROM ${s}.outbox o
+  `SELECT o.key, o.id, o.run_at, o.ctid AS row_id FROM ${s}.outbox o
    WHERE o.destination = $1 AND o.state = 'pending' AND o.key IS NOT NULL AND o.key > ${after} ${upTo}
    ORDER BY o.key, o.id LIMIT 1`;
 
 /** Heads of the keys after `$5` then, wrapping around, of the keys up to `$5`, in key order. */
 const keyWalk = (s: string) => `
-  after_cursor(key, id, run_at) AS (
+  after_cursor(key, id, run_at, row_id) AS (
     (${nextHead(s, '$5', '')})
     UNION ALL
-    SELECT n.key, n.id, n.run_at FROM after_cursor a, LATERAL (${nextHead(s, 'a.key', '')}) n
+    SELECT n.* FROM after_cursor a, LATERAL (${nextHead(s, 'a.key', '')}) n
   ),
-  before_cursor(key, id, run_at) AS (
+  before_cursor(key, id, run_at, row_id) AS (
     (${nextHead(s, "''", 'AND o.key <= $5')})
     UNION ALL
-    SELECT n.key, n.id, n.run_at FROM before_cursor b, LATERAL (${nextHead(s, 'b.key', 'AND o.key <= $5')}) n
+    SELECT n.* FROM before_cursor b, LATERAL (${nextHead(s, 'b.key', 'AND o.key <= $5')}) n
   )`;
+
+const LEASE_END = `now() + $4 * interval '1 millisecond'`;
 
 /**
  * Leases up to `limit` ready messages of one destination for `leaseMs` on the
@@ -58,15 +64,25 @@ const keyWalk = (s: string) => `
  *   cost follows the batch, not the backlog: 1M rows over one key cost the
  *   same as 1 row. A ready index over every keyed row would not: a key whose
  *   head is in flight has all its other rows ready in it, and a claim would
- *   walk all of them to find nothing.
+ *   walk all of them to find nothing. A head in flight itself is skipped by
+ *   its `run_at` (its lease end) before anything else is read for it.
  * - The in-flight lock: a row per key in `outbox_keys` holds the key's lease
- *   (`locked_by`, `leased_until`). The claim takes it with an upsert that
- *   succeeds only when it is free or expired, so a key is never in flight
- *   twice, even when a head appears below a message already in flight (a
- *   transaction that enqueued a smaller id committed late, a dead message
- *   redriven): the row lock serialises concurrent claims of one key, which a
- *   predicate over the outbox rows alone could not (each claim would read
- *   its own snapshot). Upserts go in key order, so two claims never deadlock.
+ *   (`locked_by`, `leased_until`). A ready head's key row is looked up once
+ *   (one probe of its primary key, whatever the number of keys) and the claim
+ *   takes the lease by updating that row at the address the probe read, only
+ *   while the lease is free or expired (rechecked on the newest version if
+ *   another transaction changed it meanwhile); a key seen for the first time
+ *   gets its row inserted, unless a concurrent claim inserted it first. So a
+ *   key is never in flight twice, even when a head appears below a message
+ *   already in flight (a transaction that enqueued a smaller id committed
+ *   late, a dead message redriven): the row lock serialises concurrent claims
+ *   of one key, which a predicate over the outbox rows alone could not (each
+ *   claim would read its own snapshot). Key rows are locked in key order, so
+ *   two claims never deadlock.
+ *
+ * Rows are locked and updated at the address the walk (or the unkeyed ready
+ * index) read them from, compared with their id too: a row another statement
+ * changed meanwhile is rechecked on its newest version or skipped.
  */
 export async function claimMessages(client: SqlClient, schema: string, args: ClaimArgs): Promise<ClaimedRow[]> {
   const s = schema;
@@ -74,14 +90,16 @@ export async function claimMessages(client: SqlClient, schema: string, args: Cla
     `WITH RECURSIVE ${ASYNC_COMMIT},
      ${keyWalk(s)},
      keyed AS (
-       SELECT h.id, h.key, h.run_at, row_number() OVER () AS key_order
+       SELECT h.id, h.key, h.run_at, h.row_id, l.lease_row, row_number() OVER () AS key_order
        FROM (SELECT * FROM after_cursor UNION ALL SELECT * FROM before_cursor) h
-       WHERE h.run_at <= now()
-         AND NOT EXISTS (SELECT 1 FROM ${s}.outbox_keys k WHERE k.destination = $1 AND k.key = h.key AND k.leased_until > now())
+       LEFT JOIN LATERAL (
+         SELECT k.ctid AS lease_row, k.leased_until FROM ${s}.outbox_keys k WHERE k.destination = $1 AND k.key = h.key OFFSET 0
+       ) l ON true
+       WHERE h.run_at <= now() AND (l.leased_until IS NULL OR l.leased_until <= now())
        LIMIT $2
      ),
      unkeyed AS (
-       SELECT o.id, o.key, o.run_at, NULL::bigint AS key_order FROM ${s}.outbox o
+       SELECT o.id, o.key, o.run_at, o.ctid AS row_id, NULL::tid AS lease_row, NULL::bigint AS key_order FROM ${s}.outbox o
        WHERE o.destination = $1 AND o.state = 'pending' AND o.key IS NULL AND o.run_at <= now()
        ORDER BY o.run_at, o.id LIMIT $2
      ),
@@ -91,21 +109,27 @@ export async function claimMessages(client: SqlClient, schema: string, args: Cla
        ORDER BY c.run_at, c.id LIMIT $2
      ),
      picked AS (
-       SELECT o.id, o.key, c.key_order FROM ${s}.outbox o JOIN candidates c ON c.id = o.id
-       WHERE o.state = 'pending' AND o.run_at <= now()
+       SELECT o.id, o.key, o.ctid AS row_id, c.lease_row, c.key_order FROM candidates c JOIN ${s}.outbox o ON o.ctid = c.row_id
+       WHERE o.id = c.id AND o.state = 'pending' AND o.run_at <= now()
        FOR UPDATE OF o SKIP LOCKED
      ),
-     key_leases AS (
-       INSERT INTO ${s}.outbox_keys AS k (destination, key, locked_by, leased_until)
-       SELECT $1, p.key, $3, now() + $4 * interval '1 millisecond' FROM picked p WHERE p.key IS NOT NULL ORDER BY p.key
-       ON CONFLICT (destination, key) DO UPDATE SET locked_by = EXCLUDED.locked_by, leased_until = EXCLUDED.leased_until
-       WHERE k.leased_until <= now()
+     leases_taken AS (
+       UPDATE ${s}.outbox_keys k SET locked_by = $3, leased_until = ${LEASE_END}
+       FROM (SELECT * FROM picked WHERE lease_row IS NOT NULL ORDER BY key) p
+       WHERE k.ctid = p.lease_row AND k.destination = $1 AND k.key = p.key AND k.leased_until <= now()
        RETURNING k.key
+     ),
+     leases_added AS (
+       INSERT INTO ${s}.outbox_keys (destination, key, locked_by, leased_until)
+       SELECT $1, p.key, $3, ${LEASE_END} FROM picked p WHERE p.key IS NOT NULL AND p.lease_row IS NULL ORDER BY p.key
+       ON CONFLICT (destination, key) DO NOTHING
+       RETURNING key
      )
      UPDATE ${s}.outbox o
-     SET attempts = o.attempts + 1, locked_by = $3, run_at = now() + $4 * interval '1 millisecond'
+     SET attempts = o.attempts + 1, locked_by = $3, run_at = ${LEASE_END}
      FROM picked p, async_commit
-     WHERE o.id = p.id AND (p.key IS NULL OR p.key IN (SELECT key FROM key_leases))
+     WHERE o.ctid = p.row_id AND o.id = p.id
+       AND (p.key IS NULL OR p.key IN (SELECT key FROM leases_taken UNION ALL SELECT key FROM leases_added))
      RETURNING o.id::text AS id, o.key, o.idempotency_key, o.payload, o.attempts, p.key_order::int AS key_order`,
     [args.destination, args.limit, args.workerId, args.leaseMs, args.afterKey ?? ''],
   );

@@ -14,16 +14,18 @@ const GUARD = 'id = $1 AND locked_by = $2 AND attempts = $3';
  * CTEs that free the key leases (`outbox_keys`) of the rows `changed` returned
  * (its `destination`, `key`), when `worker` still holds them: a settled message
  * is no longer in flight, so its key's next head may go. Locked in key order,
- * as claims take them, so a settle and a claim never deadlock.
+ * as claims take them, so a settle and a claim never deadlock; then updated at
+ * the address the lock read (no second index descent; the lock keeps the row
+ * where it is).
  */
 const freeKeys = (s: string, changed: string, worker: string): string => `
   key_rows AS (
-    SELECT k.destination, k.key FROM ${s}.outbox_keys k JOIN ${changed} c ON k.destination = c.destination AND k.key = c.key
+    SELECT k.ctid AS row_id, k.destination, k.key FROM ${s}.outbox_keys k JOIN ${changed} c ON k.destination = c.destination AND k.key = c.key
     WHERE k.locked_by = ${worker} ORDER BY k.destination, k.key FOR UPDATE OF k
   ),
   keys_freed AS (
     UPDATE ${s}.outbox_keys k SET locked_by = NULL, leased_until = now()
-    FROM key_rows r WHERE k.destination = r.destination AND k.key = r.key
+    FROM key_rows r WHERE k.ctid = r.row_id AND k.destination = r.destination AND k.key = r.key
   )`;
 const guardParams = (l: LeaseRef): unknown[] => [l.id, l.workerId, l.attempt];
 

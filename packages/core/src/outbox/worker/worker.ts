@@ -198,8 +198,10 @@ export class OutboxWorker {
       this.#claims.settled(row.id);
       this.#settled(batch, controller);
       // Claim again once there is room for a good batch, at once when idle, or when the message had a
-      // key (its successor may be ready now).
-      if (row.key !== null || this.#held.size + this.#queue.length === 0 || this.#room() >= this.#queue.lowWater()) this.wake();
+      // key and nothing is queued (its successor may be ready now; with rows queued, the next claim
+      // comes soon enough and a bigger one costs less per row).
+      const keyedIdle = row.key !== null && this.#queue.length === 0;
+      if (keyedIdle || this.#held.size + this.#queue.length === 0 || this.#room() >= this.#queue.lowWater()) this.wake();
     });
     this.#held.add(done);
   }

@@ -175,8 +175,14 @@ export function flagsContract(harness: AdapterHarness): void {
       const health = await request(a.server).get(`${PREFIX}/health`).set(as(READ));
       const body = JSON.parse(health.text) as { checks: Record<string, { status: string; output: string }[]> };
       expect(body.checks['flag:newCheckout']?.[0]).toMatchObject({ status: 'warn' });
+      // A warning, not a failure: the instance stays healthy.
+      expect(health.status).toBe(200);
       // The beta tenth is back on the old path.
       expect((await get(a, 'beta', keys[0]).expect(200)).body.fresh).toBe(false);
+      // The next change of the flag, by anyone, clears the warning.
+      await request(a.server).patch(`${PREFIX}/flags/newCheckout`).set(as(WRITE)).send({ stage: 'off' }).expect(200);
+      const cleared = JSON.parse((await request(a.server).get(`${PREFIX}/health`).set(as(READ)).expect(200)).text) as { checks: Record<string, unknown> };
+      expect(cleared.checks['flag:newCheckout']).toBeUndefined();
     });
 
     it('judges the guard only on requests after the change: slow ones before it never roll it back', async () => {

@@ -55,6 +55,8 @@ export class GuardLedger {
   applied(flag: Flag, action: FlagAction, from: FlagState, to: FlagState, version: number, initial = false): void {
     if (action !== 'flag.guard-rollback') {
       this.#rollbacks.delete(flag.name);
+      // A guard that saw a failure but lost to this change has nothing left to report.
+      this.#observed.delete(flag.name);
       return;
     }
     const observed = this.#observed.get(flag.name) ?? { observedValue: null, observedUnit: undefined };

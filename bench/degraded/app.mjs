@@ -54,10 +54,15 @@ const app = express();
 let state;
 /** How long each read took inside the handler, in ms: the breaker's own cost, without HTTP queueing. */
 let readMs = [];
+/** The same, for the reads made while the breaker was half-open: the probing read, and any made while its probe is out. */
+let probingReadMs = [];
 const timed = async (read) => {
+  const halfOpen = state() === 'half-open';
   const started = performance.now();
   const value = await read();
-  readMs.push(performance.now() - started);
+  const ms = performance.now() - started;
+  readMs.push(ms);
+  if (halfOpen) probingReadMs.push(ms);
   return value;
 };
 
@@ -95,12 +100,14 @@ app.get('/telemetry', (req, res) => {
   res.json({
     cpuMs: (cpu.user + cpu.system) / 1000,
     reads: readMs,
+    probingReads: probingReadMs,
     calls,
     gcs,
     loopDelay: { p50: ms(loopDelay.percentile(50)), p99: ms(loopDelay.percentile(99)), max: ms(loopDelay.max) },
   });
   if (req.query.reset !== undefined) {
     readMs = [];
+    probingReadMs = [];
     calls = [];
     gcs = [];
     loopDelay.reset();

@@ -43,12 +43,13 @@ function openConnection(port, onAnswer) {
 }
 
 /**
- * Sends GET `path` to 127.0.0.1:`port` at `rate` per second for `seconds`.
- * Resolves with, per request: due, sent and answered times (epoch ms) and status.
+ * Sends GETs to 127.0.0.1:`port` at `rate` per second for `seconds`, request i to
+ * `paths[i % paths.length]`. Resolves with, per request: its path, due, sent and
+ * answered times (epoch ms) and status.
  */
-export async function paced({ port, path, rate, seconds, connections }) {
+export async function paced({ port, paths, rate, seconds, connections }) {
   const total = Math.round(rate * seconds);
-  const request = Buffer.from(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n\r\n`);
+  const requests = paths.map((path) => Buffer.from(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n\r\n`));
   const due = new Float64Array(total);
   const sent = new Float64Array(total);
   const answered = new Float64Array(total).fill(Number.NaN);
@@ -65,7 +66,7 @@ export async function paced({ port, path, rate, seconds, connections }) {
       const i = connection.queue.shift();
       connection.busy = i;
       sent[i] = epochMs();
-      connection.socket.write(request);
+      connection.socket.write(requests[i % requests.length]);
     };
     connection.socket = openConnection(port, (code) => {
       const i = connection.busy;
@@ -96,5 +97,11 @@ export async function paced({ port, path, rate, seconds, connections }) {
   setTimeout(tick, 20);
   await finished;
   for (const { socket } of pool) socket.destroy();
-  return Array.from({ length: total }, (_, i) => ({ due: due[i], sent: sent[i], answered: answered[i], status: status[i] }));
+  return Array.from({ length: total }, (_, i) => ({
+    path: paths[i % paths.length],
+    due: due[i],
+    sent: sent[i],
+    answered: answered[i],
+    status: status[i],
+  }));
 }

@@ -57,49 +57,57 @@ const getJson = (url) =>
   });
 
 /**
- * One paced run on `path` after a warm-up, with what the server saw meanwhile.
- * A slow request is put down to a GC pause or a dependency call (its start or its
- * end: connect, timeout, abort) when one happened between its due time and its answer.
+ * One paced run after a warm-up, request i to `paths[i % paths.length]`, with what
+ * the server saw meanwhile; one summary per path. A slow request is put down to a
+ * GC pause or a dependency call (its start or its end: connect, timeout, abort)
+ * when one happened between its due time and its answer.
  */
-async function pacedPhase(port, path) {
+async function pacedPhase(port, paths) {
   const base = `http://127.0.0.1:${port}`;
-  await paced({ port, path, rate, seconds: warmupSeconds, connections });
+  await paced({ port, paths, rate, seconds: warmupSeconds, connections });
   await getJson(`${base}/telemetry?reset`);
   const hitsBefore = hits.length;
-  const requests = await paced({ port, path, rate, seconds, connections });
+  const all = await paced({ port, paths, rate, seconds, connections });
   const hitsDuring = hits.slice(hitsBefore);
-  const { reads, calls, gcs, loopDelay, cpuMs } = (await getJson(`${base}/telemetry?reset`)).body;
+  const { reads, probingReads, calls, gcs, loopDelay, cpuMs } = (await getJson(`${base}/telemetry?reset`)).body;
 
-  const latencies = requests.map((r) => r.answered - r.due);
-  const slow = requests.filter((r) => r.answered - r.due > SLOW_MS);
   const overlaps = (r, from, to) => from <= r.answered && to >= r.due;
   const duringGc = (r) => gcs.some(([start, duration]) => overlaps(r, start, start + duration));
   const duringCall = (r) => calls.some(([start, end]) => overlaps(r, start, start) || overlaps(r, end, end));
   const gaps = hitsDuring.slice(1).map((t, i) => t - hitsDuring[i]);
-  return {
-    p50: quantile(latencies, 0.5),
-    p99: quantile(latencies, 0.99),
-    max: Math.max(...latencies),
-    serverP99: quantile(
-      requests.map((r) => r.answered - r.sent),
-      0.99,
-    ),
-    errors: requests.filter((r) => r.status < 200 || r.status >= 300).length,
-    slow: slow.length,
-    slowDuringGc: slow.filter(duringGc).length,
-    slowDuringCall: slow.filter(duringCall).length,
-    slowUnexplained: slow.filter((r) => !duringGc(r) && !duringCall(r)).length,
+  const shared = {
     readP50: reads.length === 0 ? Number.NaN : quantile(reads, 0.5),
     readP99: reads.length === 0 ? Number.NaN : quantile(reads, 0.99),
+    probingReadMax: probingReads.length === 0 ? Number.NaN : Math.max(...probingReads),
     waitedForTimeout: reads.filter((ms) => ms >= settings.timeoutMs).length,
     dependencyCalls: calls.length,
     dependencyHits: hitsDuring.length,
     minGapMs: gaps.length === 0 ? Number.NaN : Math.min(...gaps),
     loopDelay,
-    cpuUsPerRequest: (cpuMs * 1000) / requests.length,
+    cpuUsPerRequest: (cpuMs * 1000) / all.length,
     gcCount: gcs.length,
     gcMaxMs: gcs.reduce((most, [, duration]) => Math.max(most, duration), 0),
   };
+  return paths.map((path) => {
+    const requests = all.filter((r) => r.path === path);
+    const latencies = requests.map((r) => r.answered - r.due);
+    const slow = requests.filter((r) => r.answered - r.due > SLOW_MS);
+    return {
+      ...shared,
+      p50: quantile(latencies, 0.5),
+      p99: quantile(latencies, 0.99),
+      max: Math.max(...latencies),
+      serverP99: quantile(
+        requests.map((r) => r.answered - r.sent),
+        0.99,
+      ),
+      errors: requests.filter((r) => r.status < 200 || r.status >= 300).length,
+      slow: slow.length,
+      slowDuringGc: slow.filter(duringGc).length,
+      slowDuringCall: slow.filter(duringCall).length,
+      slowUnexplained: slow.filter((r) => !duringGc(r) && !duringCall(r)).length,
+    };
+  });
 }
 
 async function measure(variant) {
@@ -111,13 +119,15 @@ async function measure(variant) {
   // Trip the breaker: each of these waits for the timeout.
   while ((await getJson(`${base}/state`)).body.state !== 'open') await getJson(`${base}/read`);
   const degradedHeader = (await getJson(`${base}/read`)).headers['ballast-degraded'];
-  const open = await pacedPhase(port, '/read');
-  // The floor: the same server and machine without a breaker.
-  const bare = variant === 'ballast' ? await pacedPhase(port, '/bare') : undefined;
+  const [open] = await pacedPhase(port, ['/read']);
+  // The floor: the same server and machine without a breaker; then both interleaved,
+  // so that they share one stretch of machine time (a fair pair on a busy machine).
+  const [bare] = variant === 'ballast' ? await pacedPhase(port, ['/bare']) : [];
+  const mixed = variant === 'ballast' ? await pacedPhase(port, ['/read', '/bare']) : [];
   const saturated = await autocannon({ url: `${base}/read`, connections, duration: seconds });
   child.disconnect();
   await once(child, 'exit');
-  return { open, bare, degradedHeader, rps: saturated.requests.average, saturatedErrors: saturated.non2xx + saturated.errors };
+  return { open, bare, mixed, degradedHeader, rps: saturated.requests.average, saturatedErrors: saturated.non2xx + saturated.errors };
 }
 
 console.log(
@@ -142,6 +152,7 @@ const rows = [
   row(`HTTP max at ${rate} req/s (ms, from due time)`, (x) => fix(x.max)),
   row('HTTP p99, from send to answer (ms)', (x) => fix(x.serverP99)),
   row('read() in the handler: p50 / p99 (ms)', (x) => `${fix(x.readP50, 3)} / ${fix(x.readP99, 3)}`),
+  row('read() while half-open (probe out): max (ms)', (x) => fix(x.probingReadMax, 3)),
   row('reads that waited for the timeout', (x) => x.waitedForTimeout),
   row('calls reaching the dead dependency', (x) => x.dependencyHits),
   row('  shortest gap between them (ms)', (x) => fix(x.minGapMs, 0)),
@@ -159,6 +170,12 @@ const pad = (s, n) => String(s).padEnd(n);
 const ratio = (x, y) => (y === 0 ? 'n/a' : `${(x / y).toFixed(2)}x`);
 console.log(`\n${pad('once open', 48)}${pad('ballast', 18)}${pad('opossum', 18)}bare route (floor)`);
 for (const [name, ...cells] of rows) console.log(`${pad(name, 48)}${pad(cells[0], 18)}${pad(cells[1], 18)}${cells[2]}`);
+const [mr, mb] = ballast.mixed;
+console.log(
+  `interleaved on Ballast's server (${rate / 2} req/s each, one stretch of machine time): ` +
+    `/read p50/p99/max ${fix(mr.p50)} / ${fix(mr.p99)} / ${fix(mr.max)} ms, /bare ${fix(mb.p50)} / ${fix(mb.p99)} / ${fix(mb.max)} ms; ` +
+    `dependency calls ${mr.dependencyHits}`,
+);
 console.log(`probes expected in ${seconds} s (one per ${cycleMs} ms): ${expectedProbes}`);
 console.log(`Ballast-Degraded on a fallback response: ballast "${ballast.degradedHeader}", opossum (set by hand) "${opossum.degradedHeader}"`);
 const onlyProbes = b.dependencyHits <= expectedProbes + 1 && !(b.minGapMs < settings.resetTimeoutMs);

@@ -24,6 +24,13 @@ const chosen = [...new Set([...(asked.length > 0 ? asked : ballastOnes), ...(ask
 // What observe() reads off the socket: the server it came through (for the connection gauge).
 const server = Object.assign(new EventEmitter(), { getConnections: (callback) => callback(null, 1) });
 const socket = { server, remoteAddress: '127.0.0.1' };
+/**
+ * What the response holds while it is the one being answered on its connection:
+ * Ballast's usual path (the response's own 'close' ends the exchange) needs
+ * `res.socket` set, as the server sets it. Nothing is written through it
+ * (`writable: false` keeps the output buffered on the response).
+ */
+const heldSocket = { server, remoteAddress: '127.0.0.1', destroyed: false, writable: false, _writableState: { corked: 0 }, cork() {}, uncork() {}, on() {}, once() {}, removeListener() {} };
 
 function oneRequest(listener) {
   const req = new IncomingMessage(null);
@@ -32,6 +39,7 @@ function oneRequest(listener) {
   req.url = '/';
   req.headers = { host: 'bench' };
   const res = new ServerResponse(req);
+  res.socket = heldSocket;
   return new Promise((resolve) => {
     const end = res.end;
     res.end = function endThenClose(...args) {

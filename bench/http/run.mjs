@@ -1,13 +1,15 @@
 /**
  * The HTTP benches of the limits issue: throughput against bare frameworks and
- * peers, the admission micro benchmark, and open-loop overload. Build first:
+ * peers (autocannon, then the Ballast variants again with wrk), the whole
+ * request in process, the admission micro benchmark, and open-loop overload.
+ * Build first (about 12 minutes on 2 cores):
  *
  *   npx --yes pnpm@10.34.8 build && node bench/http/run.mjs
  *
- * Environment: BENCH_SECONDS (per throughput run, default 5), BENCH_WARMUP_SECONDS (2),
+ * Environment: BENCH_SECONDS (per throughput run, default 4), BENCH_WARMUP_SECONDS (1.5),
  * BENCH_REPETITIONS (5), BENCH_CONNECTIONS (100), BENCH_PIPELINING (1),
- * BENCH_PAIRED (1; 0 skips the paired phase), BENCH_OVERLOAD_SECONDS (10), BENCH_ONLY (comma list of throughput,adapter,micro,overload;
- * `wrk` adds the confirm run with wrk, not in the default set).
+ * BENCH_PAIRED (0; 1 adds the paired phase, about 4 more minutes), BENCH_OVERLOAD_SECONDS (10),
+ * BENCH_ONLY (comma list of throughput,wrk,adapter,micro,overload; default all).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -18,7 +20,7 @@ import { printSummary } from './summary.mjs';
 import { runThroughput } from './throughput.mjs';
 import { runWrk } from './wrk.mjs';
 
-const only = new Set((process.env.BENCH_ONLY ?? 'throughput,adapter,micro,overload').split(','));
+const only = new Set((process.env.BENCH_ONLY ?? 'throughput,wrk,adapter,micro,overload').split(','));
 
 /** How busy the (shared) machine is: load average and the share of time tasks waited for a CPU. */
 function machineLoad() {
@@ -42,23 +44,23 @@ const report = {
 
 if (only.has('throughput')) {
   report.throughputConfig = {
-    seconds: envNumber('BENCH_SECONDS', 5),
-    warmupSeconds: envNumber('BENCH_WARMUP_SECONDS', 2),
+    seconds: envNumber('BENCH_SECONDS', 4),
+    warmupSeconds: envNumber('BENCH_WARMUP_SECONDS', 1.5),
     repetitions: envNumber('BENCH_REPETITIONS', 5),
     connections: envNumber('BENCH_CONNECTIONS', 100),
     pipelining: envNumber('BENCH_PIPELINING', 1),
-    paired: process.env.BENCH_PAIRED !== '0',
+    paired: process.env.BENCH_PAIRED === '1',
   };
   const { sequential, paired } = await runThroughput({ ...report.throughputConfig, log });
   report.throughput = sequential;
   report.paired = paired;
 }
 
-// Not in the default set: the confirm run with wrk (`BENCH_ONLY=wrk`, or add it to the list).
+// The confirm run with wrk: the Ballast variants and their bare baselines again, another client.
 if (only.has('wrk')) {
   report.wrkConfig = {
-    seconds: envNumber('BENCH_SECONDS', 5),
-    warmupSeconds: envNumber('BENCH_WARMUP_SECONDS', 2),
+    seconds: envNumber('BENCH_SECONDS', 4),
+    warmupSeconds: envNumber('BENCH_WARMUP_SECONDS', 1.5),
     repetitions: envNumber('BENCH_REPETITIONS', 5),
     connections: envNumber('BENCH_CONNECTIONS', 100),
   };

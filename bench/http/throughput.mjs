@@ -12,7 +12,7 @@
  */
 import { activeVariants, baselineOf } from './lib/apps.mjs';
 import { LOAD_CORE, runJson, startServer } from './lib/child.mjs';
-import { max, median, min } from './lib/stats.mjs';
+import { againstBaseline, max, median, min } from './lib/stats.mjs';
 
 const serverScript = new URL('./server.mjs', import.meta.url);
 const loadScript = new URL('./load.mjs', import.meta.url);
@@ -129,18 +129,12 @@ function summarizePaired(pairs, pairedRuns) {
 function summarize(names, runs) {
   return names.map((name) => {
     const own = runs[name];
-    const base = runs[baselineOf(name)];
-    const ratios = own.map((run, rep) => run.requestsPerSecond / base[rep].requestsPerSecond);
-    const cpuRatios = own.map((run, rep) => base[rep].cpuMicrosPerRequest / run.cpuMicrosPerRequest);
     return {
       variant: name,
       baseline: baselineOf(name),
-      requestsPerSecond: median(own.map((r) => r.requestsPerSecond)),
+      ...againstBaseline(own, runs[baselineOf(name)]),
       p99Ms: median(own.map((r) => r.p99Ms)),
       serverCpu: median(own.map((r) => r.serverCpu)),
-      ratio: { median: median(ratios), min: min(ratios), max: max(ratios) },
-      cpuMicrosPerRequest: median(own.map((r) => r.cpuMicrosPerRequest)),
-      cpuRatio: { median: median(cpuRatios), min: min(cpuRatios), max: max(cpuRatios) },
       failures: own.reduce((sum, r) => sum + r.non2xx + r.errors, 0),
       runs: own,
     };

@@ -10,14 +10,15 @@
 import { spawn } from 'node:child_process';
 import { activeVariants, baselineOf } from './lib/apps.mjs';
 import { LOAD_CORE, startServer } from './lib/child.mjs';
-import { max, median, min } from './lib/stats.mjs';
+import { againstBaseline } from './lib/stats.mjs';
 
 const serverScript = new URL('./server.mjs', import.meta.url);
 
-/** Requests per second from one wrk run (its `Requests/sec:` line). */
-function wrk(url, seconds, connections) {
+/** Requests per second and the total served, from one wrk run (its `Requests/sec:` and `N requests in` lines). */
+export function wrk(url, seconds, connections, headers = {}) {
   return new Promise((resolve, reject) => {
-    const args = ['-t1', `-c${connections}`, `-d${seconds}s`, url];
+    // wrk takes whole seconds only.
+    const args = ['-t1', `-c${connections}`, `-d${Math.max(1, Math.round(seconds))}s`, ...Object.entries(headers).flatMap(([name, value]) => ['-H', `${name}: ${value}`]), url];
     const pin = process.env.BENCH_NO_PIN !== '1';
     const child = spawn(pin ? 'taskset' : 'wrk', pin ? ['-c', LOAD_CORE, 'wrk', ...args] : args, { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
@@ -25,13 +26,29 @@ function wrk(url, seconds, connections) {
     child.on('error', (error) => reject(new Error(`wrk could not start (apt-get install -y wrk): ${error.message}`)));
     child.on('exit', (code) => {
       const match = /Requests\/sec:\s+([\d.]+)/.exec(out);
-      if (code !== 0 || match === null) reject(new Error(`wrk exited with ${code}: ${out.slice(-300)}`));
-      else resolve(Number(match[1]));
+      const total = /(\d+) requests in/.exec(out);
+      const failed = /Non-2xx or 3xx responses: (\d+)/.exec(out);
+      if (code !== 0 || match === null || total === null) reject(new Error(`wrk exited with ${code}: ${out.slice(-300)}`));
+      else resolve({ requestsPerSecond: Number(match[1]), total: Number(total[1]), non2xx: failed === null ? 0 : Number(failed[1]) });
     });
   });
 }
 
-/** @param config {{ seconds: number, warmupSeconds: number, repetitions: number, connections: number, log: (line: string) => void }} */
+/** One measured wrk run, with the server's CPU time per request served. */
+async function measure(server, config) {
+  const cpuBefore = await server.cpu();
+  const run = await wrk(server.url, config.seconds, config.connections);
+  const cpuAfter = await server.cpu();
+  return { ...run, cpuMicrosPerRequest: (cpuAfter - cpuBefore) / run.total };
+}
+
+/**
+ * Ratios per repetition against the bare server of the same framework: of req/s,
+ * and of server CPU time per request (bare ÷ variant: the req/s ratio a saturated
+ * core shows, and far steadier when something else runs on the machine).
+ *
+ * @param config {{ seconds: number, warmupSeconds: number, repetitions: number, connections: number, log: (line: string) => void }}
+ */
 export async function runWrk(config) {
   const names = activeVariants().filter((name) => name.includes('ballast') || name.endsWith('bare'));
   const runs = Object.fromEntries(names.map((name) => [name, []]));
@@ -42,15 +59,23 @@ export async function runWrk(config) {
       for (const name of names) await wrk(servers.get(name).url, config.warmupSeconds, config.connections);
       for (let i = 0; i < names.length; i++) {
         const name = names[(i + rep) % names.length];
-        runs[name].push(await wrk(servers.get(name).url, config.seconds, config.connections));
-        config.log(`wrk rep ${rep + 1}/${config.repetitions} ${name}: ${Math.round(runs[name].at(-1))} req/s`);
+        const run = await measure(servers.get(name), config);
+        runs[name].push(run);
+        config.log(
+          `wrk rep ${rep + 1}/${config.repetitions} ${name}: ${Math.round(run.requestsPerSecond)} req/s, ` +
+            `${run.cpuMicrosPerRequest.toFixed(1)} us cpu/req` +
+            (run.non2xx > 0 ? `, non2xx ${run.non2xx}` : ''),
+        );
       }
     } finally {
       for (const server of servers.values()) await server.stop();
     }
   }
-  return names.map((name) => {
-    const ratios = runs[name].map((rps, rep) => rps / runs[baselineOf(name)][rep]);
-    return { variant: name, baseline: baselineOf(name), requestsPerSecond: median(runs[name]), ratio: { median: median(ratios), min: min(ratios), max: max(ratios) } };
-  });
+  return names.map((name) => ({
+    variant: name,
+    baseline: baselineOf(name),
+    ...againstBaseline(runs[name], runs[baselineOf(name)]),
+    failures: runs[name].reduce((sum, r) => sum + r.non2xx, 0),
+    runs: runs[name],
+  }));
 }

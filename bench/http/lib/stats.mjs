@@ -35,3 +35,20 @@ export function envNumber(name, fallback) {
   if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number, got ${raw}`);
   return value;
 }
+
+/**
+ * Medians of a variant's runs and its ratios to the bare baseline's runs of the
+ * same repetitions: of req/s (variant ÷ bare), and of server CPU time per request
+ * (bare ÷ variant: the req/s ratio a saturated core shows, and far steadier when
+ * something else runs on the machine). Runs carry `requestsPerSecond` and `cpuMicrosPerRequest`.
+ */
+export function againstBaseline(own, base) {
+  const ratios = own.map((run, rep) => run.requestsPerSecond / base[rep].requestsPerSecond);
+  const cpuRatios = own.map((run, rep) => base[rep].cpuMicrosPerRequest / run.cpuMicrosPerRequest);
+  return {
+    requestsPerSecond: median(own.map((r) => r.requestsPerSecond)),
+    ratio: { median: median(ratios), min: min(ratios), max: max(ratios) },
+    cpuMicrosPerRequest: median(own.map((r) => r.cpuMicrosPerRequest)),
+    cpuRatio: { median: median(cpuRatios), min: min(cpuRatios), max: max(cpuRatios) },
+  };
+}

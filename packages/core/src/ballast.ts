@@ -196,6 +196,7 @@ export function createBallast(options?: BallastOptions): Ballast {
     logger,
     audit,
     database: () => (dedupe.database as DedupeDatabase).get(),
+    durableDead: resolved.outbox !== undefined,
   });
   const outboxInput = bindPublishDestinations(resolved.outbox, (topic, message, id) => messaging.publish(topic, message, id));
   const outboxOptions = resolved.outbox === undefined ? undefined : asConfigError(() => resolveOutboxOptions(outboxInput));

@@ -17,12 +17,16 @@ function gone(ctx: Context): Promise<void> {
   return Promise.resolve();
 }
 
-/** Runs the rest of the chain holding the slots; they are released when it settles (an error included) or the exchange is over. */
+/**
+ * Runs the rest of the chain holding the slots; they are released when it fails or
+ * the exchange is over. The release itself watches the chain (it ignores the error
+ * it is called with, and the error still reaches Koa through the chain's own
+ * promise): no closure per request.
+ */
 function proceed(next: Next, release: Release): Promise<void> {
-  return next().then(undefined, (error: unknown) => {
-    release();
-    throw error;
-  });
+  const chain = next();
+  void chain.then(undefined, release);
+  return chain;
 }
 
 /** The route template @koa/router matched, known only once routing ran. */

@@ -74,7 +74,7 @@ export class Dependency {
    * Calls `fn` through the breaker; when it fails, times out or the breaker is
    * open, answers with the last good value for `cacheKey`, else `fallback`, else throws.
    * A half-open probe never holds up a read that has either: the read answers with
-   * it at once and the probe runs detached, deciding the breaker on its own.
+   * it at once and the probe starts detached right after, deciding the breaker on its own.
    *
    * @example
    * const profile = await ballast.dependency('profiles').read((signal) => fetchProfile(id, { signal }), {
@@ -98,9 +98,12 @@ export class Dependency {
       // A probe may wait out the whole timeout. When this read can be answered
       // without the dependency, answer now and let the probe decide the breaker
       // on its own: the user never waits for a dependency the breaker thinks is down.
+      // The probe starts on the next turn of the event loop, once this answer is on
+      // its way: the call's own synchronous start (a connect, a TLS context) is not
+      // this reader's to pay either.
       const hit = options.cacheKey === undefined ? undefined : this.#cache.get(options.cacheKey, now);
       if (hit?.found === true || options.fallback !== undefined) {
-        void this.#run(ticket, fn, options.cacheKey);
+        setImmediate(() => void this.#run(ticket, fn, options.cacheKey));
         return this.#degrade(this.#openError(), options, true, hit);
       }
     }

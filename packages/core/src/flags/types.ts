@@ -52,7 +52,7 @@ export interface FlagRollback {
 export interface FlagEvents {
   /** Every change of a flag's state on this instance, whoever made it (admin, code, guard, the fleet store). */
   'flag:changed': FlagChange;
-  /** A flag's guard failed after a change that widened it; the flag stepped back to its state before the change (audit actor `guard`). */
+  /** A flag's guard failed after a change that widened it; the flag stepped back to its state before the change (audit actor `guard`). In fleet mode every instance that applies the rollback emits it; one that reads it from the store at start does not. */
   'flag:rolled-back': FlagRollback;
 }
 

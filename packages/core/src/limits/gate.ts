@@ -98,19 +98,30 @@ class QueuedTicket implements Queued {
   #waiter: Waiter | null;
   readonly #gate: Gate;
 
+  /** Leaves the queue while waiting, gives the slots back once admitted; idempotent. */
+  readonly release: Release;
+
   constructor(gate: Gate, stage: number, waiter: Waiter) {
     this.#gate = gate;
     this.#stage = stage;
     this.#waiter = waiter;
+    this.release = this.#releaser();
     this.admitted = this.#wait();
   }
 
-  readonly release: Release = () => {
-    const state = this.#state;
-    this.#state = DONE;
-    if (state === HOLDING) this.#gate.releaseHeld(this.#gate.limiters.length);
-    else if (state === WAITING && this.#waiter !== null) (this.#gate.limiters[this.#stage] as Limiter).cancel(this.#waiter);
-  };
+  /**
+   * The release, as a closure returned unnamed: the bundle keeps function names, and
+   * an arrow in a class field would get an `Object.defineProperty` of its name on
+   * every queued request.
+   */
+  #releaser(): Release {
+    return () => {
+      const state = this.#state;
+      this.#state = DONE;
+      if (state === HOLDING) this.#gate.releaseHeld(this.#gate.limiters.length);
+      else if (state === WAITING && this.#waiter !== null) (this.#gate.limiters[this.#stage] as Limiter).cancel(this.#waiter);
+    };
+  }
 
   async #wait(): Promise<boolean | Shed> {
     const gate = this.#gate;

@@ -11,6 +11,7 @@ import { checkMessage, checkTopic, encodeMessage } from './message.js';
 import type { ResolvedBroker, ResolvedMessagingOptions } from './options.js';
 import { DeadlineSweep } from './deadlines.js';
 import { startDedupePruner } from './dedupePruner.js';
+import { listDead } from './sql/listDead.js';
 import type { Supervised } from '../outbox/worker/supervisor.js';
 import { publishToOne } from './publisher.js';
 import { BrokerSlot, type BrokerView } from './slot.js';
@@ -18,12 +19,17 @@ import { resolveSubscribeOptions } from './subscribeOptions.js';
 import { Subscription } from './subscription.js';
 import type { DeadLetter, DedupeMode, MessageHandler, MessageSchema, MessagingEvents, PublishReceipt, SubscribeOptions, SubscriptionStats } from './types.js';
 
+/** Dead messages `GET /subscriptions/dead` lists from the database. */
+const DEAD_LISTED = 1000;
+
 export interface MessagingDeps {
   events: SafeEmitter<MessagingEvents>;
   logger: Logger;
   audit: AuditLog;
   /** The outbox's database (PGlite when none is set), opened and migrated on first use. */
   database(): Promise<{ db: Database; schema: string }>;
+  /** An outbox (so a database) is configured: dead messages of every subscription are stored there. */
+  durableDead: boolean;
 }
 
 /** A running subscription; `stop()` leaves its durable groups, streams and queues in place. */
@@ -82,6 +88,7 @@ export class Messaging {
     const resolved = resolveSubscribeOptions(topic, options);
     const subscription = new Subscription(resolved, handler as MessageHandler<MessageSchema | undefined, DedupeMode>, {
       database: this.#deps.database,
+      durableDead: this.#deps.durableDead,
       onDead: (letter) => {
         this.#deps.logger.warn({ topic: letter.topic, group: letter.group, id: letter.id, reason: letter.reason, error: letter.error }, 'ballast: message moved to dead');
         this.#deps.events.emit('message:dead', letter);
@@ -128,9 +135,19 @@ export class Messaging {
     return [...this.#subscriptions].map((s) => s.stats());
   }
 
-  /** Dead messages of every subscription, oldest first. */
-  dead(): DeadLetter[] {
-    return [...this.#subscriptions].flatMap((s) => s.deadLetters).sort((a, b) => a.deadAt.localeCompare(b.deadAt));
+  /**
+   * Dead messages, oldest first: the newest 1,000 stored in the database (from every instance) when
+   * dead messages are stored there, plus those this instance keeps in memory (no database).
+   */
+  async dead(): Promise<DeadLetter[]> {
+    const subscriptions = [...this.#subscriptions];
+    const memory = subscriptions.flatMap((s) => s.deadLetters);
+    let stored: DeadLetter[] = [];
+    if (this.#deps.durableDead || subscriptions.some((s) => s.durableDead)) {
+      const { db, schema } = await this.#deps.database();
+      stored = await listDead(db, schema, DEAD_LISTED);
+    }
+    return [...stored, ...memory].sort((a, b) => a.deadAt.localeCompare(b.deadAt));
   }
 
   async start(): Promise<void> {

@@ -37,6 +37,6 @@ export function messagingRoutes(messaging: Messaging, writer?: SettingsWriter): 
       },
     },
     { method: 'GET', path: '/subscriptions', handle: () => jsonReply(200, { subscriptions: messaging.subscriptions() }) },
-    { method: 'GET', path: '/subscriptions/dead', handle: () => jsonReply(200, { dead: messaging.dead() }) },
+    { method: 'GET', path: '/subscriptions/dead', handle: async () => jsonReply(200, { dead: await messaging.dead() }) },
   ];
 }

@@ -3,13 +3,16 @@ import { errorText, deferred, sleep, type Consumer } from './broker.js';
 import { decodeMessage, type Message } from './message.js';
 import { MemoryWindow } from './memoryWindow.js';
 import { claimId } from './sql/claimId.js';
+import { recordDead } from './sql/recordDead.js';
 import type { DeadLetter, DedupeMode, MessageContext, MessageHandler, MessageSchema, SubscriptionStats } from './types.js';
 
 const DEAD_KEPT = 1000;
 
 export interface SubscriptionDeps {
-  /** The outbox's database, for `dedupe: 'postgres'`. */
+  /** The outbox's database, for `dedupe: 'postgres'` and the durable dead list. */
   database(): Promise<{ db: Database; schema: string }>;
+  /** Dead messages go to the database also with `dedupe: 'memory'` (an outbox database is configured). */
+  durableDead: boolean;
   onDead(letter: DeadLetter): void;
 }
 
@@ -62,12 +65,17 @@ export class Subscription {
     return { topic, group, dedupe, handled: this.handled, retried: this.retried, dead: this.dead, duplicates: this.duplicates };
   }
 
+  /** Dead messages are stored in the database (and listed from there), not kept in `deadLetters`. */
+  get durableDead(): boolean {
+    return this.options.dedupe === 'postgres' || this.#deps.durableDead;
+  }
+
   /** Handles one delivery; resolves when the broker may forget it. */
   async deliver(body: string, broker: string): Promise<void> {
     if (this.stopped) throw new LeaveWithBroker('subscription stopped');
     const wire = decodeMessage(body);
     if (wire === undefined) {
-      this.#toDead({ id: '', broker, reason: 'malformed', error: 'not a Ballast message', attempts: 0, message: null, publishedAt: null });
+      await this.#toDead({ id: '', broker, reason: 'malformed', error: 'not a Ballast message', attempts: 0, message: null, publishedAt: null });
       return;
     }
     const { message: raw, ...envelope } = wire;
@@ -79,7 +87,7 @@ export class Subscription {
       if (!parsed.success) {
         const issue = parsed.error.issues[0];
         const error = issue === undefined ? 'schema failed' : `${issue.path.join('.') || '(message)'}: ${issue.message}`;
-        this.#toDead({ ...letter, reason: 'schema', error, attempts: 0 });
+        await this.#toDead({ ...letter, reason: 'schema', error, attempts: 0 });
         return;
       }
       message = { ...raw, ...(parsed.data as Message) };
@@ -117,11 +125,7 @@ export class Subscription {
         await sleep(Math.min(100 * 2 ** (attempt - 1), 2000), this.#stopped.signal);
       }
     }
-    if (this.options.dedupe === 'postgres') {
-      // Remember the id, so another copy of this message does not run the handler again.
-      await this.#inTransaction(async () => true, letter.id).catch(() => {});
-    }
-    this.#toDead({ ...letter, reason: 'handler', error: lastError, attempts: maxAttempts });
+    await this.#toDead({ ...letter, reason: 'handler', error: lastError, attempts: maxAttempts });
     return 'dead';
   }
 
@@ -156,20 +160,40 @@ export class Subscription {
   }
 
   /** Claims the id in a transaction and runs `fn` in it; false (and `fn` not run) for a duplicate. */
-  async #inTransaction(fn: (client: SqlClient) => Promise<boolean>, id: string): Promise<boolean> {
+  async #inTransaction(fn: (client: SqlClient, schema: string) => Promise<boolean>, id: string): Promise<boolean> {
     const { db, schema } = await this.#deps.database();
     const { topic, group } = this.options;
     return db.transaction(async (client) => {
       if (!(await claimId(client, schema, topic, group, id))) return false;
-      return fn(client);
+      return fn(client, schema);
     });
   }
 
-  #toDead(letter: Omit<DeadLetter, 'topic' | 'group' | 'deadAt'>): void {
+  /**
+   * Moves a message to the dead list. The broker forgets it once this resolves, so with a database the
+   * row is written first (with `dedupe: 'postgres'` in the transaction that records the id, so a later
+   * copy is a duplicate only once the dead row exists); when it cannot be written the broker keeps the message.
+   */
+  async #toDead(letter: Omit<DeadLetter, 'topic' | 'group' | 'deadAt'>): Promise<void> {
     const full: DeadLetter = { ...letter, topic: this.options.topic, group: this.options.group, deadAt: new Date().toISOString() };
+    if (this.durableDead) {
+      try {
+        if (this.options.dedupe === 'postgres' && full.id !== '') {
+          const claimed = await this.#inTransaction((client, schema) => recordDead(client, schema, full).then(() => true), full.id);
+          // Another copy was handled or dead-lettered first (another instance, another broker).
+          if (!claimed) return void this.duplicates++;
+        } else {
+          const { db, schema } = await this.#deps.database();
+          await recordDead(db, schema, full);
+        }
+      } catch (error) {
+        throw new LeaveWithBroker(`dead message not recorded: ${errorText(error)}`);
+      }
+    } else {
+      this.deadLetters.push(full);
+      if (this.deadLetters.length > DEAD_KEPT) this.deadLetters.shift();
+    }
     this.dead++;
-    this.deadLetters.push(full);
-    if (this.deadLetters.length > DEAD_KEPT) this.deadLetters.shift();
     this.#deps.onDead(full);
   }
 

@@ -32,6 +32,8 @@ export const taggedInstance = (value: unknown): Ballast | undefined =>
 export class ScopeOwners<App extends object> {
   readonly #owners = new WeakMap<App, Ballast>();
   readonly #find: (app: App) => Ballast | undefined;
+  #lastApp: App | undefined;
+  #lastOwner: Ballast | undefined;
 
   constructor(find: (app: App) => Ballast | undefined) {
     this.#find = find;
@@ -43,10 +45,16 @@ export class ScopeOwners<App extends object> {
   }
 
   of(app: App): Ballast | undefined {
+    // Almost every process serves one app: the last answer saves a WeakMap lookup per request.
+    if (app === this.#lastApp) return this.#lastOwner;
     let owner = this.#owners.get(app);
     if (owner === undefined) {
       owner = this.#find(app);
       if (owner !== undefined) this.#owners.set(app, owner);
+    }
+    if (owner !== undefined) {
+      this.#lastApp = app;
+      this.#lastOwner = owner;
     }
     return owner;
   }

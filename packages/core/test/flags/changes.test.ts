@@ -41,6 +41,16 @@ describe('flag changes', () => {
     expect(ballast.flags.revert('f')).toMatchObject({ state: { stage: 'internal', percent: 100 }, source: 'code', version: 3 });
   });
 
+  it('a guard rollback reports what its own guard saw, never a value left over from a guard that lost to another change', () => {
+    const ballast = createBallast({ flags: { f: { stage: 'internal', guard: 'p99(latency) < 50ms' } } });
+    // This guard failed and saw 120 ms, but an operator changed the flag before its step back landed.
+    ballast.flags.guards.noteObserved('f', { observedValue: 120, observedUnit: 'ms' });
+    ballast.flags.set('f', { stage: 'beta', percent: 10 }, { actor: 'ops' });
+    // Later another instance's guard rolls back (this one saw nothing of it).
+    ballast.flags.set('f', { stage: 'internal', percent: 100 }, { actor: 'guard' }, 'flag.guard-rollback');
+    expect(ballast.flags.view('f').guard?.lastRollback).toMatchObject({ observedValue: null });
+  });
+
   it('turns a flag off and back on', () => {
     const ballast = createBallast({ flags: { f: { stage: 'all' } } });
     ballast.flags.set('f', { stage: 'off' });

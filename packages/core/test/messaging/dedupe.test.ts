@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { publishDestination, uuidv7, type Ballast } from '@ballast/core';
 import { createTestDatabase, testBackends, uniqueName, until, type TestDatabase } from '@ballast/testkit';
 import { machineBrokers, uniqueGroup, uniqueTopic } from './brokers.js';
@@ -90,5 +91,31 @@ describe.each(testBackends())("dedupe: 'postgres' (%s)", (backend) => {
     const ids = async (): Promise<string[]> => (await db.query(`SELECT id FROM ${schema}.message_dedupe WHERE topic = $1`, [topic])).map((r) => r.id as string);
     await eventually(async () => (await ids()).length === 1, 15_000, 'the old ids to be pruned');
     expect(await ids()).toEqual([id]);
+  });
+
+  it('stores dead messages in the database, so they outlive the instance and every instance lists them', async () => {
+    const topic = uniqueTopic();
+    const schema = uniqueName('mq');
+    const first = await instance(schema);
+    // Both dedupe modes: with an outbox database, a dead message is never kept only in one process's memory.
+    const failing = first.subscribe(topic, { group: uniqueGroup(), maxAttempts: 1 }, () => {
+      throw new Error('card declined');
+    });
+    const strict = first.subscribe(topic, { group: uniqueGroup(), dedupe: 'postgres', schema: z.object({ totalCents: z.number() }) }, () => {});
+    await Promise.all([failing.ready(), strict.ready()]);
+    const { id } = await first.publish(topic, { orderId: '9', totalCents: 'lots' });
+    await until(() => failing.stats().dead === 1 && strict.stats().dead === 1, 10_000, 'both subscriptions to give up');
+    await first.stop();
+
+    const second = await instance(schema);
+    const dead = await second.messaging.dead();
+    expect(dead.map((d) => [d.group, d.reason])).toEqual(
+      expect.arrayContaining([
+        [failing.group, 'handler'],
+        [strict.group, 'schema'],
+      ]),
+    );
+    expect(dead).toHaveLength(2);
+    expect(dead.find((d) => d.reason === 'handler')).toMatchObject({ id, topic, error: 'card declined', attempts: 1, message: { orderId: '9', totalCents: 'lots' } });
   });
 });

@@ -57,7 +57,7 @@ describe.each(['redis', 'nats', 'rabbit'] as const)('publish one, subscribe many
     const { id } = await ballast.publish(topic, { order: 'b', fail: true });
     await until(() => subscription.stats().handled === 1 && subscription.stats().dead === 1, 15_000, 'one handled, one dead');
     expect(subscription.stats()).toMatchObject({ handled: 1, dead: 1, retried: 1 + 2, duplicates: 0 });
-    const dead = ballast.messaging.dead();
+    const dead = await ballast.messaging.dead();
     expect(dead).toHaveLength(1);
     expect(dead[0]).toMatchObject({ id, topic, broker, reason: 'handler', error: 'card declined (b)', attempts: 3, message: { order: 'b', fail: true } });
   });
@@ -73,8 +73,8 @@ describe.each(['redis', 'nats', 'rabbit'] as const)('publish one, subscribe many
     await ballast.publish(topic, { orderId: '2', totalCents: 5 });
     await until(() => handled.length === 1 && subscription.stats().dead === 1, 10_000, 'one handled, one dead');
     expect(handled).toEqual(['2']);
-    expect(ballast.messaging.dead()[0]).toMatchObject({ id, reason: 'schema', attempts: 0 });
-    expect(ballast.messaging.dead()[0]?.error).toMatch(/^totalCents: /);
+    expect((await ballast.messaging.dead())[0]).toMatchObject({ id, reason: 'schema', attempts: 0 });
+    expect((await ballast.messaging.dead())[0]?.error).toMatch(/^totalCents: /);
   });
 
   it('keeps old and new subscribers working when a v2 publisher adds a key', async () => {

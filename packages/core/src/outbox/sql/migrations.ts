@@ -88,4 +88,26 @@ export const migrations: readonly Migration[] = [
       `DROP INDEX ${s}.outbox_ready`,
     ],
   },
+  {
+    // Messages a subscriber group gave up on (handler kept failing, schema, malformed), kept for operators:
+    // the broker has acknowledged them, so this row is the only copy. One per (topic, group, id).
+    id: 5,
+    name: 'message dead list',
+    sql: (s) => [
+      `CREATE TABLE ${s}.message_dead (
+        seq bigserial PRIMARY KEY,
+        topic text NOT NULL,
+        grp text NOT NULL,
+        id text NOT NULL,
+        broker text NOT NULL,
+        reason text NOT NULL,
+        error text NOT NULL,
+        attempts integer NOT NULL,
+        message jsonb,
+        published_at text,
+        dead_at timestamptz NOT NULL DEFAULT now()
+      )`,
+      `CREATE UNIQUE INDEX message_dead_once ON ${s}.message_dead (topic, grp, id) WHERE id <> ''`,
+    ],
+  },
 ];

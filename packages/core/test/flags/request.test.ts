@@ -1,0 +1,39 @@
+import { IncomingMessage, ServerResponse } from 'node:http';
+import { Socket } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { createBallast, RequestScope, type FlagRequest } from '@ballast/core';
+
+function response(url: string, headers: Record<string, string | string[]>): ServerResponse {
+  const req = new IncomingMessage(new Socket());
+  req.method = 'POST';
+  req.url = url;
+  req.headers = headers;
+  return new ServerResponse(req);
+}
+
+describe('the request a cohort function sees', () => {
+  it('answers header() destructured, case-insensitively, the first of a repeated header, and the path without its query', async () => {
+    const seen: Partial<FlagRequest>[] = [];
+    const ballast = createBallast({
+      stage: 'beta',
+      rollout: {
+        cohort: ({ header, method, path }) => {
+          seen.push({ method, path, header });
+          return { key: header('X-Account-Id'), stage: header('x-ring') };
+        },
+      },
+      flags: { f: { stage: 'beta', percent: 100 } },
+    });
+    const scope = new RequestScope(ballast, response('/checkout?step=2', { 'x-account-id': 'acct-7', 'x-ring': ['internal', 'beta'] }));
+    expect(scope.flag('f')).toBe(true);
+    expect(scope.flag('f')).toBe(true);
+    // Asked once per request, whatever the number of flags read.
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatchObject({ method: 'POST', path: '/checkout' });
+    expect(seen[0]?.header?.('x-ring')).toBe('internal');
+    expect(seen[0]?.header?.('x-missing')).toBeUndefined();
+    // The ring came from the header: internal comes before beta, so the flag is on for the ring and counted there.
+    expect(ballast.flags.view('f').evaluations.internal).toEqual({ on: 2, off: 0 });
+    await ballast.stop();
+  });
+});

@@ -1,0 +1,53 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { createBallast } from '@ballast/core';
+import { observeNode, whenDone } from '@ballast/core/adapter';
+import { servedApps } from '@ballast/testkit';
+
+const urlOf = (server: http.Server): string => `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+describe('the end of an exchange', () => {
+  const serve = servedApps();
+
+  it('observe() and two limits share one close listener, record the request and release each exactly once', async () => {
+    const b = createBallast({ limits: { api: { maxConcurrent: 5 }, search: { maxConcurrent: 5 } } });
+    const listeners: number[] = [];
+    const released: string[] = [];
+    const server = await serve(b, http.createServer((req, res) => {
+      expect(observeNode(b.observer, req, res, () => '/search', req)).toBe(true);
+      for (const name of ['api', 'search']) {
+        const release = b.limits.gate([name]).admit();
+        if (typeof release !== 'function') throw new Error('not admitted');
+        expect(whenDone(req, res, () => (release(), released.push(name)))).toBe(true);
+      }
+      listeners.push(res.listenerCount('close'));
+      res.end('ok');
+    }));
+    for (let i = 0; i < 3; i++) expect((await fetch(urlOf(server))).status).toBe(200);
+    await expect.poll(() => released.length).toBe(6);
+    expect(listeners).toEqual([1, 1, 1]);
+    expect(released).toEqual(['api', 'search', 'api', 'search', 'api', 'search']);
+    expect(b.limits.get('api').running + b.limits.get('search').running).toBe(0);
+    expect(b.observer.inFlight).toBe(0);
+    expect(b.observer.windowHistogram('/search').count).toBe(3);
+  });
+
+  it('two observers on one response both record it', async () => {
+    const one = createBallast({});
+    const two = createBallast({});
+    try {
+      const server = await serve(one, http.createServer((req, res) => {
+        observeNode(one.observer, req, res, () => '/a', req);
+        observeNode(two.observer, req, res, () => '/b', req);
+        res.end('ok');
+      }));
+      expect((await fetch(urlOf(server))).status).toBe(200);
+      await expect.poll(() => two.observer.windowHistogram('/b').count).toBe(1);
+      expect(one.observer.windowHistogram('/a').count).toBe(1);
+      expect(one.observer.inFlight + two.observer.inFlight).toBe(0);
+    } finally {
+      await two.stop();
+    }
+  });
+});

@@ -1,14 +1,15 @@
 // The claim's and the ack's cost on a large backlog, for the exact statements Ballast's worker
 // sends (captured from a warm-up delivery): ROWS pending rows (default 1,000,000) over 1,000 keys,
-// over 1 key, and without keys. For each, another worker first holds a claim of LIMIT rows for
-// 10 minutes (a running drain: the walk must skip the keys in flight without reading their
-// waiting rows), then it times REPEAT claims (default 200) of LIMIT rows each, every one in its
-// own transaction with JIT off as the worker runs it, rolled back so each sees the same backlog,
-// and prints their median and p99 (client-side, one statement), the buffers one claim touches
-// (EXPLAIN (ANALYZE, BUFFERS): load-independent), and the buffers per message of an ack of a
-// claimed batch. Seeds with one INSERT ... SELECT generate_series per case (indexes built after).
+// over 1 key, and without keys. For each, another worker first holds a claim of 250 rows (the
+// default batchSize) for 10 minutes (a running drain: the walk must skip the keys in flight
+// without reading their waiting rows), then it times REPEAT claims (default 200) of each LIMIT
+// (default 32 and 250 rows), every one in its own transaction with JIT off and prepared, as the
+// worker runs it, rolled back so each sees the same backlog, and prints their median and p99
+// (client side, the claim statement alone), the buffers one claim touches and the buffers per
+// message of the ack of its batch (pg_stat_database counters: load-independent). Seeds each case
+// with one INSERT ... SELECT generate_series (secondary indexes built after the load).
 // Needs PostgreSQL (DATABASE_URL, or postgres://postgres@127.0.0.1:5432) and a built @ballast/core.
-//   node bench/outbox/claim-plan.mjs [--rows=1000000] [--repeat=200] [--limit=250] [--cases=1000,1,unkeyed] [--plans]
+//   node bench/outbox/claim-plan.mjs [--rows=1000000] [--repeat=200] [--limits=32,250] [--cases=1000,1,unkeyed] [--plans]
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
@@ -17,7 +18,8 @@ import { dropDatabase, freshDatabase, ownedPool } from './lib/db.mjs';
 const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=')));
 const rows = Number(args.get('rows') ?? 1_000_000);
 const repeat = Number(args.get('repeat') ?? 200);
-const limit = Number(args.get('limit') ?? 250);
+const limits = (args.get('limits') ?? args.get('limit') ?? '32,250').split(',').map(Number);
+const hold = 250; // the worker's default batchSize
 const cases = (args.get('cases') ?? '1000,1,unkeyed').split(',');
 const showPlans = args.has('plans');
 const { createBallast } = await import(process.env.BALLAST_CORE ?? '@ballast/core');
@@ -111,12 +113,17 @@ async function buffersOf(pool, admin, fn) {
     const { rows } = await admin.query('SELECT pg_stat_clear_snapshot(), blks_hit + blks_read AS b FROM pg_stat_database WHERE datname = $1', [name]);
     return Number(rows[0].b);
   };
-  try {
-    const before = await read();
+  const once = async () => {
     await client.query('BEGIN');
     await client.query('SET LOCAL jit = off');
     const result = await fn(client);
     await client.query('ROLLBACK');
+    return result;
+  };
+  try {
+    await once(); // warm: this connection's first planning reads the catalogs
+    const before = await read();
+    const result = await once();
     return { buffers: (await read()) - before, result };
   } finally {
     client.release();
@@ -133,12 +140,17 @@ const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(
 
 /** Median and p99 of `repeat` claims (each rolled back), the buffers of one, and of one ack of what it claimed. */
 async function measureClaims(pool, admin, statements, label, afterKey) {
+  for (const limit of limits) await measureLimit(pool, admin, statements, `${label}, limit ${limit}`, afterKey, limit);
+}
+
+async function measureLimit(pool, admin, statements, label, afterKey, limit) {
   const params = ['d', limit, 'bench', 30_000, afterKey];
   const times = [];
   for (let i = 0; i < repeat; i++) {
     await rolledBack(pool, async (client) => {
       const started = performance.now();
-      await client.query(statements.claim, params);
+      // Named: prepared once per connection, as the worker's statements are (preparedStatements default).
+      await client.query({ name: 'claim', text: statements.claim, values: params });
       times.push(performance.now() - started);
     });
   }
@@ -148,18 +160,18 @@ async function measureClaims(pool, admin, statements, label, afterKey) {
   // The ack of the claimed batch as the worker's AckBatcher sends it: its buffers less the claim's.
   const both = await buffersOf(pool, admin, async (client) => {
     const batch = (await client.query(statements.claim, params)).rows;
-    await client.query(statements.ack, [batch.map((r) => r.id), batch.map((r) => r.attempts), 'bench']);
+    await client.query(statements.ack, [batch.map((r) => r.id), batch.map((r) => r.attempts), 'bench', batch.map((r) => r.lease_row)]);
   });
   const perRow = (n) => (claimed === 0 ? '-' : (n / claimed).toFixed(1));
   log(
-    `  ${label.padEnd(34)} ${String(claimed).padStart(4)} rows  median ${percentile(times, 0.5).toFixed(2).padStart(6)} ms  p99 ${percentile(times, 0.99).toFixed(2).padStart(6)} ms  ` +
+    `  ${label.padEnd(46)} ${String(claimed).padStart(4)} rows  median ${percentile(times, 0.5).toFixed(2).padStart(6)} ms  p99 ${percentile(times, 0.99).toFixed(2).padStart(6)} ms  ` +
       `claim ${String(claim.buffers).padStart(5)} buffers (${perRow(claim.buffers)}/row)  ack ${perRow(both.buffers - claim.buffers)} buffers/row`,
   );
   if (!showPlans) return;
   log(`\n--- ${label}: claim\n${await textPlan(pool, statements.claim, params)}\n`);
   const ackPlan = await rolledBack(pool, async (client) => {
     const batch = (await client.query(statements.claim, params)).rows;
-    const { rows: plan } = await client.query(`EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ${statements.ack}`, [batch.map((r) => r.id), batch.map((r) => r.attempts), 'bench']);
+    const { rows: plan } = await client.query(`EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ${statements.ack}`, [batch.map((r) => r.id), batch.map((r) => r.attempts), 'bench', batch.map((r) => r.lease_row)]);
     return plan.map((r) => r['QUERY PLAN']).join('\n');
   });
   log(`--- ${label}: ack of the claimed batch\n${ackPlan}\n`);
@@ -169,13 +181,15 @@ async function measureCase(pool, admin, statements, keys) {
   const seeded = await fill(pool, keys);
   const label = keys === undefined ? 'no keys' : `${keys} key${keys === 1 ? '' : 's'}`;
   log(`  ${label}: seeded in ${seeded.toFixed(0)} s`);
+  // One key, free: the claim takes its head (one row) without reading the key's waiting rows.
+  if (keys === 1) await measureClaims(pool, admin, statements, `${label}, free`, '');
   // A running drain: another worker holds a full claim for 10 minutes.
-  await pool.query(statements.claim, ['d', limit, 'holder', 600_000, '']);
+  await pool.query(statements.claim, ['d', hold, 'holder', 600_000, '']);
   if (keys === undefined) return measureClaims(pool, admin, statements, `${label}`, '');
   // The worker resumes its walk after the last key it took (the keys after it were taken longest ago);
   // from the first key instead, the walk passes every key the holder has in flight: the worst case.
   const { rows: [{ last }] } = await pool.query(`SELECT max(key) AS last FROM ${schema}.outbox WHERE locked_by = 'holder'`);
-  await measureClaims(pool, admin, statements, `${label}, after the cursor`, last ?? '');
+  await measureClaims(pool, admin, statements, keys === 1 ? `${label}, in flight` : `${label}, after the cursor`, last ?? '');
   if (keys > 1) await measureClaims(pool, admin, statements, `${label}, from the first key (worst)`, '');
 }
 
@@ -186,7 +200,7 @@ await admin.connect();
 try {
   const recorder = recordStatements(pool);
   const statements = await captureStatements(pool, recorder);
-  log(`claim plan: ${rows.toLocaleString('en')} pending rows, claims of up to ${limit} while another worker holds ${limit}, ${repeat} claims per case, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  log(`claim plan: ${rows.toLocaleString('en')} pending rows, claims of up to ${limits.join(' and ')} rows while another worker holds ${hold}, ${repeat} claims per case, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   for (const c of cases) await measureCase(pool, admin, statements, c === 'unkeyed' ? undefined : Number(c));
   log(`  target: <= 2 ms per claim at 1M rows over 1,000 keys and over 1 key; load average after ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 } finally {

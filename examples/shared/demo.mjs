@@ -100,8 +100,12 @@ export async function runDemo({ name, createApp }) {
   console.log(`   breaker: ${(await admin('GET', '/dependencies/profiles')).body.state}`);
   downstreams.state.profilesUp = true;
   await sleep(1100);
-  await profile(8);
-  console.log(`   back up, after resetTimeoutMs: /profile/8 → ${await profile(8)}; breaker ${(await admin('GET', '/dependencies/profiles')).body.state}`);
+  // After resetTimeoutMs the next read answers from the fallback at once and probes the
+  // dependency in the background; a good probe closes the breaker.
+  console.log(`   back up, after resetTimeoutMs: /profile/8 → ${await profile(8)}   (answered at once; the probe runs detached)`);
+  const state = async () => (await admin('GET', '/dependencies/profiles')).body.state;
+  await waitFor(async () => (await state()) === 'closed', 5_000);
+  console.log(`   the probe succeeded: /profile/8 → ${await profile(8)}; breaker ${await state()}`);
 
   console.log(`\n4) Writes through the outbox while billing is down:`);
   downstreams.state.billingUp = false;

@@ -35,6 +35,13 @@ describe.skipIf(!process.env.DATABASE_URL)(`draining a broker across the fleet${
     await db?.drop();
   });
 
+  /** A fresh database for this test; its connection string. */
+  async function freshDatabase(): Promise<string> {
+    const created = (await createTestDatabase({ backend: 'postgres' })) as TestDatabase & { backend: 'postgres' };
+    db = created;
+    return created.url;
+  }
+
   async function start(database: string): Promise<Instance> {
     const ballast = createBallast({
       brokers,
@@ -64,9 +71,9 @@ describe.skipIf(!process.env.DATABASE_URL)(`draining a broker across the fleet${
   }
 
   it('a drain through one instance stops every instance choosing the broker, survives a restart, is audited, and an undrain reaches everyone', async () => {
-    db = (await createTestDatabase({ backend: 'postgres' })) as TestDatabase & { backend: 'postgres' };
-    const a = await start(db.url);
-    let b = await start(db.url);
+    const url = await freshDatabase();
+    const a = await start(url);
+    let b = await start(url);
     const topic = `drain.${Date.now().toString(36)}`;
 
     const drained = await a.patch('/brokers/redis', { drain: true });
@@ -83,7 +90,7 @@ describe.skipIf(!process.env.DATABASE_URL)(`draining a broker across the fleet${
 
     // A restarted instance reads the drain at start, before its first publish.
     await b.stop();
-    b = await start(db.url);
+    b = await start(url);
     expect(b.ballast.messaging.view('redis').state).toBe('draining');
     expect((await b.ballast.publish(topic, { after: 'restart' })).broker).toBe('nats');
 
@@ -92,12 +99,12 @@ describe.skipIf(!process.env.DATABASE_URL)(`draining a broker across the fleet${
   }, 60_000);
 
   it('refuses an invalid drain with 400 and stores nothing', async () => {
-    db = (await createTestDatabase({ backend: 'postgres' })) as TestDatabase & { backend: 'postgres' };
-    const a = await start(db.url);
+    const url = await freshDatabase();
+    const a = await start(url);
     const refused = await a.patch('/brokers/redis', { drain: 'yes' });
     expect(refused.status).toBe(400);
     expect(refused.body).toMatchObject({ field: 'drain' });
-    const b = await start(db.url);
+    const b = await start(url);
     expect(b.ballast.messaging.view('redis').state).toBe('up');
     expect(a.ballast.audit.recent().filter((e) => e.action === 'broker.drain')).toEqual([]);
   }, 60_000);

@@ -52,8 +52,11 @@ export class FlagChanges {
     this.#listeners.push(listener);
   }
 
-  /** Moves `flag` to `target` at `version`; the version moves even when the state does not (a stored change of nothing). */
-  apply(flag: Flag, target: FlagState, change: { actor: string; action: FlagAction; version: number; initial: boolean }): void {
+  /**
+   * Moves `flag` to `target` at `version`; the version moves even when the state does not (a stored
+   * change of nothing). `at`: when the change was made, for one read from the fleet store (default: now).
+   */
+  apply(flag: Flag, target: FlagState, change: { actor: string; action: FlagAction; version: number; initial: boolean; at?: string | undefined }): void {
     const { actor, action, version } = change;
     const before = { ...flag.state };
     const after = { stage: target.stage, percent: target.percent };
@@ -64,7 +67,7 @@ export class FlagChanges {
     this.#deps.audit.record({ actor, action, target: flag.name, before, after });
     this.#deps.logger.info({ flag: flag.name, actor, action, before, after, version }, 'ballast: flag changed');
     this.#deps.events.emit('flag:changed', applied);
-    this.#ledger.applied(flag, action, before, after, version, change.initial);
+    this.#ledger.applied(flag, action, before, after, { version, initial: change.initial, at: change.at });
     for (const listener of this.#listeners) listener(applied, change.initial);
   }
 }

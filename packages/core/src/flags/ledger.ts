@@ -50,9 +50,10 @@ export class GuardLedger {
   /**
    * A change was applied: a guard's rollback is recorded and emitted as `flag:rolled-back`;
    * any other change clears it. One read from the fleet store at start (`initial`) is
-   * recorded for `/health` but not announced: it happened before this instance ran.
+   * recorded for `/health` but not announced: it happened before this instance ran, at `at`.
    */
-  applied(flag: Flag, action: FlagAction, from: FlagState, to: FlagState, version: number, initial = false): void {
+  applied(flag: Flag, action: FlagAction, from: FlagState, to: FlagState, change: { version: number; initial: boolean; at?: string | undefined }): void {
+    const { version, initial } = change;
     if (action !== 'flag.guard-rollback') {
       this.#rollbacks.delete(flag.name);
       // A guard that saw a failure but lost to this change has nothing left to report.
@@ -63,7 +64,7 @@ export class GuardLedger {
     this.#observed.delete(flag.name);
     const guard = flag.guard === undefined ? '' : typeof flag.guard === 'string' ? flag.guard : flag.guard.expression;
     const rollback: FlagRollback = { name: flag.name, from, to, version, actor: GUARD_ACTOR, guard, ...observed };
-    this.#rollbacks.set(flag.name, { from, to, version, guard, ...observed, at: new Date().toISOString() });
+    this.#rollbacks.set(flag.name, { from, to, version, guard, ...observed, at: change.at ?? new Date().toISOString() });
     if (initial) return;
     this.#deps.logger.warn(rollback, 'ballast: flag rolled back by its guard');
     this.#deps.events.emit('flag:rolled-back', rollback);

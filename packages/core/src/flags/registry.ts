@@ -185,10 +185,10 @@ export class FlagRegistry {
    * Fleet mode: applies a stored override (`null`: the code's state) at the store's
    * `version`, audited with the action its writer stored (`flag.promote` through any instance).
    */
-  applyStored(name: string, patch: unknown, actor: string, change: { version: number; initial: boolean; action?: string | undefined }): void {
+  applyStored(name: string, patch: unknown, actor: string, change: { version: number; initial: boolean; action?: string | undefined; at?: string | undefined }): void {
     const flag = this.get(name);
     const after = patch === null ? flag.code : this.resolvePatch(name, patch, flag.code);
-    this.#changes.apply(flag, after, { actor, action: storedAction(change.action, patch, actor), version: change.version, initial: change.initial });
+    this.#changes.apply(flag, after, { actor, action: storedAction(change.action, patch, actor), version: change.version, initial: change.initial, at: change.at });
     flag.overridden = patch !== null;
   }
 

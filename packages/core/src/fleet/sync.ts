@@ -28,6 +28,8 @@ export interface AppliedChange {
   initial: boolean;
   /** The audit action the writer named, when it named one (a flag's `flag.promote`). */
   action?: string | undefined;
+  /** ISO-8601 time of the stored change (database clock). */
+  at?: string | undefined;
 }
 
 export interface FleetEvents {
@@ -89,7 +91,7 @@ export class FleetSync {
     if (target === undefined || !target.has(row.name)) return;
     if (target.origins.version(row.name) >= row.version) return;
     try {
-      target.apply(row.name, row.patch, row.actor, { version: row.version, initial, action: row.action ?? undefined });
+      target.apply(row.name, row.patch, row.actor, { version: row.version, initial, action: row.action ?? undefined, at: row.at });
     } catch (error) {
       // Whatever is wrong with one row, it must neither crash the instance nor stop the other rows.
       const detail = isInvalidSettingsError(error)

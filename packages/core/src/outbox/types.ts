@@ -55,7 +55,9 @@ export interface EnqueueOptions {
    * Sent with every attempt; default: a new UUID v7. A key you pass is deduplicated while the outbox
    * holds its message (pending, in flight or dead): the call stores nothing and returns that message's
    * id with `duplicate: true`, whatever `maxPending`. A delivered message is deleted, so after delivery
-   * the same key is stored as a new message (the downstream sees the same `Idempotency-Key` again).
+   * the same key is stored as a new message (the downstream sees the same `Idempotency-Key` again),
+   * and at `maxPending` it is refused with `OutboxFullError` like any new message: the outbox keeps
+   * no record of delivered keys.
    * A generated key is new by construction and is never looked up: pass your own key to make a retried
    * `enqueue` safe.
    */

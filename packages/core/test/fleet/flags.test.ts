@@ -110,5 +110,8 @@ describe.skipIf(!process.env.DATABASE_URL)(`flags in the fleet store${!process.e
     const health = await call(late, 'GET', '/health');
     expect(health.body.checks['flag:newCheckout']?.[0]?.status).toBe('warn');
     expect(announced).toEqual([]);
+    // When it happened, by the database clock: not when this instance started.
+    const [stored] = await db.query(`SELECT changed_at FROM ballast.fleet_changes WHERE kind = 'flag' AND actor = 'guard'`);
+    expect(late.flags.view('newCheckout').guard?.lastRollback?.at).toBe((stored?.changed_at as Date).toISOString());
   });
 });

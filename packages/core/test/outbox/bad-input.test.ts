@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isInvalidPayloadError, isOutboxUnavailableError } from '@ballast/core';
+import { isInvalidPayloadError, isOutboxFullError, isOutboxUnavailableError } from '@ballast/core';
 import { testBackends } from '@ballast/testkit';
 import { outboxSuite } from './setup.js';
 
@@ -77,5 +77,9 @@ describe.each(testBackends())('outbox bad input is never an outage (%s)', (backe
     const again = await ballast.outbox.enqueue('billing', { n: 1 }, { idempotencyKey: 'order-2' });
     expect(again).toMatchObject({ idempotencyKey: 'order-2', duplicate: false });
     expect(again.id).not.toBe(first.id);
+    // Delivered again, and the outbox full (maxPending 1) with another message: the key is a new message, refused as such.
+    await suite.database().query(`DELETE FROM ${schema}.outbox WHERE id = $1`, [again.id]);
+    await ballast.outbox.enqueue('billing', { n: 2 }, { idempotencyKey: 'order-3' });
+    expect(isOutboxFullError(await ballast.outbox.enqueue('billing', { n: 1 }, { idempotencyKey: 'order-2' }).catch((e: unknown) => e))).toBe(true);
   });
 });

@@ -10,6 +10,8 @@ export interface ClaimedRow {
   attempts: number;
   /** For a keyed row, its place in this claim's walk over the keys (pass the last one's key as the next `afterKey`). */
   key_order: number | null;
+  /** For a keyed row, where its key's lease row (`outbox_keys`) is: the ack frees it there, without an index descent. */
+  lease_row: string | null;
 }
 
 export interface ClaimArgs {
@@ -117,20 +119,20 @@ export async function claimMessages(client: SqlClient, schema: string, args: Cla
        UPDATE ${s}.outbox_keys k SET locked_by = $3, leased_until = ${LEASE_END}
        FROM (SELECT * FROM picked WHERE lease_row IS NOT NULL ORDER BY key) p
        WHERE k.ctid = p.lease_row AND k.destination = $1 AND k.key = p.key AND k.leased_until <= now()
-       RETURNING k.key
+       RETURNING k.key, k.ctid AS lease_row
      ),
      leases_added AS (
        INSERT INTO ${s}.outbox_keys (destination, key, locked_by, leased_until)
        SELECT $1, p.key, $3, ${LEASE_END} FROM picked p WHERE p.key IS NOT NULL AND p.lease_row IS NULL ORDER BY p.key
        ON CONFLICT (destination, key) DO NOTHING
-       RETURNING key
-     )
+       RETURNING key, ctid AS lease_row
+     ),
+     leases AS (SELECT * FROM leases_taken UNION ALL SELECT * FROM leases_added)
      UPDATE ${s}.outbox o
      SET attempts = o.attempts + 1, locked_by = $3, run_at = ${LEASE_END}
-     FROM picked p, async_commit
-     WHERE o.ctid = p.row_id AND o.id = p.id
-       AND (p.key IS NULL OR p.key IN (SELECT key FROM leases_taken UNION ALL SELECT key FROM leases_added))
-     RETURNING o.id::text AS id, o.key, o.idempotency_key, o.payload, o.attempts, p.key_order::int AS key_order`,
+     FROM picked p LEFT JOIN leases l ON l.key = p.key CROSS JOIN async_commit
+     WHERE o.ctid = p.row_id AND o.id = p.id AND (p.key IS NULL OR l.key IS NOT NULL)
+     RETURNING o.id::text AS id, o.key, o.idempotency_key, o.payload, o.attempts, p.key_order::int AS key_order, l.lease_row::text AS lease_row`,
     [args.destination, args.limit, args.workerId, args.leaseMs, args.afterKey ?? ''],
   );
 }

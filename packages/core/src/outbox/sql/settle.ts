@@ -44,28 +44,38 @@ export async function completeMessage(client: SqlClient, schema: string, lease: 
 /**
  * Deletes many delivered messages in one statement and counts them per
  * destination. Returns the ids actually deleted: a lease another worker took
- * over in the meantime matches nothing. Without `durable` (no message of the
- * batch has a key) the commit does not wait for the WAL flush (`ASYNC_COMMIT`).
+ * over in the meantime matches nothing. A keyed message's key lease is freed
+ * at the address its claim returned (`leaseRows`, aligned with `leases`; null
+ * for a message without a key), in key order as claims take them: no index
+ * descent, no separate lock. A key row changed since (the lease expired and
+ * another worker took it) no longer matches `locked_by` and stays as it is.
+ * Without a keyed message in the batch the commit does not wait for the WAL
+ * flush (`ASYNC_COMMIT`); with one it does, see `ASYNC_COMMIT`.
  */
 export async function completeMessages(
   client: SqlClient,
   schema: string,
   workerId: string,
   leases: readonly LeaseRef[],
-  durable: boolean,
+  leaseRows: readonly (string | null)[],
 ): Promise<Set<string>> {
+  const durable = leaseRows.some((row) => row !== null);
   const rows = await client.query<{ id: string }>(
     `WITH ${durable ? '' : `${ASYNC_COMMIT},`} done AS (
-       DELETE FROM ${schema}.outbox o USING unnest($1::bigint[], $2::int[]) AS a(id, attempt)${durable ? '' : ', async_commit'}
+       DELETE FROM ${schema}.outbox o USING unnest($1::bigint[], $2::int[], $4::tid[]) AS a(id, attempt, lease_row)${durable ? '' : ', async_commit'}
        WHERE o.id = a.id AND o.attempts = a.attempt AND o.locked_by = $3
-       RETURNING o.id, o.destination, o.key
-     ), ${freeKeys(schema, 'done', '$3')}, counted AS (
+       RETURNING o.id, o.destination, o.key, a.lease_row
+     ), keys_freed AS (
+       UPDATE ${schema}.outbox_keys k SET locked_by = NULL, leased_until = now()
+       FROM (SELECT * FROM done WHERE lease_row IS NOT NULL ORDER BY destination, key) d
+       WHERE k.ctid = d.lease_row AND k.destination = d.destination AND k.key = d.key AND k.locked_by = $3
+     ), counted AS (
        INSERT INTO ${schema}.outbox_destinations AS d (name, delivered)
        SELECT destination, count(*) FROM done GROUP BY destination
        ON CONFLICT (name) DO UPDATE SET delivered = d.delivered + EXCLUDED.delivered
      )
      SELECT id::text AS id FROM done`,
-    [leases.map((l) => l.id), leases.map((l) => l.attempt), workerId],
+    [leases.map((l) => l.id), leases.map((l) => l.attempt), workerId, leaseRows],
   );
   return new Set(rows.map((r) => r.id));
 }

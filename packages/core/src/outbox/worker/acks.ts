@@ -4,7 +4,7 @@ import type { OutcomeWriter } from './outcomes.js';
 
 interface Waiting {
   lease: LeaseRef;
-  keyed: boolean;
+  leaseRow: string | null;
   resolve(deleted: boolean): void;
   reject(error: unknown): void;
 }
@@ -30,10 +30,10 @@ export class AckBatcher {
     this.#workerId = workerId;
   }
 
-  /** Resolves true once deleted, false when the lease had passed to another worker. `keyed`: the message had an ordering key. */
-  complete(lease: LeaseRef, keyed: boolean): Promise<boolean> {
+  /** Resolves true once deleted, false when the lease had passed to another worker. `leaseRow`: its key's lease row, for a keyed message. */
+  complete(lease: LeaseRef, leaseRow: string | null): Promise<boolean> {
     return new Promise((resolve, reject) => {
-      this.#queue.push({ lease, keyed, resolve, reject });
+      this.#queue.push({ lease, leaseRow, resolve, reject });
       if (!this.#flushing) void this.#flush();
     });
   }
@@ -45,9 +45,9 @@ export class AckBatcher {
       this.#queue = [];
       try {
         const leases = batch.map((w) => w.lease);
-        const durable = batch.some((w) => w.keyed);
+        const leaseRows = batch.map((w) => w.leaseRow);
         // Through an outage the batch waits here (and the next one grows behind it) until it is written.
-        const deleted = await this.#writer.write('ack', () => completeMessages(this.#db, this.#schema, this.#workerId, leases, durable));
+        const deleted = await this.#writer.write('ack', () => completeMessages(this.#db, this.#schema, this.#workerId, leases, leaseRows));
         for (const w of batch) w.resolve(deleted.has(w.lease.id));
       } catch (error) {
         for (const w of batch) w.reject(error);

@@ -68,7 +68,7 @@ export class OutboxWorker {
       ...ctx,
       workerId: this.id,
       wakeIn: (ms) => this.#wakeIn(ms),
-      complete: (lease, keyed) => this.#acks.complete(lease, keyed),
+      complete: (lease, leaseRow) => this.#acks.complete(lease, leaseRow),
       write: (what, write) => this.#writer.write(what, write),
     };
     this.#queue = new LocalQueue(ctx.settings);

@@ -5,6 +5,7 @@
  * stack for (total) and at the top (self).
  *
  *   node bench/http/profile.mjs 'koa + ballast limit' [seconds]
+ *   node bench/http/profile.mjs 'flags:observe+flag' [seconds]     (a bench/flags server)
  */
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,11 +14,16 @@ import { LOAD_CORE, runJson, startServer } from './lib/child.mjs';
 import { table } from './lib/stats.mjs';
 
 const [variant = 'koa + ballast limit', seconds = '5'] = process.argv.slice(2);
+// `flags:<name>` profiles a bench/flags server (`flags:observe+flag`) under its own load (a sticky key header).
+const flags = variant.startsWith('flags:');
 const dir = mkdtempSync(join(tmpdir(), 'ballast-prof-'));
-const server = await startServer(new URL('./server.mjs', import.meta.url), [variant], {
+const server = await startServer(new URL(flags ? '../flags/server.mjs' : './server.mjs', import.meta.url), [flags ? variant.slice(6) : variant], {
   nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`],
 });
-const load = (s) => runJson(new URL('./load.mjs', import.meta.url), [server.url, s, '100', '1'], { core: LOAD_CORE });
+const load = (s) =>
+  flags
+    ? runJson(new URL('../flags/load.mjs', import.meta.url), [`${server.url}checkout`, s, '50'], { core: LOAD_CORE })
+    : runJson(new URL('./load.mjs', import.meta.url), [server.url, s, '100', '1'], { core: LOAD_CORE });
 await load('2'); // warm-up (also profiled, but short)
 const result = await load(seconds);
 await server.stop();

@@ -8,14 +8,27 @@ type Done = () => void;
 
 /**
  * What Ballast runs when one response's exchange is over, under `observe()`:
- * its record and every limit's release share one `close` listener (a
- * module-level function, no closure), so a request under `observe()` and a
- * limit adds one listener and one object to its response, not one listener and
- * closure each (bench/http/micro.mjs, medians of 3 interleaved runs: Express
- * observe + limit 237 -> 181 ns added per request, Koa 395 -> 310). A limit without `observe()` adds its release as the
- * listener, which costs less than creating an exchange for it.
+ * its record and every limit's release share one `close` listener, so a request
+ * under `observe()` and a limit adds one listener and one object, not one
+ * listener and closure each (bench/http/micro.mjs, medians of 3 interleaved
+ * runs: Express observe + limit 237 -> 181 ns added per request, Koa 395 -> 310).
+ * A limit without `observe()` adds its release as the listener, which costs
+ * less than creating an exchange for it.
+ *
+ * Where it is kept matters in Express: Express gives every request and response
+ * a hidden class of its own (it swaps their prototypes per request), so adding a
+ * property to them costs a new hidden class each time (1.2% of the server's CPU
+ * in a profile, against 0.03% for the same code under Koa), and every read of
+ * theirs misses the inline caches. Reaching an exchange kept elsewhere
+ * (`res.locals`) still cost more there than a listener and a closure per
+ * caller (Ballast's share of the server's busy samples 3.7-3.8% against
+ * 2.6-3.1%, profiles interleaved), so the Express adapter keeps none for
+ * `observe()` and limits (`holder` `null`), and only `req.ballast` keeps its
+ * scope with one in `res.locals`. The exchange remembers its response, so a
+ * holder shared between requests is never mistaken for this one's.
  */
 class Exchange {
+  readonly res: ServedResponse;
   /** The observer measuring this exchange (`observeNode`), and what it needs at the end. */
   observer: HttpObserver | null = null;
   startedAt = 0;
@@ -24,13 +37,24 @@ class Exchange {
   /** The first `whenDone` callback (usually a limit's release), then any others. */
   done: Done | null = null;
   more: Done[] | null = null;
+  /** What the adapter keeps for this request (Express: `req.ballast`). */
+  scope: unknown = undefined;
+  /** Whether the response closed (its listener ran): later callbacks run at once. */
+  ended = false;
+
+  constructor(res: ServedResponse) {
+    this.res = res;
+  }
 
   add(done: Done): void {
     if (this.done === null) this.done = done;
     else (this.more ??= []).push(done);
   }
 
-  end(res: ServedResponse): void {
+  end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    const res = this.res;
     const observer = this.observer;
     if (observer !== null) {
       const route = res[UNOBSERVED] === true ? null : (this.routeOf as (subject: unknown) => string | undefined)(this.subject);
@@ -39,24 +63,52 @@ class Exchange {
     this.done?.();
     if (this.more !== null) for (const done of this.more) done();
   }
+
+  /** Its `close` listener when kept on a holder; returned unnamed (the bundle's keepNames would name it per call). */
+  listener(): () => void {
+    return () => this.end();
+  }
 }
 
 const EXCHANGE = Symbol('ballast.exchange');
 type ServedResponse = ServerResponse & { [EXCHANGE]?: Exchange; [UNOBSERVED]?: true };
+type Holder = { [EXCHANGE]?: Exchange };
 
-/** The one `close` listener of a response that holds its connection. */
+/** The one `close` listener of an exchange kept on its response. */
 function onClose(this: ServedResponse): void {
-  this[EXCHANGE]?.end(this);
+  this[EXCHANGE]?.end();
+}
+
+/** The exchange already kept for `res` (on `holder`, else on `res`; `null`: none is kept), if any. */
+function existing(res: ServerResponse, holder: object | null | undefined): Exchange | undefined {
+  if (holder === null) return undefined;
+  const exchange = ((holder ?? res) as Holder)[EXCHANGE];
+  return exchange?.res === res ? exchange : undefined;
 }
 
 /** The exchange of a response that holds its connection, created (with its listener) by the first caller. */
-function exchangeOf(res: ServedResponse): Exchange {
-  let exchange = res[EXCHANGE];
+function exchangeOf(res: ServedResponse, holder: object | undefined): Exchange {
+  let exchange = existing(res, holder);
   if (exchange === undefined) {
-    exchange = res[EXCHANGE] = new Exchange();
-    res.on('close', onClose);
+    exchange = new Exchange(res);
+    if (holder === undefined) {
+      res[EXCHANGE] = exchange;
+      res.on('close', onClose);
+    } else {
+      (holder as Holder)[EXCHANGE] = exchange;
+      res.on('close', exchange.listener());
+    }
   }
   return exchange;
+}
+
+/**
+ * A place an adapter keeps its own per-request object in (Express: the scope of
+ * `req.ballast`), on the response's exchange; `undefined` when the response does
+ * not hold its connection (queued behind another, or over): keep it elsewhere then.
+ */
+export function exchangeSlot(res: ServerResponse, holder?: object): { scope: unknown } | undefined {
+  return res.socket === null || res.closed ? undefined : exchangeOf(res, holder);
 }
 
 /**
@@ -72,24 +124,30 @@ function exchangeOf(res: ServedResponse): Exchange {
  * `close` is the sign after that. Only such responses pay for the extra listeners.
  *
  * `done` may run more than once only if it is called elsewhere too: make it
- * idempotent (a gate's release is).
+ * idempotent (a gate's release is). `holder`: where the exchange is kept instead
+ * of the response (see `Exchange`), or `null` to keep none: each caller then
+ * adds a listener of its own (Express, whose responses take new keys slowly).
  *
  * @example
  * const release = gate.admit();
  * if (typeof release === 'function' && whenDone(req, res, release)) next();
  */
-export function whenDone(req: IncomingMessage, res: ServerResponse, done: Done): boolean {
+export function whenDone(req: IncomingMessage, res: ServerResponse, done: Done, holder?: object | null): boolean {
+  // Under `observe()` the exchange's listener runs it (the exchange knows whether it is over already).
+  const exchange = existing(res, holder);
+  if (exchange !== undefined) {
+    if (exchange.ended) done();
+    else exchange.add(done);
+    return !exchange.ended;
+  }
   // Finished but not closed yet is fine: its `close` is still to come.
   if (res.closed) {
     done();
     return false;
   }
-  // The usual case: the response holds the connection, so its `close` comes, whatever happens.
+  // The usual case: the response holds the connection, so its `close` comes, whatever happens. A limit alone listens itself.
   if (res.socket !== null) {
-    // Under `observe()` the exchange's listener runs it; a limit alone listens itself (no object to create).
-    const exchange = (res as ServedResponse)[EXCHANGE];
-    if (exchange === undefined) res.on('close', done);
-    else exchange.add(done);
+    res.on('close', done);
     return true;
   }
   return whenQueuedDone(req, res, done);
@@ -124,7 +182,7 @@ function whenQueuedDone(req: IncomingMessage, res: ServerResponse, done: Done): 
  * What both adapters call for every request under `observe()`: counts it in
  * flight now and, once the exchange is over (see `whenDone`), records its
  * latency under the route template `routeOf(subject)` reads then (routing runs
- * after us). `false` when the client already left.
+ * after us). `false` when the client already left. `holder` as for `whenDone`.
  *
  * @example
  * if (observeNode(ballast.observer, req, res, routeOf, req)) next();
@@ -135,11 +193,12 @@ export function observeNode<S>(
   res: ServerResponse,
   routeOf: (subject: S) => string | undefined,
   subject: S,
+  holder?: object | null,
 ): boolean {
   const startedAt = observer.begin(req.socket);
-  const exchange = res.socket === null || res.closed ? undefined : exchangeOf(res);
+  const exchange = holder === null || res.socket === null || res.closed ? undefined : exchangeOf(res, holder);
   if (exchange === undefined || exchange.observer !== null) {
-    // Queued behind another response, already over, or a second observer on it: a callback of its own.
+    // No exchange kept, queued behind another response, already over, or a second observer on it: a callback of its own.
     return whenDone(req, res, () => observer.end((res as ServedResponse)[UNOBSERVED] === true ? null : routeOf(subject), res.statusCode, startedAt));
   }
   exchange.observer = observer;

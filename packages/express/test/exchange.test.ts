@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import request from 'supertest';
+import express from 'express';
+import { createBallast } from '@ballast/core';
+import { ballastExpress } from '@ballast/express';
+import { servedApps } from '@ballast/testkit';
+
+/** req.ballast keeps its scope in res.locals under Express (see holderOf); these are the cases that could go wrong. */
+describe('express: per-request state kept in res.locals', () => {
+  const serve = servedApps();
+
+  it('req.ballast is one scope for the whole request, across an await, and observe() and the limit still record and release it', async () => {
+    const ballast = createBallast({ limits: { api: { maxConcurrent: 2 } } });
+    const b = ballastExpress(ballast);
+    const app = express();
+    app.use(b.observe());
+    const seen: boolean[] = [];
+    app.get('/work', b.limit('api'), async (req, res) => {
+      const first = req.ballast;
+      await new Promise((resolve) => setTimeout(resolve, 2));
+      seen.push(req.ballast === first);
+      res.json({ ok: true });
+    });
+    const server = await serve(ballast, app);
+    for (let i = 0; i < 3; i++) expect((await request(server).get('/work')).status).toBe(200);
+    expect(seen).toEqual([true, true, true]);
+    await expect.poll(() => ballast.observer.windowHistogram('/work').count).toBe(3);
+    expect(ballast.limits.get('api').running).toBe(0);
+    expect(ballast.observer.inFlight).toBe(0);
+  });
+
+  it('an app that shares one res.locals object between requests still records and releases each request', async () => {
+    const ballast = createBallast({ limits: { api: { maxConcurrent: 4 } } });
+    const b = ballastExpress(ballast);
+    const app = express();
+    const shared = {};
+    app.use((_req, res, next) => {
+      res.locals = shared;
+      next();
+    });
+    app.use(b.observe());
+    const scopes = new Set<unknown>();
+    app.get('/work', b.limit('api'), async (req, res) => {
+      scopes.add(req.ballast);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      res.json({ ok: true });
+    });
+    const server = await serve(ballast, app);
+    const answers = await Promise.all(Array.from({ length: 4 }, () => request(server).get('/work')));
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200]);
+    expect(scopes.size).toBe(4);
+    await expect.poll(() => ballast.observer.windowHistogram('/work').count).toBe(4);
+    expect(ballast.limits.get('api').running).toBe(0);
+    expect(ballast.observer.inFlight).toBe(0);
+  });
+});

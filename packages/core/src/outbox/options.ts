@@ -68,6 +68,12 @@ export interface OutboxOptions {
   schema?: string;
   /** Largest accepted payload, in bytes of JSON. Default `65536`. */
   maxPayloadBytes?: number;
+  /**
+   * How long the idempotency key you passed to `enqueue` is remembered after its message was delivered:
+   * within this window a re-enqueue of the key answers `duplicate: true` with the delivered message's id
+   * and stores nothing. Generated keys are not remembered. Default `86400000` (24 h).
+   */
+  deliveredKeyRetentionMs?: number;
   /** Named downstreams. */
   destinations: Record<string, DestinationOptions>;
   /** The delivery worker of this process. */
@@ -105,6 +111,7 @@ const outboxSchema = z.strictObject({
     .regex(/^[a-z_][a-z0-9_]{0,50}$/, { error: 'must be a lower-case SQL identifier (letters, digits, _)' })
     .optional(),
   maxPayloadBytes: intBetween(2, 100_000_000).optional(),
+  deliveredKeyRetentionMs: intBetween(1000, 365 * 86_400_000).optional(),
   destinations: z.record(z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, { error: 'destination names use letters, digits, _ . -' }), destinationSchema),
   worker: z
     .strictObject({
@@ -144,6 +151,7 @@ export interface ResolvedOutboxOptions {
   preparedStatements: boolean;
   schema: string;
   maxPayloadBytes: number;
+  deliveredKeyRetentionMs: number;
   destinations: Map<string, ResolvedDestination>;
   worker: ResolvedWorker;
 }
@@ -175,6 +183,7 @@ export function resolveOutboxOptions(input: unknown): ResolvedOutboxOptions {
     preparedStatements: o.preparedStatements ?? true,
     schema: o.schema ?? 'ballast',
     maxPayloadBytes: o.maxPayloadBytes ?? 65_536,
+    deliveredKeyRetentionMs: o.deliveredKeyRetentionMs ?? 86_400_000,
     destinations,
     worker: {
       enabled: w.enabled ?? true,

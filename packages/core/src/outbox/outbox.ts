@@ -14,6 +14,9 @@ import { desync } from './desync.js';
 import type { DeadMessage, DesyncOptions, DesyncResult, DestinationStats, EnqueueOptions, EnqueueResult, OutboxEvents } from './types.js';
 import { checkCallerClient, checkMessageOptions, serialisePayload } from './validate.js';
 import { OutboxWorker } from './worker/worker.js';
+import { startPruner } from './worker/pruner.js';
+import type { Supervised } from './worker/supervisor.js';
+import { pruneDeliveredKeys } from './sql/prune.js';
 import { PACING_FEATURE } from './worker/pacer.js';
 import { isMissingPeerError, loadBottleneck } from '../peers/index.js';
 
@@ -41,6 +44,8 @@ export class Outbox {
   readonly #runtimes = new Map<string, DestinationRuntime>();
   readonly #connection: OutboxConnection | undefined;
   #worker: OutboxWorker | undefined;
+  /** Forgets delivered idempotency keys after `deliveredKeyRetentionMs`; runs beside the worker, which records them. */
+  #pruner: Supervised | undefined;
   #hints: WakeHints | undefined;
 
   constructor(options: ResolvedOutboxOptions | undefined, deps: OutboxDeps) {
@@ -203,6 +208,14 @@ export class Outbox {
       },
     );
     this.#worker = worker;
+    const conn = this.#conn;
+    this.#pruner = startPruner({
+      database: async () => ({ db: await conn.ready(), schema: this.schema }),
+      retentionMs: this.#options.deliveredKeyRetentionMs,
+      prune: pruneDeliveredKeys,
+      what: 'delivered outbox idempotency keys',
+      logger,
+    });
     await worker.start();
   }
 
@@ -210,7 +223,9 @@ export class Outbox {
   async stop(): Promise<void> {
     const worker = this.#worker;
     this.#worker = undefined;
-    await worker?.stop();
+    const pruner = this.#pruner;
+    this.#pruner = undefined;
+    await Promise.all([worker?.stop(), pruner?.stop()]);
     this.#hints?.close();
     this.#hints = undefined;
     await Promise.all([...this.#runtimes.values()].map((r) => r.close()));

@@ -53,13 +53,12 @@ export interface EnqueueOptions {
   key?: string;
   /**
    * Sent with every attempt; default: a new UUID v7. A key you pass is deduplicated while the outbox
-   * holds its message (pending, in flight or dead): the call stores nothing and returns that message's
-   * id with `duplicate: true`, whatever `maxPending`. A delivered message is deleted, so after delivery
-   * the same key is stored as a new message (the downstream sees the same `Idempotency-Key` again),
-   * and at `maxPending` it is refused with `OutboxFullError` like any new message: the outbox keeps
-   * no record of delivered keys.
-   * A generated key is new by construction and is never looked up: pass your own key to make a retried
-   * `enqueue` safe.
+   * holds its message (pending, in flight or dead) and for `deliveredKeyRetentionMs` (default 24 h)
+   * after that message was delivered: the call stores nothing and returns that message's id with
+   * `duplicate: true`, whatever `maxPending` (never `OutboxFullError`). After that window the key is
+   * stored as a new message (the downstream sees the same `Idempotency-Key` again).
+   * A generated key is new by construction and is never looked up nor remembered: pass your own key to
+   * make a retried `enqueue` safe.
    */
   idempotencyKey?: string;
   /** A `pg` client (or PGlite transaction) inside the caller's transaction: the message commits or rolls back with it. */
@@ -71,7 +70,7 @@ export interface EnqueueOptions {
 export interface EnqueueResult {
   id: string;
   idempotencyKey: string;
-  /** The outbox already held a message with this (supplied) idempotency key; nothing was stored. */
+  /** The outbox already held a message with this (supplied) idempotency key, or delivered one within `deliveredKeyRetentionMs`; nothing was stored. */
   duplicate: boolean;
 }
 

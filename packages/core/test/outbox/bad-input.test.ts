@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isInvalidPayloadError, isOutboxFullError, isOutboxUnavailableError } from '@ballast/core';
-import { testBackends } from '@ballast/testkit';
+import { testBackends, until } from '@ballast/testkit';
 import { outboxSuite } from './setup.js';
 
 const never = async (): Promise<void> => {
@@ -70,16 +70,46 @@ describe.each(testBackends())('outbox bad input is never an outage (%s)', (backe
     expect(await suite.rows(schema)).toHaveLength(1);
   });
 
-  it('stores a re-enqueued idempotency key again once its message was delivered (deleted)', async () => {
-    const { ballast, schema } = await suite.start(idle);
+  it('answers a re-enqueued idempotency key whose message was delivered with the delivered id, even at maxPending', async () => {
+    const delivered: string[] = [];
+    const deliver = async (m: { idempotencyKey: string }): Promise<void> => {
+      delivered.push(m.idempotencyKey);
+    };
+    const { ballast, schema } = await suite.start({ destinations: { billing: { deliver, maxPending: 1 } } });
     const first = await ballast.outbox.enqueue('billing', { n: 1 }, { idempotencyKey: 'order-2' });
-    await suite.database().query(`DELETE FROM ${schema}.outbox WHERE id = $1`, [first.id]);
-    const again = await ballast.outbox.enqueue('billing', { n: 1 }, { idempotencyKey: 'order-2' });
-    expect(again).toMatchObject({ idempotencyKey: 'order-2', duplicate: false });
-    expect(again.id).not.toBe(first.id);
-    // Delivered again, and the outbox full (maxPending 1) with another message: the key is a new message, refused as such.
-    await suite.database().query(`DELETE FROM ${schema}.outbox WHERE id = $1`, [again.id]);
+    await until(async () => (await ballast.outbox.stats()).billing?.delivered === 1);
+    expect(await suite.rows(schema)).toEqual([]);
+    // Room to store: still the delivered message, nothing stored.
+    expect(await ballast.outbox.enqueue('billing', { n: 1 }, { idempotencyKey: 'order-2' })).toEqual({ ...first, duplicate: true });
+    // The outbox full (maxPending 1) with another message: the delivered key is still answered, not refused as full.
+    await ballast.outbox.pause('billing');
     await ballast.outbox.enqueue('billing', { n: 2 }, { idempotencyKey: 'order-3' });
-    expect(isOutboxFullError(await ballast.outbox.enqueue('billing', { n: 1 }, { idempotencyKey: 'order-2' }).catch((e: unknown) => e))).toBe(true);
+    const again = await ballast.outbox.enqueue('billing', { n: 1 }, { idempotencyKey: 'order-2' }).catch((e: unknown) => e);
+    expect(isOutboxFullError(again)).toBe(false);
+    expect(again).toEqual({ ...first, duplicate: true });
+    expect((await suite.rows(schema)).map((r) => r.id)).not.toContain(first.id);
+    expect(delivered).toEqual(['order-2']);
+  });
+
+  it('stores a delivered idempotency key as a new message once the retention window pruned it', async () => {
+    const deliver = async (): Promise<void> => {};
+    const { ballast, schema } = await suite.start({ destinations: { billing: { deliver } }, deliveredKeyRetentionMs: 1000 });
+    const first = await ballast.outbox.enqueue('billing', { n: 1 }, { idempotencyKey: 'order-4' });
+    await until(async () => (await ballast.outbox.stats()).billing?.delivered === 1);
+    const recorded = `SELECT id::text AS id FROM ${schema}.outbox_delivered WHERE idempotency_key = 'order-4'`;
+    expect(await suite.database().query(recorded)).toEqual([{ id: first.id }]);
+    await until(async () => (await suite.database().query(recorded)).length === 0, 10_000);
+    const again = await ballast.outbox.enqueue('billing', { n: 1 }, { idempotencyKey: 'order-4' });
+    expect(again).toMatchObject({ idempotencyKey: 'order-4', duplicate: false });
+    expect(again.id).not.toBe(first.id);
+  });
+
+  it('records no generated idempotency key on delivery', async () => {
+    const deliver = async (): Promise<void> => {};
+    const { ballast, schema } = await suite.start({ destinations: { billing: { deliver } } });
+    await ballast.outbox.enqueue('billing', { n: 1 });
+    await ballast.outbox.enqueue('billing', { n: 2 }, { key: 'k' });
+    await until(async () => (await ballast.outbox.stats()).billing?.delivered === 2);
+    expect(await suite.database().query(`SELECT * FROM ${schema}.outbox_delivered`)).toEqual([]);
   });
 });

@@ -6,12 +6,14 @@ import {
   buryMessage,
   claimMessages,
   completeMessage,
+  completeMessages,
   insertMessage,
   migrate,
   pruneKeyLeases,
   releaseMessage,
   rescheduleMessage,
 } from '../../src/outbox/sql/index.js';
+import { pruneDeliveredKeys } from '../../src/outbox/sql/prune.js';
 
 describe.each(testBackends())('leases on the database clock (%s)', (backend) => {
   let test: TestDatabase;
@@ -77,5 +79,40 @@ describe.each(testBackends())('leases on the database clock (%s)', (backend) => 
     expect(await keys()).toEqual(['busy']);
     await put(schema, 'idle');
     expect((await claimMessages(db, schema, { destination: 'd', limit: 10, workerId: 'w', leaseMs: 60_000 })).map((r) => r.key)).toEqual(['idle']);
+  });
+
+  it('an ack records supplied idempotency keys in its own statement, keeping the commit rule: unkeyed asynchronous, keyed durable', async () => {
+    const schema = await fresh();
+    const enqueue = (key: string | undefined, idempotencyKey: string, idempotencySupplied: boolean) =>
+      insertMessage(db, schema, { destination: 'd', key, idempotencyKey, idempotencySupplied, json: '{}', delayMs: 0, maxPending: undefined });
+    await enqueue(undefined, 'supplied', true);
+    await enqueue(undefined, 'generated', false);
+    await enqueue('k', 'keyed', true);
+    const claimed = await claimMessages(db, schema, { destination: 'd', limit: 10, workerId: 'w', leaseMs: 60_000 });
+    expect(claimed).toHaveLength(3);
+    // The ack in a transaction of its own, then read the commit setting its statement left for that commit.
+    const ack = (rows: typeof claimed) =>
+      db.transaction(async (tx) => {
+        const leases = rows.map((r) => ({ id: r.id, workerId: 'w', attempt: r.attempts }));
+        const setting = async () => (await tx.query<{ value: string }>(`SELECT current_setting('synchronous_commit') AS value`))[0]?.value;
+        const before = await setting();
+        const done = await completeMessages(tx, schema, 'w', leases, rows.map((r) => r.lease_row));
+        return { done: done.size, before, after: await setting() };
+      });
+    expect(await ack(claimed.filter((r) => r.key === null))).toMatchObject({ done: 2, after: 'off' });
+    const keyed = await ack(claimed.filter((r) => r.key !== null));
+    expect(keyed).toEqual({ done: 1, before: keyed.before, after: keyed.before });
+    const recorded = await db.query<{ idempotency_key: string; id: string }>(`SELECT idempotency_key, id::text AS id FROM ${schema}.outbox_delivered ORDER BY 1`);
+    const idOf = (k: string) => claimed.find((r) => r.idempotency_key === k)?.id;
+    expect(recorded).toEqual([
+      { idempotency_key: 'keyed', id: idOf('keyed') },
+      { idempotency_key: 'supplied', id: idOf('supplied') },
+    ]);
+    // Re-enqueued, a recorded key answers the delivered id; once pruned it is a new message.
+    expect(await enqueue(undefined, 'supplied', true)).toEqual({ duplicate: idOf('supplied') });
+    expect(await pruneDeliveredKeys(db, schema, 60_000, 10)).toBe(0);
+    await expect.poll(() => pruneDeliveredKeys(db, schema, 1, 1)).toBe(1);
+    expect(await pruneDeliveredKeys(db, schema, 1, 10)).toBe(1);
+    expect(await enqueue(undefined, 'supplied', true)).toHaveProperty('stored');
   });
 });

@@ -19,6 +19,7 @@ describe('outbox options', () => {
     [{ destinations: { d: { deliver: noop, breaker: { resetTimeoutMs: -1 } } } }, 'outbox.destinations.d.breaker.resetTimeoutMs'],
     [{ destinations: { d: { deliver: noop } }, surprise: true }, 'outbox.surprise'],
     [{ destinations: { d: { deliver: noop } }, preparedStatements: 'yes' }, 'outbox.preparedStatements'],
+    [{ destinations: { d: { deliver: noop } }, deliveredKeyRetentionMs: 10 }, 'outbox.deliveredKeyRetentionMs'],
   ])('rejects %j naming %s', (outbox, field) => {
     const error = (() => {
       try {

@@ -17,13 +17,14 @@ export type InsertResult = { stored: string } | { duplicate: string } | { full: 
 
 /**
  * Inserts one message. A supplied idempotency key the outbox already holds for
- * the destination is not stored twice (the existing id comes back); a
- * generated one skips the conflict check and its index entry. With
+ * the destination, or delivered within the retention window (`outbox_delivered`),
+ * is not stored twice (the existing id comes back); a generated one skips
+ * both checks and the index entry. With
  * `maxPending`, the count is bounded by `LIMIT`, so the check costs at most
  * `maxPending` index entries and needs no extra round trip.
  */
 export async function insertMessage(client: SqlClient, schema: string, m: InsertMessage): Promise<InsertResult> {
-  // A held duplicate delivered (deleted) between the INSERT and the SELECT: store it as the new message it now is.
+  // A recorded delivery pruned between the INSERT and the SELECT: store it as the new message it now is.
   for (let attempt = 0; ; attempt++) {
     const result = await insertOnce(client, schema, m);
     if (!('full' in result) || !m.idempotencySupplied || attempt === 2) return result;
@@ -40,17 +41,23 @@ async function insertOnce(client: SqlClient, schema: string, m: InsertMessage): 
              + (SELECT count(*) FROM (SELECT 1 FROM ${schema}.outbox WHERE destination = $1 AND state = 'pending' AND key IS NOT NULL LIMIT $6) k) < $6`;
   if (m.maxPending !== undefined) params.push(m.maxPending);
   const supplied = m.idempotencySupplied;
+  const notDelivered = `NOT EXISTS (SELECT 1 FROM ${schema}.outbox_delivered WHERE destination = $1 AND idempotency_key = $3)`;
+  const where = guard === '' ? (supplied ? `WHERE ${notDelivered}` : '') : supplied ? `${guard} AND ${notDelivered}` : guard;
   const rows = await client.query<{ id: string }>(
     `INSERT INTO ${schema}.outbox (destination, key, idempotency_key, payload, run_at, idempotency_supplied)
-     SELECT $1, $2, $3, $4::jsonb, now() + $5 * interval '1 millisecond', ${supplied} ${guard}
+     SELECT $1, $2, $3, $4::jsonb, now() + $5 * interval '1 millisecond', ${supplied} ${where}
      ${supplied ? 'ON CONFLICT (destination, idempotency_key) WHERE idempotency_supplied DO NOTHING' : ''}
      RETURNING id::text AS id`,
     params,
   );
   if (rows[0] !== undefined) return { stored: rows[0].id };
   if (!supplied) return { full: true };
+  // One statement, one snapshot: an ack moves the key from one table to the other atomically, so it is seen in one of them.
   const existing = await client.query<{ id: string }>(
-    `SELECT id::text AS id FROM ${schema}.outbox WHERE destination = $1 AND idempotency_key = $2 AND idempotency_supplied`,
+    `SELECT id::text AS id FROM ${schema}.outbox WHERE destination = $1 AND idempotency_key = $2 AND idempotency_supplied
+     UNION ALL
+     SELECT id::text FROM ${schema}.outbox_delivered WHERE destination = $1 AND idempotency_key = $2
+     LIMIT 1`,
     [m.destination, m.idempotencyKey],
   );
   return existing[0] !== undefined ? { duplicate: existing[0].id } : { full: true };

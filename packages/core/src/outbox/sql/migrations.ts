@@ -110,4 +110,22 @@ export const migrations: readonly Migration[] = [
       `CREATE UNIQUE INDEX message_dead_once ON ${s}.message_dead (topic, grp, id) WHERE id <> ''`,
     ],
   },
+  {
+    // Idempotency keys the caller supplied whose message was delivered (its row deleted), written by the ack
+    // in the same statement and pruned after `deliveredKeyRetentionMs`: re-enqueueing such a key answers
+    // `duplicate: true` with the delivered id instead of storing (or refusing as full) a new message.
+    // Generated keys (idempotency_supplied false, see migration 2) are never recorded.
+    id: 6,
+    name: 'delivered idempotency keys',
+    sql: (s) => [
+      `CREATE TABLE ${s}.outbox_delivered (
+        destination text NOT NULL,
+        idempotency_key text NOT NULL,
+        id bigint NOT NULL,
+        delivered_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (destination, idempotency_key)
+      )`,
+      `CREATE INDEX outbox_delivered_at ON ${s}.outbox_delivered (delivered_at)`,
+    ],
+  },
 ];

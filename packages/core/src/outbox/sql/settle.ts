@@ -29,10 +29,26 @@ const freeKeys = (s: string, changed: string, worker: string): string => `
   )`;
 const guardParams = (l: LeaseRef): unknown[] => [l.id, l.workerId, l.attempt];
 
+/**
+ * A CTE that records the idempotency keys the caller supplied of the rows
+ * `deleted` returned (delivered), so a re-enqueue of one answers `duplicate`
+ * (see `insertMessage`); pruned after the retention window. Generated keys are
+ * not recorded: a batch without a supplied key inserts no row and touches no
+ * page of `outbox_delivered`. In the ack's own statement and transaction, so it
+ * commits (synchronously or not) exactly when the delete does.
+ */
+const recordDelivered = (s: string, deleted: string): string => `
+  recorded AS (
+    INSERT INTO ${s}.outbox_delivered AS r (destination, idempotency_key, id)
+    SELECT destination, idempotency_key, id FROM ${deleted} WHERE idempotency_supplied
+    ON CONFLICT (destination, idempotency_key) DO UPDATE SET id = EXCLUDED.id, delivered_at = EXCLUDED.delivered_at
+  )`;
+
 /** Deletes a delivered message and counts it. Returns false when the lease was lost. */
 export async function completeMessage(client: SqlClient, schema: string, lease: LeaseRef): Promise<boolean> {
   const rows = await client.query(
-    `WITH done AS (DELETE FROM ${schema}.outbox WHERE ${GUARD} RETURNING destination, key), ${freeKeys(schema, 'done', '$2')}
+    `WITH done AS (DELETE FROM ${schema}.outbox WHERE ${GUARD} RETURNING id, destination, key, idempotency_key, idempotency_supplied),
+     ${freeKeys(schema, 'done', '$2')}, ${recordDelivered(schema, 'done')}
      INSERT INTO ${schema}.outbox_destinations AS d (name, delivered) SELECT destination, 1 FROM done
      ON CONFLICT (name) DO UPDATE SET delivered = d.delivered + 1
      RETURNING name`,
@@ -49,8 +65,11 @@ export async function completeMessage(client: SqlClient, schema: string, lease: 
  * for a message without a key), in key order as claims take them: no index
  * descent, no separate lock. A key row changed since (the lease expired and
  * another worker took it) no longer matches `locked_by` and stays as it is.
- * Without a keyed message in the batch the commit does not wait for the WAL
- * flush (`ASYNC_COMMIT`); with one it does, see `ASYNC_COMMIT`.
+ * The idempotency keys the caller supplied are recorded as delivered in the
+ * same statement (`outbox_delivered`). Without a keyed message in the batch
+ * the commit does not wait for the WAL flush (`ASYNC_COMMIT`); with one it
+ * does, see `ASYNC_COMMIT`. A lost asynchronous commit loses the record with
+ * the delete: the message is pending again, and delivered again.
  */
 export async function completeMessages(
   client: SqlClient,
@@ -64,8 +83,8 @@ export async function completeMessages(
     `WITH ${durable ? '' : `${ASYNC_COMMIT},`} done AS (
        DELETE FROM ${schema}.outbox o USING unnest($1::bigint[], $2::int[], $4::tid[]) AS a(id, attempt, lease_row)${durable ? '' : ', async_commit'}
        WHERE o.id = a.id AND o.attempts = a.attempt AND o.locked_by = $3
-       RETURNING o.id, o.destination, o.key, a.lease_row
-     ), keys_freed AS (
+       RETURNING o.id, o.destination, o.key, o.idempotency_key, o.idempotency_supplied, a.lease_row
+     ), ${recordDelivered(schema, 'done')}, keys_freed AS (
        UPDATE ${schema}.outbox_keys k SET locked_by = NULL, leased_until = now()
        FROM (SELECT * FROM done WHERE lease_row IS NOT NULL ORDER BY destination, key) d
        WHERE k.ctid = d.lease_row AND k.destination = d.destination AND k.key = d.key AND k.locked_by = $3

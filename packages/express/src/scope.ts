@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import express, { type Application, type Request } from 'express';
 import { MissingScopeError, RequestScope, type Ballast } from '@ballast/core';
-import { ScopeOwners, exchangeSlot, taggedInstance } from '@ballast/core/adapter';
+import { ScopeOwners, taggedInstance } from '@ballast/core/adapter';
 
 interface Layer {
   handle?: unknown;
@@ -39,13 +39,15 @@ export function holderOf(res: ServerResponse): object | undefined {
 
 const SCOPE = Symbol('ballast.scope');
 type ScopedRequest = Request & { [SCOPE]?: RequestScope };
+/** A scope kept in `res.locals`, with the response it serves: a `res.locals` shared between requests is never mistaken for this one's. */
+type Holder = { [SCOPE]?: { readonly res: ServerResponse; readonly scope: RequestScope } };
 let defined = false;
 
 /**
  * Defines `req.ballast` once, as a lazy getter on Express's shared request prototype:
  * requests that never read it pay nothing; the first read builds the scope for the
- * instance mounted on `req.app`, kept with the response's exchange (see `holderOf`),
- * or on the request while its response waits behind another on the connection.
+ * instance mounted on `req.app`, kept in `res.locals` (see `holderOf`), or on the
+ * request when that is not possible or already holds another response's scope.
  */
 export function defineRequestScope(): void {
   if (defined) return;
@@ -55,14 +57,16 @@ export function defineRequestScope(): void {
     get(this: ScopedRequest): RequestScope {
       const ballast = owners.of(this.app);
       if (ballast === undefined) throw new MissingScopeError('req.ballast', 'app.use(b.observe()) (or b.limit(...)) to this app, with b = ballastExpress(ballast)');
-      const res = this.res as ServerResponse | undefined;
-      const slot = res === undefined ? undefined : exchangeSlot(res, holderOf(res));
-      if (slot?.scope !== undefined) return slot.scope as RequestScope;
+      const res = this.res as ServerResponse;
+      const holder = (res === undefined ? undefined : holderOf(res)) as Holder | undefined;
+      const kept = holder?.[SCOPE];
+      if (kept?.res === res) return kept.scope;
       const cached = this[SCOPE];
       if (cached !== undefined) return cached;
-      const scope = new RequestScope(ballast, res as ServerResponse);
-      if (slot === undefined) this[SCOPE] = scope;
-      else slot.scope = scope;
+      const scope = new RequestScope(ballast, res);
+      // A holder that still keeps another response's scope is shared (or stale): leave it, keep this one on the request.
+      if (holder !== undefined && kept === undefined) holder[SCOPE] = { res, scope };
+      else this[SCOPE] = scope;
       return scope;
     },
   });

@@ -8,10 +8,9 @@
  * `requestErrorReply(error)` is a Ballast error's JSON answer (`undefined` for others);
  * `tagMiddleware` and `ScopeOwners` let `req.ballast` find the instance an app mounts.
  * `whenDone` calls a function once when the exchange is over: the response
- * closed (finished or not) or the client left, pipelined or not; `exchangeSlot`
- * keeps an adapter's per-request object with that exchange.
+ * closed (finished or not) or the client left, pipelined or not.
  */
-export { whenDone, exchangeSlot } from '../http/exchange.js';
+export { whenDone } from '../http/exchange.js';
 export { isShed, shedReply, type Admission, type Queued, type Release } from '../limits/index.js';
 export { observeNode, unobserved } from '../observe/index.js';
 export { nodeAdminRequest, writeNodeReply } from '../admin/index.js';

@@ -15,17 +15,14 @@ type Done = () => void;
  * A limit without `observe()` adds its release as the listener, which costs
  * less than creating an exchange for it.
  *
- * Where it is kept matters in Express: Express gives every request and response
- * a hidden class of its own (it swaps their prototypes per request), so adding a
- * property to them costs a new hidden class each time (1.2% of the server's CPU
- * in a profile, against 0.03% for the same code under Koa), and every read of
- * theirs misses the inline caches. Reaching an exchange kept elsewhere
- * (`res.locals`) still cost more there than a listener and a closure per
- * caller (Ballast's share of the server's busy samples 3.7-3.8% against
- * 2.6-3.1%, profiles interleaved), so the Express adapter keeps none for
- * `observe()` and limits (`holder` `null`), and only `req.ballast` keeps its
- * scope with one in `res.locals`. The exchange remembers its response, so a
- * holder shared between requests is never mistaken for this one's.
+ * Not under Express: Express gives every request and response a hidden class
+ * of its own (it swaps their prototypes per request), so adding a property to
+ * them costs a new hidden class each time (the exchange on `res`: 1.2% of the
+ * server's CPU in a profile, against 0.03% for the same code under Koa), and
+ * every read of theirs misses the inline caches. Even kept in `res.locals` it
+ * cost more there than a listener and a closure per caller (Ballast's share of
+ * the server's busy samples 3.7-3.8% against 2.6-3.1%, profiles interleaved),
+ * so the Express adapter passes `shared` `false`.
  */
 class Exchange {
   readonly res: ServedResponse;
@@ -37,8 +34,6 @@ class Exchange {
   /** The first `whenDone` callback (usually a limit's release), then any others. */
   done: Done | null = null;
   more: Done[] | null = null;
-  /** What the adapter keeps for this request (Express: `req.ballast`). */
-  scope: unknown = undefined;
   /** Whether the response closed (its listener ran): later callbacks run at once. */
   ended = false;
 
@@ -63,52 +58,24 @@ class Exchange {
     this.done?.();
     if (this.more !== null) for (const done of this.more) done();
   }
-
-  /** Its `close` listener when kept on a holder; returned unnamed (the bundle's keepNames would name it per call). */
-  listener(): () => void {
-    return () => this.end();
-  }
 }
 
 const EXCHANGE = Symbol('ballast.exchange');
 type ServedResponse = ServerResponse & { [EXCHANGE]?: Exchange; [UNOBSERVED]?: true };
-type Holder = { [EXCHANGE]?: Exchange };
 
-/** The one `close` listener of an exchange kept on its response. */
+/** The one `close` listener of an exchange, a module-level function: no closure per request. */
 function onClose(this: ServedResponse): void {
   this[EXCHANGE]?.end();
 }
 
-/** The exchange already kept for `res` (on `holder`, else on `res`; `null`: none is kept), if any. */
-function existing(res: ServerResponse, holder: object | null | undefined): Exchange | undefined {
-  if (holder === null) return undefined;
-  const exchange = ((holder ?? res) as Holder)[EXCHANGE];
-  return exchange?.res === res ? exchange : undefined;
-}
-
 /** The exchange of a response that holds its connection, created (with its listener) by the first caller. */
-function exchangeOf(res: ServedResponse, holder: object | undefined): Exchange {
-  let exchange = existing(res, holder);
+function exchangeOf(res: ServedResponse): Exchange {
+  let exchange = res[EXCHANGE];
   if (exchange === undefined) {
-    exchange = new Exchange(res);
-    if (holder === undefined) {
-      res[EXCHANGE] = exchange;
-      res.on('close', onClose);
-    } else {
-      (holder as Holder)[EXCHANGE] = exchange;
-      res.on('close', exchange.listener());
-    }
+    exchange = res[EXCHANGE] = new Exchange(res);
+    res.on('close', onClose);
   }
   return exchange;
-}
-
-/**
- * A place an adapter keeps its own per-request object in (Express: the scope of
- * `req.ballast`), on the response's exchange; `undefined` when the response does
- * not hold its connection (queued behind another, or over): keep it elsewhere then.
- */
-export function exchangeSlot(res: ServerResponse, holder?: object): { scope: unknown } | undefined {
-  return res.socket === null || res.closed ? undefined : exchangeOf(res, holder);
 }
 
 /**
@@ -124,17 +91,16 @@ export function exchangeSlot(res: ServerResponse, holder?: object): { scope: unk
  * `close` is the sign after that. Only such responses pay for the extra listeners.
  *
  * `done` may run more than once only if it is called elsewhere too: make it
- * idempotent (a gate's release is). `holder`: where the exchange is kept instead
- * of the response (see `Exchange`), or `null` to keep none: each caller then
- * adds a listener of its own (Express, whose responses take new keys slowly).
+ * idempotent (a gate's release is). `shared` `false`: never join or keep an
+ * exchange, add a listener of its own (Express, see `Exchange`).
  *
  * @example
  * const release = gate.admit();
  * if (typeof release === 'function' && whenDone(req, res, release)) next();
  */
-export function whenDone(req: IncomingMessage, res: ServerResponse, done: Done, holder?: object | null): boolean {
+export function whenDone(req: IncomingMessage, res: ServerResponse, done: Done, shared = true): boolean {
   // Under `observe()` the exchange's listener runs it (the exchange knows whether it is over already).
-  const exchange = existing(res, holder);
+  const exchange = shared ? (res as ServedResponse)[EXCHANGE] : undefined;
   if (exchange !== undefined) {
     if (exchange.ended) done();
     else exchange.add(done);
@@ -182,7 +148,7 @@ function whenQueuedDone(req: IncomingMessage, res: ServerResponse, done: Done): 
  * What both adapters call for every request under `observe()`: counts it in
  * flight now and, once the exchange is over (see `whenDone`), records its
  * latency under the route template `routeOf(subject)` reads then (routing runs
- * after us). `false` when the client already left. `holder` as for `whenDone`.
+ * after us). `false` when the client already left. `shared` as for `whenDone`.
  *
  * @example
  * if (observeNode(ballast.observer, req, res, routeOf, req)) next();
@@ -193,10 +159,10 @@ export function observeNode<S>(
   res: ServerResponse,
   routeOf: (subject: S) => string | undefined,
   subject: S,
-  holder?: object | null,
+  shared = true,
 ): boolean {
   const startedAt = observer.begin(req.socket);
-  const exchange = holder === null || res.socket === null || res.closed ? undefined : exchangeOf(res, holder);
+  const exchange = !shared || res.socket === null || res.closed ? undefined : exchangeOf(res);
   if (exchange === undefined || exchange.observer !== null) {
     // No exchange kept, queued behind another response, already over, or a second observer on it: a callback of its own.
     return whenDone(req, res, () => observer.end((res as ServedResponse)[UNOBSERVED] === true ? null : routeOf(subject), res.statusCode, startedAt));

@@ -71,6 +71,8 @@ describe('half-open probes never stall a read that has another answer', () => {
     const probe = deferred<string>();
     let reached = 0;
     expect(await dep.read(() => (reached++, probe.promise), { fallback: () => 'fallback' })).toBe('fallback');
+    // The probe starts on the next turn: reject only once it holds the promise, as a real call would.
+    await until(() => reached === 1, 5000, 'the detached probe to start');
     probe.reject(new Error('still down'));
     await until(() => dep.state === 'open', 5000, 'the bad probe to reopen the breaker');
     expect(await dep.read(() => (reached++, 'live'), { fallback: () => 'fallback' })).toBe('fallback');

@@ -140,8 +140,27 @@ export class AmqpBroker implements Broker {
       ready: ready.promise,
       stop: async () => {
         this.#subscriptions.delete(subscription);
-        await subscription.channel?.close().catch(() => {});
+        const channel = subscription.channel;
+        delete subscription.channel;
+        if (channel !== undefined) await closeWithin(channel, CHANNEL_CLOSE_WAIT_MS);
       },
     };
   }
+}
+
+/**
+ * How long a consumer's stop waits for RabbitMQ to confirm its channel closed. amqplib's
+ * `close()` waits for the broker's CloseOk, and under load it was seen waiting 30 s,
+ * stalling `ballast.stop()`; the connection's close, which follows, ends the channel anyway.
+ */
+const CHANNEL_CLOSE_WAIT_MS = 2000;
+
+async function closeWithin(channel: Channel, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const waited = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+    timer.unref();
+  });
+  await Promise.race([channel.close().catch(() => {}), waited]);
+  clearTimeout(timer);
 }

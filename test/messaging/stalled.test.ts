@@ -44,6 +44,8 @@ describe('a broker that stops answering', () => {
     expect(receipt.broker).toBe('nats');
     expect(ballast.messaging.view('redis').lastError).toMatch(/not confirmed within \d+ ms/);
 
+    // NATS's copy is handled while Redis is still stopped (so the order below is fixed, not a race).
+    await until(() => subscription.stats().handled === 1, 15_000, "NATS's copy");
     // Woken up, Redis stores the XADD it never confirmed in time: the subscriber sees the id twice and handles it once.
     redis.pause('SIGCONT');
     await until(() => subscription.stats().handled + subscription.stats().duplicates === 2, 15_000, 'both copies');

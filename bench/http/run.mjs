@@ -42,12 +42,17 @@ const report = {
   machineBefore: machineLoad(),
 };
 
+/** Run length, warm-up, reps and connections: the same for autocannon and the wrk confirm. */
+const loadConfig = () => ({
+  seconds: envNumber('BENCH_SECONDS', 4),
+  warmupSeconds: envNumber('BENCH_WARMUP_SECONDS', 1.5),
+  repetitions: envNumber('BENCH_REPETITIONS', 5),
+  connections: envNumber('BENCH_CONNECTIONS', 100),
+});
+
 if (only.has('throughput')) {
   report.throughputConfig = {
-    seconds: envNumber('BENCH_SECONDS', 4),
-    warmupSeconds: envNumber('BENCH_WARMUP_SECONDS', 1.5),
-    repetitions: envNumber('BENCH_REPETITIONS', 5),
-    connections: envNumber('BENCH_CONNECTIONS', 100),
+    ...loadConfig(),
     pipelining: envNumber('BENCH_PIPELINING', 1),
     paired: process.env.BENCH_PAIRED === '1',
   };
@@ -58,12 +63,7 @@ if (only.has('throughput')) {
 
 // The confirm run with wrk: the Ballast variants and their bare baselines again, another client.
 if (only.has('wrk')) {
-  report.wrkConfig = {
-    seconds: envNumber('BENCH_SECONDS', 4),
-    warmupSeconds: envNumber('BENCH_WARMUP_SECONDS', 1.5),
-    repetitions: envNumber('BENCH_REPETITIONS', 5),
-    connections: envNumber('BENCH_CONNECTIONS', 100),
-  };
+  report.wrkConfig = loadConfig();
   report.wrk = await runWrk({ ...report.wrkConfig, log });
 }
 

@@ -10,7 +10,8 @@ import { errorText } from './broker.js';
 import { checkMessage, checkTopic, encodeMessage } from './message.js';
 import type { ResolvedBroker, ResolvedMessagingOptions } from './options.js';
 import { DeadlineSweep } from './deadlines.js';
-import { startDedupePruner } from './dedupePruner.js';
+import { deleteOlderThan } from '../outbox/sql/prune.js';
+import { startPruner } from '../outbox/worker/pruner.js';
 import { listDead } from './sql/listDead.js';
 import type { Supervised } from '../outbox/worker/supervisor.js';
 import { publishToOne } from './publisher.js';
@@ -186,7 +187,16 @@ export class Messaging {
 
   #consume(subscription: Subscription): void {
     const { topic, group, dedupe } = subscription.options;
-    if (dedupe === 'postgres') this.#pruner ??= startDedupePruner(this.#deps.database, this.#options.dedupeRetentionMs, this.#deps.logger);
+    // Keeps message_dedupe from growing without end: ids older than dedupeRetentionMs go, a batch at a time.
+    if (dedupe === 'postgres') {
+      this.#pruner ??= startPruner({
+        database: this.#deps.database,
+        retentionMs: this.#options.dedupeRetentionMs,
+        prune: (db, schema, retentionMs, batch) => deleteOlderThan(db, `${schema}.message_dedupe`, 'seen_at', retentionMs, batch),
+        what: 'message dedupe ids',
+        logger: this.#deps.logger,
+      });
+    }
     subscription.attach(
       this.#slots.map((slot) =>
         slot.broker.consume(topic, group, async (body) => {

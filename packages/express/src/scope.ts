@@ -55,14 +55,15 @@ export function defineRequestScope(): void {
   Object.defineProperty(express.request, 'ballast', {
     configurable: true,
     get(this: ScopedRequest): RequestScope {
-      const ballast = owners.of(this.app);
-      if (ballast === undefined) throw new MissingScopeError('req.ballast', 'app.use(b.observe()) (or b.limit(...)) to this app, with b = ballastExpress(ballast)');
       const res = this.res as ServerResponse;
       const holder = (res === undefined ? undefined : holderOf(res)) as Holder | undefined;
       const kept = holder?.[SCOPE];
       if (kept?.res === res) return kept.scope;
       const cached = this[SCOPE];
       if (cached !== undefined) return cached;
+      // The first read of this request: find the instance mounted on its app.
+      const ballast = owners.of(this.app);
+      if (ballast === undefined) throw new MissingScopeError('req.ballast', 'app.use(b.observe()) (or b.limit(...)) to this app, with b = ballastExpress(ballast)');
       const scope = new RequestScope(ballast, res);
       // A holder that still keeps another response's scope is shared (or stale): leave it, keep this one on the request.
       if (holder !== undefined && kept === undefined) holder[SCOPE] = { res, scope };

@@ -14,9 +14,11 @@
  *   node bench/http/instructions.mjs                       (Koa: bare, the no-op floor, Ballast's limit and observe+limit)
  *   node bench/http/instructions.mjs 'express bare' 'express + ballast observe+limit'
  *
- * BENCH_INSTR_WARMUP (6000) and BENCH_INSTR_REQUESTS (3000) size each run. On
- * 2 cores at load average 15, four variants took about 35 minutes; on a quiet
- * machine a few minutes. Prints a table, then a JSON summary on its last line.
+ * BENCH_INSTR_WARMUP (6000) and BENCH_INSTR_REQUESTS (3000) size each run.
+ * Node runs tens of times slower under callgrind: on the shared 2 cores at load
+ * average 15-19, four variants of 5000 + 2000 requests took about 30 minutes
+ * with the warm-up instrumented too (it no longer is). Prints a table, then a
+ * JSON summary on its last line.
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -29,16 +31,24 @@ import { envNumber, table } from './lib/stats.mjs';
 
 const all = { ...variants, ...floors };
 
-/** Inside callgrind: warm up, start counting, serve `requests`, dump the counts. */
+/**
+ * Inside callgrind: warm up, start counting, then two dumps bracketed alike, of
+ * `requests` requests and of none: their difference leaves out what zeroing and
+ * dumping cost this process (a child process spawned each time).
+ */
 async function child(name, warmup, requests) {
+  const control = (action) => execFileSync('callgrind_control', [action, String(process.pid)], { stdio: 'ignore' });
   const listener = all[name]();
   for (let i = 0; i < warmup; i++) await oneRequest(listener);
-  // Started with instrumentation off (valgrind runs several times faster so): on from here, counting from zero.
-  execFileSync('callgrind_control', ['--instr=on', String(process.pid)], { stdio: 'ignore' });
-  for (let i = 0; i < requests; i++) await oneRequest(listener);
-  execFileSync('callgrind_control', ['--dump', String(process.pid)], { stdio: 'ignore' });
-  // Node's exit is slow under instrumentation, and nothing after the dump counts.
-  execFileSync('callgrind_control', ['--instr=off', String(process.pid)], { stdio: 'ignore' });
+  // Started with instrumentation off (valgrind runs several times faster so).
+  control('--instr=on');
+  for (const count of [requests, 0]) {
+    control('--zero');
+    for (let i = 0; i < count; i++) await oneRequest(listener);
+    control('--dump');
+  }
+  // Node's exit is slow under instrumentation, and nothing after the dumps counts.
+  control('--instr=off');
 }
 
 /** Self cost of the functions whose names match, from callgrind's (name-compressed) output. */
@@ -79,13 +89,16 @@ function counted(name, warmup, requests) {
     execFile('valgrind', [...args, process.execPath, '--single-threaded', script, '--child', name, String(warmup), String(requests)], { maxBuffer: 1 << 26 }, (error) => {
       try {
         if (error) throw error;
-        // The explicit dump is the file with a part number; the one written at exit has none.
-        const dump = readdirSync(dir).find((file) => /^cg\.\d+\.\d+$/.test(file));
-        if (dump === undefined) throw new Error(`callgrind wrote no dump for ${name}`);
-        const text = readFileSync(join(dir, dump), 'utf8');
-        const total = Number(/^totals: (\d+)/m.exec(text)[1]);
-        const apart = selfCosts(text, APART);
-        resolve({ total: total / requests, compiler: apart.compiler / requests, fullGc: apart.fullGc / requests, mutator: (total - apart.compiler - apart.fullGc) / requests });
+        // The explicit dumps are the files with a part number (1: the requests, 2: none); the one written at exit has none.
+        const dump = (part) => {
+          const file = readdirSync(dir).find((name) => name.endsWith(`.${part}`) && /^cg\.\d+\.\d+$/.test(name));
+          if (file === undefined) throw new Error(`callgrind wrote no dump ${part} for ${name}`);
+          return readFileSync(join(dir, file), 'utf8');
+        };
+        const [counted, empty] = [dump(1), dump(2)].map((text) => ({ total: Number(/^totals: (\d+)/m.exec(text)[1]), ...selfCosts(text, APART) }));
+        const per = (key) => (counted[key] - empty[key]) / requests;
+        const total = per('total');
+        resolve({ total, compiler: per('compiler'), fullGc: per('fullGc'), mutator: total - per('compiler') - per('fullGc') });
       } catch (failure) {
         reject(failure);
       } finally {

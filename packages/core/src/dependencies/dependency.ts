@@ -21,6 +21,11 @@ export interface ReadResult<T> {
   source: ReadSource;
 }
 
+const NO_OPTIONS: ReadOptions<never> = Object.freeze({});
+const valueOf = <T>(result: ReadResult<T>): T => result.value;
+const isThenable = <T>(value: T | PromiseLike<T>): value is PromiseLike<T> =>
+  typeof (value as { then?: unknown } | null | undefined)?.then === 'function';
+
 /** A dependency behind a breaker, with fallbacks and last good values. */
 export class Dependency {
   readonly name: string;
@@ -82,12 +87,16 @@ export class Dependency {
    *   cacheKey: `profile:${id}`,
    * });
    */
-  async read<T>(fn: DependencyCall<T>, options: ReadOptions<T> = {}): Promise<T> {
-    return (await this.execute(fn, options)).value;
+  read<T>(fn: DependencyCall<T>, options: ReadOptions<T> = NO_OPTIONS): Promise<T> {
+    return this.execute(fn, options).then(valueOf);
   }
 
-  /** `read`, also telling where the value came from (the request scope marks degraded responses with it). */
-  async execute<T>(fn: DependencyCall<T>, options: ReadOptions<T> = {}): Promise<ReadResult<T>> {
+  /**
+   * `read`, also telling where the value came from (the request scope marks degraded responses with it).
+   * Not `async`: a read the open breaker answers costs one settled promise, not a chain of
+   * them (a quarter of the garbage per read, and no extra turns of the microtask queue).
+   */
+  execute<T>(fn: DependencyCall<T>, options: ReadOptions<T> = NO_OPTIONS): Promise<ReadResult<T>> {
     const now = this.#now();
     const ticket = this.#machine.admit(now);
     if (ticket === undefined) {
@@ -107,6 +116,11 @@ export class Dependency {
         return this.#degrade(this.#openError(), options, true, hit);
       }
     }
+    return this.#call(ticket, fn, options);
+  }
+
+  /** An admitted read that waits for its call. */
+  async #call<T>(ticket: Ticket, fn: DependencyCall<T>, options: ReadOptions<T>): Promise<ReadResult<T>> {
     const outcome = await this.#run(ticket, fn, options.cacheKey);
     switch (outcome.kind) {
       case 'success':
@@ -146,21 +160,33 @@ export class Dependency {
     return outcome;
   }
 
-  /** The last good value, else the fallback, else the error (a thrown open error is always fresh). `hit`: a lookup already made. */
-  async #degrade<T>(
+  /**
+   * The last good value, else the fallback, else the error (a thrown open error is always fresh). `hit`: a lookup already made.
+   * A fallback that answers synchronously is not awaited: that would cost a promise and a turn per degraded read.
+   */
+  #degrade<T>(
     reason: unknown,
     options: ReadOptions<T>,
     open = false,
     hit = options.cacheKey === undefined ? undefined : this.#cache.get(options.cacheKey, this.#now()),
   ): Promise<ReadResult<T>> {
-    if (hit !== undefined) {
-      if (hit.found) {
-        this.#counters.stale++;
-        return { value: hit.value as T, source: 'stale' };
-      }
+    if (hit?.found === true) {
+      this.#counters.stale++;
+      return Promise.resolve({ value: hit.value as T, source: 'stale' });
     }
-    if (options.fallback === undefined) throw open ? new DependencyOpenError(this.name) : reason;
-    const value = await options.fallback(reason);
+    const fallback = options.fallback;
+    if (fallback === undefined) return Promise.reject(open ? new DependencyOpenError(this.name) : reason);
+    let value: T | Promise<T>;
+    try {
+      value = fallback(reason);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (isThenable(value)) return Promise.resolve(value).then((settled) => this.#fellBack(settled));
+    return Promise.resolve(this.#fellBack(value));
+  }
+
+  #fellBack<T>(value: T): ReadResult<T> {
     this.#counters.fallbacks++;
     return { value, source: 'fallback' };
   }

@@ -56,7 +56,9 @@ export interface EnqueueOptions {
    * holds its message (pending, in flight or dead) and for `deliveredKeyRetentionMs` (default 24 h)
    * after that message was delivered: the call stores nothing and returns that message's id with
    * `duplicate: true`, whatever `maxPending` (never `OutboxFullError`). After that window the key is
-   * stored as a new message (the downstream sees the same `Idempotency-Key` again).
+   * stored as a new message (the downstream sees the same `Idempotency-Key` again). One race is not
+   * closed: an `enqueue` that starts while the delivery of that key is being acknowledged (the ack's
+   * commit) stores it once more, so the downstream sees the key twice.
    * A generated key is new by construction and is never looked up nor remembered: pass your own key to
    * make a retried `enqueue` safe.
    */

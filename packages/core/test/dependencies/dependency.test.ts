@@ -99,6 +99,24 @@ describe('degraded reads outside a request', () => {
     await profiles.read(() => 'live', { fallback: () => 'fallback' }).then((v) => expect(v).toBe('fallback'));
   });
 
+  it('rejects the read when its fallback fails, thrown or rejected, without counting a fallback; awaits a fallback that returns a promise', async () => {
+    const b = make({ dependencies: { profiles: { volumeThreshold: 1, resetTimeoutMs: 600_000 } } });
+    const profiles = b.dependency('profiles');
+    await profiles.read(boom, { fallback: () => null });
+    expect(profiles.state).toBe('open');
+    const thrown = new Error('fallback threw');
+    const rejected = new Error('fallback rejected');
+    let read: Promise<unknown> | undefined;
+    // A fallback that throws must turn into a rejected read, never a synchronous throw.
+    expect(() => (read = profiles.read(boom, { fallback: () => { throw thrown; } }))).not.toThrow();
+    await expect(read).rejects.toBe(thrown);
+    await expect(profiles.read(boom, { fallback: () => Promise.reject(rejected) })).rejects.toBe(rejected);
+    expect(profiles.stats).toMatchObject({ rejected: 2, fallbacks: 1 });
+    await expect(profiles.execute(boom, { fallback: async () => 'later' })).resolves.toEqual({ value: 'later', source: 'fallback' });
+    await expect(profiles.read(boom, { fallback: () => 'now' })).resolves.toBe('now');
+    expect(profiles.stats).toMatchObject({ rejected: 4, fallbacks: 3 });
+  });
+
   it('emits and logs every transition with its reason', async () => {
     const logged: string[] = [];
     const log = (level: string) => (obj: object, msg?: string) => logged.push(`${level} ${msg ?? ''}`);

@@ -10,8 +10,11 @@ import {
   insertMessage,
   migrate,
   pruneKeyLeases,
+  redriveDead,
   releaseMessage,
   rescheduleMessage,
+  setPaused,
+  type ClaimedRow,
 } from '../../src/outbox/sql/index.js';
 import { pruneDeliveredKeys } from '../../src/outbox/sql/prune.js';
 
@@ -81,6 +84,51 @@ describe.each(testBackends())('leases on the database clock (%s)', (backend) => 
     expect((await claimMessages(db, schema, { destination: 'd', limit: 10, workerId: 'w', leaseMs: 60_000 })).map((r) => r.key)).toEqual(['idle']);
   });
 
+  it("a keyed ack that advances leases the key's lowest pending id to the same worker, even one below the acked id", async () => {
+    const schema = await fresh();
+    for (let i = 0; i < 3; i++) await put(schema, 'k');
+    const claim = (workerId: string) => claimMessages(db, schema, { destination: 'd', limit: 10, workerId, leaseMs: 60_000 });
+    const ack = (row: ClaimedRow) =>
+      completeMessages(db, schema, 'w', [{ id: row.id, workerId: 'w', attempt: row.attempts }], [row.lease_row], { flags: [true], leaseMs: 60_000 });
+    const [first] = await claim('w');
+    // The first message goes dead, the second is claimed, then the first is redriven (attempts from 0): now the key's head, below the one in flight.
+    await buryMessage(db, schema, { id: first?.id as string, workerId: 'w', attempt: 1 }, 'no');
+    const [second] = await claim('w');
+    await redriveDead(db, schema, first?.id as string);
+    const acked = await ack(second as ClaimedRow);
+    expect(acked.deleted).toEqual(new Set([second?.id]));
+    expect(acked.advanced).toEqual([expect.objectContaining({ id: first?.id, destination: 'd', key: 'k', attempts: 1, lease_row: expect.any(String) })]);
+    // The key stays in flight: nobody else gets its last message.
+    expect(await claim('other')).toEqual([]);
+    const next = await ack(acked.advanced[0] as ClaimedRow);
+    expect(next.advanced.map((r) => r.attempts)).toEqual([1]);
+    // Nothing left to advance to: the key is freed.
+    expect(await ack(next.advanced[0] as ClaimedRow)).toEqual({ deleted: new Set([next.advanced[0]?.id]), advanced: [] });
+    await put(schema, 'k');
+    expect(await claim('other')).toHaveLength(1);
+  });
+
+  it('a keyed ack does not advance into a paused destination or to a message not ready yet, and frees the key', async () => {
+    const schema = await fresh();
+    const putKeyed = (delayMs: number) =>
+      insertMessage(db, schema, { destination: 'd', key: 'k', idempotencyKey: uniqueName('k'), idempotencySupplied: true, json: '{}', delayMs, maxPending: undefined });
+    for (const delayMs of [0, 0, 60_000]) await putKeyed(delayMs);
+    const claim = () => claimMessages(db, schema, { destination: 'd', limit: 10, workerId: 'w', leaseMs: 60_000 });
+    const ack = (row: ClaimedRow) =>
+      completeMessages(db, schema, 'w', [{ id: row.id, workerId: 'w', attempt: row.attempts }], [row.lease_row], { flags: [true], leaseMs: 60_000 });
+    const keyHolder = async () => (await db.query<{ locked_by: string | null }>(`SELECT locked_by FROM ${schema}.outbox_keys`))[0]?.locked_by;
+    const [first] = await claim();
+    await setPaused(db, schema, 'd', true);
+    expect((await ack(first as ClaimedRow)).advanced).toEqual([]);
+    expect(await keyHolder()).toBeNull();
+    await setPaused(db, schema, 'd', false);
+    const [second] = await claim();
+    expect(await keyHolder()).toBe('w');
+    // The key's last message was enqueued with a 60 s delay: not ready, so not leased.
+    expect((await ack(second as ClaimedRow)).advanced).toEqual([]);
+    expect(await keyHolder()).toBeNull();
+  });
+
   it('an ack records supplied idempotency keys in its own statement, keeping the commit rule: unkeyed asynchronous, keyed durable', async () => {
     const schema = await fresh();
     const enqueue = (key: string | undefined, idempotencyKey: string, idempotencySupplied: boolean) =>
@@ -96,7 +144,7 @@ describe.each(testBackends())('leases on the database clock (%s)', (backend) => 
         const leases = rows.map((r) => ({ id: r.id, workerId: 'w', attempt: r.attempts }));
         const setting = async () => (await tx.query<{ value: string }>(`SELECT current_setting('synchronous_commit') AS value`))[0]?.value;
         const before = await setting();
-        const done = await completeMessages(tx, schema, 'w', leases, rows.map((r) => r.lease_row));
+        const { deleted: done } = await completeMessages(tx, schema, 'w', leases, rows.map((r) => r.lease_row));
         return { done: done.size, before, after: await setting() };
       });
     expect(await ack(claimed.filter((r) => r.key === null))).toMatchObject({ done: 2, after: 'off' });

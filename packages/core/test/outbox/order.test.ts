@@ -104,4 +104,52 @@ describe.skipIf(!process.env.DATABASE_URL)(`outbox order per key on real Postgre
     }
     expect(watch.maxPerKey()).toBe(1);
   });
+
+  /** A pool that counts the claims that leased something (statements with the key walk that returned rows). */
+  async function countingPool() {
+    const { default: pg } = await import('pg');
+    const db = suite.database();
+    const pool = new pg.Pool({ connectionString: db.backend === 'postgres' ? db.url : '', max: 4 });
+    const counts = { claimsWithRows: 0 };
+    pool.on('connect', (client) => {
+      const query = client.query.bind(client) as (...args: unknown[]) => Promise<{ rows: unknown[] }>;
+      (client as unknown as { query: unknown }).query = async (...args: unknown[]) => {
+        const config = args[0] as string | { text?: string };
+        const result = await query(...args);
+        if ((typeof config === 'string' ? config : config.text)?.includes('WITH RECURSIVE') && result.rows.length > 0) counts.claimsWithRows++;
+        return result;
+      };
+    });
+    return { pool, counts };
+  }
+
+  it("the ack of a key's message leases its next one: a key's backlog is delivered in order after a single claim", async () => {
+    const gate = new Latch();
+    const watch = keyWatcher((m) => ((m.payload as { n: number }).n === 0 ? gate.wait() : Promise.resolve()));
+    const { pool, counts } = await countingPool();
+    try {
+      const { ballast } = await suite.start({ database: pool, destinations: { d: { deliver: watch.deliver } }, worker: fast });
+      for (let n = 0; n < 10; n++) await ballast.outbox.enqueue('d', { n }, { key: 'k' });
+      await gate.arrivedAtLeast(1); // n=0 in flight, the other nine waiting behind it
+      gate.open();
+      await until(() => watch.started.length === 10, 10_000, 'all delivered');
+      expect(watch.started).toEqual(Array.from({ length: 10 }, (_, n) => `k:${n}`));
+      expect(counts.claimsWithRows).toBe(1);
+      await ballast.stop();
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it('stop() in the middle of a keyed drain leaves no message leased', async () => {
+    const watch = keyWatcher(() => new Promise((r) => setTimeout(r, 1)));
+    const { ballast, schema } = await suite.start({ destinations: { d: { deliver: watch.deliver } }, worker: fast });
+    for (let n = 0; n < 40; n++) for (const key of ['a', 'b', 'c', 'd']) await ballast.outbox.enqueue('d', { n }, { key });
+    await until(() => watch.started.length >= 20, 10_000, 'the drain to be under way');
+    await ballast.stop();
+    const leased = await suite
+      .database()
+      .query(`SELECT id FROM ${schema}.outbox WHERE locked_by IS NOT NULL AND run_at > now() UNION ALL SELECT NULL FROM ${schema}.outbox_keys WHERE locked_by IS NOT NULL`);
+    expect(leased).toEqual([]);
+  });
 });

@@ -22,6 +22,13 @@ export type InsertResult = { stored: string } | { duplicate: string } | { full: 
  * both checks and the index entry. With
  * `maxPending`, the count is bounded by `LIMIT`, so the check costs at most
  * `maxPending` index entries and needs no extra round trip.
+ *
+ * Known gap: an enqueue whose statement starts while the ack of the same
+ * supplied key is committing stores a second message. Its snapshot predates
+ * the ack's `outbox_delivered` row, and the unique index waits for the ack's
+ * delete and then lets the insert through. Closing it takes a second statement
+ * (a fresh snapshot) after the insert, in the same transaction, for every
+ * supplied key: not done, the window is the ack's commit.
  */
 export async function insertMessage(client: SqlClient, schema: string, m: InsertMessage): Promise<InsertResult> {
   // A recorded delivery pruned between the INSERT and the SELECT: store it as the new message it now is.

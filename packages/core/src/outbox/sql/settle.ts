@@ -1,4 +1,5 @@
 import type { SqlClient } from '../store/index.js';
+import type { ClaimedRow } from './claim.js';
 import { ASYNC_COMMIT } from './relaxed.js';
 
 /** Identifies one claim: a worker that lost its lease (another worker re-claimed) matches nothing. */
@@ -57,19 +58,44 @@ export async function completeMessage(client: SqlClient, schema: string, lease: 
   return rows.length > 0;
 }
 
+/** A keyed message an ack leased to the worker in place of the one it deleted (see `completeMessages`). */
+export interface AdvancedRow extends ClaimedRow {
+  destination: string;
+}
+
+export interface AckResult {
+  /** The ids actually deleted: a lease another worker took over in the meantime matches nothing. */
+  deleted: Set<string>;
+  /** The next message of each key the ack advanced, leased to the worker. */
+  advanced: AdvancedRow[];
+}
+
 /**
  * Deletes many delivered messages in one statement and counts them per
- * destination. Returns the ids actually deleted: a lease another worker took
- * over in the meantime matches nothing. A keyed message's key lease is freed
- * at the address its claim returned (`leaseRows`, aligned with `leases`; null
- * for a message without a key), in key order as claims take them: no index
- * descent, no separate lock. A key row changed since (the lease expired and
- * another worker took it) no longer matches `locked_by` and stays as it is.
- * The idempotency keys the caller supplied are recorded as delivered in the
- * same statement (`outbox_delivered`). Without a keyed message in the batch
- * the commit does not wait for the WAL flush (`ASYNC_COMMIT`); with one it
- * does, see `ASYNC_COMMIT`. A lost asynchronous commit loses the record with
- * the delete: the message is pending again, and delivered again.
+ * destination. A keyed message's key lease is freed at the address its claim
+ * returned (`leaseRows`, aligned with `leases`; null for a message without a
+ * key), in key order as claims take them: no index descent, no separate lock.
+ * A key row changed since (the lease expired and another worker took it) no
+ * longer matches `locked_by` and stays as it is. The idempotency keys the
+ * caller supplied are recorded as delivered in the same statement
+ * (`outbox_delivered`).
+ *
+ * Ack and advance: for a keyed message whose `advance` flag is set, the key's
+ * lease is not freed but renewed for `leaseMs`, and the key's next message is
+ * leased to the same worker in the same statement, so the worker delivers it
+ * without a claim (no walk over the heads, no key row probe, no round trip).
+ * The next message is the key's head: its lowest pending id (a redriven dead
+ * message or a late-committing smaller id comes first, as in a claim), taken
+ * only when it is ready (not waiting out a retry delay), not locked by another
+ * statement (skipped, not waited for: then the key is freed as usual) and its
+ * destination is not paused. Picking the head comes before locking it, so a
+ * locked head is never passed over for the one after it. The worker asks for
+ * it only while it runs and the destination's breaker lets messages through.
+ *
+ * Without a keyed message in the batch the commit does not wait for the WAL
+ * flush (`ASYNC_COMMIT`); with one it does, see `ASYNC_COMMIT`. A lost
+ * asynchronous commit loses the record with the delete: the message is pending
+ * again, and delivered again.
  */
 export async function completeMessages(
   client: SqlClient,
@@ -77,26 +103,64 @@ export async function completeMessages(
   workerId: string,
   leases: readonly LeaseRef[],
   leaseRows: readonly (string | null)[],
-): Promise<Set<string>> {
+  advance: { flags: readonly boolean[]; leaseMs: number } = { flags: [], leaseMs: 0 },
+): Promise<AckResult> {
+  const s = schema;
   const durable = leaseRows.some((row) => row !== null);
-  const rows = await client.query<{ id: string }>(
+  const rows = await client.query<AdvancedRow & { advanced: boolean }>(
     `WITH ${durable ? '' : `${ASYNC_COMMIT},`} done AS (
-       DELETE FROM ${schema}.outbox o USING unnest($1::bigint[], $2::int[], $4::tid[]) AS a(id, attempt, lease_row)${durable ? '' : ', async_commit'}
+       DELETE FROM ${s}.outbox o
+       USING unnest($1::bigint[], $2::int[], $4::tid[], $5::bool[]) AS a(id, attempt, lease_row, advance)${durable ? '' : ', async_commit'}
        WHERE o.id = a.id AND o.attempts = a.attempt AND o.locked_by = $3
-       RETURNING o.id, o.destination, o.key, o.idempotency_key, o.idempotency_supplied, a.lease_row
-     ), ${recordDelivered(schema, 'done')}, keys_freed AS (
-       UPDATE ${schema}.outbox_keys k SET locked_by = NULL, leased_until = now()
-       FROM (SELECT * FROM done WHERE lease_row IS NOT NULL ORDER BY destination, key) d
+       RETURNING o.id, o.destination, o.key, o.idempotency_key, o.idempotency_supplied, a.lease_row, coalesce(a.advance, false) AS advance
+     ), ${recordDelivered(s, 'done')}, heads AS (
+       SELECT d.destination, d.key, d.lease_row, h.id, h.row_id FROM done d
+       CROSS JOIN LATERAL (
+         SELECT o.id, o.run_at, o.ctid AS row_id FROM ${s}.outbox o
+         WHERE o.destination = d.destination AND o.state = 'pending' AND o.key IS NOT NULL AND o.key = d.key AND o.id <> d.id
+         ORDER BY o.key, o.id LIMIT 1
+       ) h
+       WHERE d.advance AND d.lease_row IS NOT NULL AND h.run_at <= now()
+         AND NOT EXISTS (SELECT 1 FROM ${s}.outbox_destinations p WHERE p.name = d.destination AND p.paused)
+     ), next AS (
+       SELECT h.* FROM heads h JOIN ${s}.outbox o ON o.ctid = h.row_id
+       WHERE o.id = h.id AND o.state = 'pending' AND o.run_at <= now()
+       FOR UPDATE OF o SKIP LOCKED
+     ), keys_kept AS (
+       UPDATE ${s}.outbox_keys k SET leased_until = now() + $6 * interval '1 millisecond'
+       FROM (SELECT * FROM next ORDER BY destination, key) n
+       WHERE k.ctid = n.lease_row AND k.destination = n.destination AND k.key = n.key AND k.locked_by = $3
+       RETURNING k.destination, k.key, k.ctid AS lease_row
+     ), keys_freed AS (
+       UPDATE ${s}.outbox_keys k SET locked_by = NULL, leased_until = now()
+       FROM (
+         SELECT * FROM done d WHERE d.lease_row IS NOT NULL
+         AND NOT EXISTS (SELECT 1 FROM next n WHERE n.destination = d.destination AND n.key = d.key)
+         ORDER BY d.destination, d.key
+       ) d
        WHERE k.ctid = d.lease_row AND k.destination = d.destination AND k.key = d.key AND k.locked_by = $3
+     ), advanced AS (
+       UPDATE ${s}.outbox o SET attempts = o.attempts + 1, locked_by = $3, run_at = now() + $6 * interval '1 millisecond'
+       FROM next n JOIN keys_kept k ON k.destination = n.destination AND k.key = n.key
+       WHERE o.ctid = n.row_id AND o.id = n.id
+       RETURNING o.id, o.destination, o.key, o.idempotency_key, o.payload, o.attempts, k.lease_row
      ), counted AS (
-       INSERT INTO ${schema}.outbox_destinations AS d (name, delivered)
+       INSERT INTO ${s}.outbox_destinations AS d (name, delivered)
        SELECT destination, count(*) FROM done GROUP BY destination
        ON CONFLICT (name) DO UPDATE SET delivered = d.delivered + EXCLUDED.delivered
      )
-     SELECT id::text AS id FROM done`,
-    [leases.map((l) => l.id), leases.map((l) => l.attempt), workerId, leaseRows],
+     SELECT false AS advanced, id::text AS id, NULL AS destination, NULL AS key, NULL AS idempotency_key, NULL::jsonb AS payload,
+            NULL::int AS attempts, NULL::int AS key_order, NULL AS lease_row FROM done
+     UNION ALL
+     SELECT true, id::text, destination, key, idempotency_key, payload, attempts, NULL, lease_row::text FROM advanced`,
+    [leases.map((l) => l.id), leases.map((l) => l.attempt), workerId, leaseRows, leases.map((_, i) => advance.flags[i] ?? false), advance.leaseMs],
   );
-  return new Set(rows.map((r) => r.id));
+  const result: AckResult = { deleted: new Set(), advanced: [] };
+  for (const { advanced, ...row } of rows) {
+    if (advanced) result.advanced.push(row);
+    else result.deleted.add(row.id);
+  }
+  return result;
 }
 
 /** Schedules the next attempt `delayMs` from now (database clock). Returns false when the lease was lost. Commits without waiting for the WAL flush. */

@@ -1,10 +1,11 @@
-import { completeMessages, type LeaseRef } from '../sql/index.js';
+import { completeMessages, type AdvancedRow, type LeaseRef } from '../sql/index.js';
 import type { SqlClient } from '../store/index.js';
 import type { OutcomeWriter } from './outcomes.js';
 
 interface Waiting {
   lease: LeaseRef;
   leaseRow: string | null;
+  advance: boolean;
   resolve(deleted: boolean): void;
   reject(error: unknown): void;
 }
@@ -14,26 +15,42 @@ interface Waiting {
  * finished while the previous batch was being written. Under load the batches
  * grow by themselves; when idle each ack goes out at once. One round trip
  * (and one update of the delivered counter) per batch instead of per message.
+ * A keyed ack may advance: lease its key's next message to this worker in the
+ * same statement (see `completeMessages`); those rows go to `onAdvanced`,
+ * which is awaited before the batch's acks resolve.
  */
 export class AckBatcher {
   readonly #db: SqlClient;
   readonly #schema: string;
   readonly #workerId: string;
   readonly #writer: OutcomeWriter;
+  readonly #leaseMs: number;
+  readonly #onAdvanced: (rows: AdvancedRow[], sentAt: number) => Promise<void>;
   #queue: Waiting[] = [];
   #flushing = false;
 
-  constructor(db: SqlClient, schema: string, workerId: string, writer: OutcomeWriter) {
+  constructor(
+    db: SqlClient,
+    schema: string,
+    workerId: string,
+    writer: OutcomeWriter,
+    advancing: { leaseMs: number; onAdvanced: (rows: AdvancedRow[], sentAt: number) => Promise<void> },
+  ) {
     this.#db = db;
+    this.#leaseMs = advancing.leaseMs;
+    this.#onAdvanced = advancing.onAdvanced;
     this.#writer = writer;
     this.#schema = schema;
     this.#workerId = workerId;
   }
 
-  /** Resolves true once deleted, false when the lease had passed to another worker. `leaseRow`: its key's lease row, for a keyed message. */
-  complete(lease: LeaseRef, leaseRow: string | null): Promise<boolean> {
+  /**
+   * Resolves true once deleted, false when the lease had passed to another worker. `leaseRow`: its key's
+   * lease row, for a keyed message; `advance`: lease the key's next message to this worker in the same statement.
+   */
+  complete(lease: LeaseRef, leaseRow: string | null, advance: boolean): Promise<boolean> {
     return new Promise((resolve, reject) => {
-      this.#queue.push({ lease, leaseRow, resolve, reject });
+      this.#queue.push({ lease, leaseRow, advance, resolve, reject });
       if (!this.#flushing) void this.#flush();
     });
   }
@@ -46,8 +63,13 @@ export class AckBatcher {
       try {
         const leases = batch.map((w) => w.lease);
         const leaseRows = batch.map((w) => w.leaseRow);
+        const advance = { flags: batch.map((w) => w.advance), leaseMs: this.#leaseMs };
+        const sentAt = performance.now();
         // Through an outage the batch waits here (and the next one grows behind it) until it is written.
-        const deleted = await this.#writer.write('ack', () => completeMessages(this.#db, this.#schema, this.#workerId, leases, leaseRows));
+        const { deleted, advanced } = await this.#writer.write('ack', () =>
+          completeMessages(this.#db, this.#schema, this.#workerId, leases, leaseRows, advance),
+        );
+        if (advanced.length > 0) await this.#onAdvanced(advanced, sentAt);
         for (const w of batch) w.resolve(deleted.has(w.lease.id));
       } catch (error) {
         for (const w of batch) w.reject(error);

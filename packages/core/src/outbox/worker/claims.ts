@@ -50,6 +50,11 @@ export class Claims {
     await pruneKeyLeases(this.#db, this.#schema, KEY_IDLE_MS);
   }
 
+  /** Rows leased to this worker by other means than `claim` (an ack that advanced their keys): tracked the same way. */
+  adopt(rows: readonly ClaimedRow[]): void {
+    for (const row of rows) this.#held.add(row.id);
+  }
+
   /** The row's outcome was written (or given up on): it is no longer ours to track. */
   settled(id: string): void {
     this.#held.delete(id);

@@ -22,8 +22,11 @@ export interface DeliveryContext {
   wakeIn(delayMs: number): void;
   /** Writes an outcome, keeping it through a database outage (see `OutcomeWriter`). */
   write<T>(what: string, write: () => Promise<T>): Promise<T>;
-  /** Deletes a delivered message (batched); false when the lease was lost. `leaseRow`: its key's lease row, for a keyed message. */
-  complete(lease: LeaseRef, leaseRow: string | null): Promise<boolean>;
+  /**
+   * Deletes a delivered message (batched); false when the lease was lost. `leaseRow`: its key's lease row, for
+   * a keyed message (the worker may then lease the key's next message in the same statement).
+   */
+  complete(lease: LeaseRef, leaseRow: string | null, destination: DestinationRuntime): Promise<boolean>;
 }
 
 /**
@@ -65,7 +68,7 @@ export async function deliverClaimed(
     const base = { ...ids, durationMs: performance.now() - startedAt };
     attempted();
     if (failure === undefined) {
-      if (await ctx.complete(lease, row.lease_row)) ctx.events.emit('outbox:delivered', base);
+      if (await ctx.complete(lease, row.lease_row, destination)) ctx.events.emit('outbox:delivered', base);
       else ctx.logger.warn(base, 'ballast: delivered, but the lease had passed to another worker');
       return;
     }

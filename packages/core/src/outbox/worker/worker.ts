@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { DestinationRuntime } from '../destination.js';
-import { releaseMessages } from '../sql/index.js';
+import { releaseMessages, type AdvancedRow } from '../sql/index.js';
 import { AckBatcher } from './acks.js';
 import { Claims } from './claims.js';
 import { deliverClaimed, type AbortReason, type DeliveryContext } from './delivery.js';
@@ -10,6 +10,9 @@ import { LocalQueue } from './local-queue.js';
 import { OutcomeWriter } from './outcomes.js';
 import { supervise, type Supervised } from './supervisor.js';
 import { Sleeper } from './sleeper.js';
+
+/** A claimed row that never started, as far as giving it back needs. */
+type Unstarted = Pick<QueuedRow, 'row' | 'batch'>;
 
 /** After aborting the deliveries left at shutdown, how long to wait for them to release their leases. */
 const RELEASE_WAIT_MS = 1000;
@@ -42,6 +45,7 @@ export class OutboxWorker {
   /** The loop failed since it last ran: claims may have been lost with the connection (see `releaseOrphans`). */
   #failed = false;
   readonly #destinations: DestinationRuntime[];
+  readonly #byName: Map<string, DestinationRuntime>;
   readonly #channel: string | undefined;
   readonly #hooks: Parameters<typeof supervise>[1];
   /** Every started row until its outcome is written. */
@@ -63,16 +67,23 @@ export class OutboxWorker {
   ) {
     this.#writer = new OutcomeWriter(ctx.logger);
     this.#claims = new Claims(ctx.db, ctx.schema, this.id, ctx.settings.leaseMs);
-    this.#acks = new AckBatcher(ctx.db, ctx.schema, this.id, this.#writer);
+    this.#acks = new AckBatcher(ctx.db, ctx.schema, this.id, this.#writer, {
+      leaseMs: ctx.settings.leaseMs,
+      onAdvanced: (rows, sentAt) => this.#advanced(rows, sentAt),
+    });
     this.#ctx = {
       ...ctx,
       workerId: this.id,
       wakeIn: (ms) => this.#wakeIn(ms),
-      complete: (lease, leaseRow) => this.#acks.complete(lease, leaseRow),
+      // A keyed ack leases the key's next message in the same statement while the worker runs and the
+      // destination takes messages: its delivery needs no claim (see `completeMessages`).
+      complete: (lease, leaseRow, destination) =>
+        this.#acks.complete(lease, leaseRow, leaseRow !== null && this.#supervised !== undefined && destination.allowance > 0),
       write: (what, write) => this.#writer.write(what, write),
     };
     this.#queue = new LocalQueue(ctx.settings);
     this.#destinations = destinations;
+    this.#byName = new Map(destinations.map((d) => [d.name, d]));
     this.#channel = channel;
     this.#hooks = {
       ...hooks,
@@ -206,13 +217,32 @@ export class OutboxWorker {
     this.#held.add(done);
   }
 
+  /**
+   * Rows an ack leased in place of the ones it deleted (their keys' next messages): queued like a claim's
+   * rows, on a lease that started when the ack was sent; given back at once when the worker is stopping.
+   */
+  async #advanced(rows: AdvancedRow[], sentAt: number): Promise<void> {
+    const batch = new LeaseBatch(rows.length, sentAt, this.#ctx.settings.leaseMs);
+    this.#batches.add(batch);
+    this.#claims.adopt(rows);
+    const orphans: Unstarted[] = [];
+    for (const row of rows) {
+      // The destination is always known (an ack advances only its own messages' keys); stopping, it goes back.
+      const destination = this.#byName.get(row.destination);
+      if (destination === undefined || this.#supervised === undefined) orphans.push({ row, batch });
+      else this.#queue.push({ destination, row, batch });
+    }
+    this.#pump();
+    await this.#giveBack(orphans);
+  }
+
   #settled(batch: LeaseBatch, controller?: AbortController): void {
     batch.end(controller);
     if (batch.done) this.#batches.delete(batch);
   }
 
   /** Releases claimed rows that never started: ready at once, the attempt not counted. */
-  async #giveBack(rows: QueuedRow[]): Promise<void> {
+  async #giveBack(rows: Unstarted[]): Promise<void> {
     if (rows.length === 0) return;
     const leases = rows.map(({ row }) => ({ id: row.id, workerId: this.id, attempt: row.attempts }));
     try {

@@ -7,7 +7,6 @@
  */
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
-import { createBallast, RequestScope } from '@ballast/core';
 import { InMemStorageProvider, Unleash } from 'unleash-client';
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -47,7 +46,13 @@ async function unleashPeer() {
   return unleash;
 }
 
-export async function runMicro({ ops, runs }) {
+/**
+ * The in-request cases on the given `@ballast/core` entry: `ring` (the ring decides, no
+ * hash), `sticky` (the bucket of the key decides), `first` (a new request: scope, cohort,
+ * decision), each a function of the iteration; `enabled` outside a request.
+ */
+export async function cases(core = '@ballast/core') {
+  const { createBallast, RequestScope } = await import(core);
   const flags = { newCheckout: { stage: 'beta', percent: 10 } };
   const cohort = (r) => ({ key: r.header('x-account-id') });
   const internal = createBallast({ stage: 'internal', flags });
@@ -56,19 +61,35 @@ export async function runMicro({ ops, runs }) {
   const responses = accounts.map((a) => request(a));
   const ringScope = new RequestScope(internal, responses[0]);
   const bucketScope = new RequestScope(beta, responses[0]);
+  return {
+    measure: {
+      ring: () => ringScope.flag('newCheckout'),
+      sticky: () => bucketScope.flag('newCheckout'),
+      first: (i) => new RequestScope(beta, responses[i & 1023]).flag('newCheckout'),
+      enabled: (i) => beta.flags.enabled('newCheckout', { stage: 'beta', key: accounts[i & 1023] }),
+    },
+    accounts,
+    stop: async () => {
+      await internal.stop();
+      await beta.stop();
+    },
+  };
+}
+
+export async function runMicro({ ops, runs }) {
+  const { measure, accounts, stop } = await cases();
   const unleash = await unleashPeer();
 
-  const cases = {
-    'flag(): the ring decides (no hash)': () => time(() => ringScope.flag('newCheckout'), ops),
-    'flag(): sticky bucket (hash of flag:key)': () => time(() => bucketScope.flag('newCheckout'), ops),
-    'first flag() of a request (scope + cohort + hash)': () => time((i) => new RequestScope(beta, responses[i & 1023]).flag('newCheckout'), ops),
-    'flags.enabled(name, { stage, key })': () => time((i) => beta.flags.enabled('newCheckout', { stage: 'beta', key: accounts[i & 1023] }), ops),
+  const timed = {
+    'flag(): the ring decides (no hash)': () => time(measure.ring, ops),
+    'flag(): sticky bucket (hash of flag:key)': () => time(measure.sticky, ops),
+    'first flag() of a request (scope + cohort + hash)': () => time(measure.first, ops),
+    'flags.enabled(name, { stage, key })': () => time(measure.enabled, ops),
     'unleash-client isEnabled (same decision)': () => time((i) => unleash.isEnabled('newCheckout', { userId: accounts[i & 1023] }), Math.max(1, Math.floor(ops / 20))),
   };
-  const samples = Object.fromEntries(Object.keys(cases).map((name) => [name, []]));
-  for (let run = 0; run < runs; run++) for (const [name, measure] of Object.entries(cases)) samples[name].push(measure());
+  const samples = Object.fromEntries(Object.keys(timed).map((name) => [name, []]));
+  for (let run = 0; run < runs; run++) for (const [name, measureOnce] of Object.entries(timed)) samples[name].push(measureOnce());
   unleash.destroy();
-  await internal.stop();
-  await beta.stop();
+  await stop();
   return Object.fromEntries(Object.entries(samples).map(([name, xs]) => [name, median(xs)]));
 }

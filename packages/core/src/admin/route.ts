@@ -1,3 +1,4 @@
+import { parseIfMatch } from '../http/etag.js';
 import type { Reply } from '../http/types.js';
 import type { AdminRole } from './auth.js';
 
@@ -15,6 +16,15 @@ export interface AdminContext {
   /** The parsed JSON body for routes with `body: 'json'`; `undefined` otherwise. */
   body: unknown;
   header(name: string): string | undefined;
+}
+
+/**
+ * Who writes and under which `If-Match` precondition (none, `*`, or the versions it
+ * names): the options every registry change and fleet write takes.
+ */
+export function writeOptions(ctx: Pick<AdminContext, 'actor' | 'header'>): { actor: string; ifVersion?: readonly number[] } {
+  const ifVersion = parseIfMatch(ctx.header('if-match'));
+  return ifVersion === undefined ? { actor: ctx.actor } : { actor: ctx.actor, ifVersion };
 }
 
 export type AdminMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';

@@ -2,7 +2,6 @@ export { FlagRegistry } from './registry.js';
 export { sameState, type FlagChangeOptions, type FlagChangeListener } from './changes.js';
 export { Flag, isOn, type FlagReason } from './flag.js';
 export { flagBucket } from './bucket.js';
-export { flagRequest } from './request.js';
 export { UnknownFlagError, isUnknownFlagError, FlagStepError, isFlagStepError } from './errors.js';
 export { parseRollout, type RolloutOptions, type ResolvedRollout, type FlagRequest, type Cohort } from './options.js';
 export { DEFAULT_STAGES, DEFAULT_GUARD_WINDOW_MS, OFF, defaultSteps, parseFlagPatch, type FlagState, type FlagDefinition } from './settings.js';

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { AuditLog } from '../admin/audit.js';
 import { VersionConflictError } from '../errors/index.js';
 import type { SafeEmitter } from '../events/index.js';
@@ -7,6 +8,7 @@ import { FlagChanges, sameState, storedAction, type FlagChangeListener, type Fla
 import { Flag, REASONS, isOn } from './flag.js';
 import { FlagStepError, UnknownFlagError, registerFlagErrorStatuses } from './errors.js';
 import { GuardLedger } from './ledger.js';
+import { NodeFlagRequest } from './request.js';
 import type { Cohort, FlagRequest, ResolvedRollout } from './options.js';
 import { parseFlagDefinition, parseFlagPatch, ranker, type FlagDefinition, type FlagState } from './settings.js';
 import type { FlagAction, FlagContext, FlagEvaluation, FlagEvents, FlagView } from './types.js';
@@ -25,8 +27,6 @@ export class FlagRegistry {
   readonly #flags = new Map<string, Flag>();
   readonly #rings = new Map<string, number>();
   readonly #instanceRing: number;
-  /** The cohort of every request when there is no `cohort` function: shared, so a request allocates nothing. */
-  readonly #instanceCohort: { readonly ring: number; readonly key: undefined };
   readonly #cohort: ((request: FlagRequest) => Cohort) | undefined;
   readonly #rank: (state: FlagState) => number;
   readonly #changes: FlagChanges;
@@ -43,7 +43,6 @@ export class FlagRegistry {
     this.stages = rollout.stages;
     this.stages.forEach((ring, i) => this.#rings.set(ring, i));
     this.#instanceRing = this.ringOf(rollout.stage);
-    this.#instanceCohort = Object.freeze({ ring: this.#instanceRing, key: undefined });
     this.#cohort = rollout.cohort;
     this.#rank = ranker(this.stages);
     this.guards = new GuardLedger(deps);
@@ -102,11 +101,13 @@ export class FlagRegistry {
     };
   }
 
-  /** The ring index and key of a request, from `rollout.cohort` (or the instance's ring and no key without one). */
-  cohortOf(request: () => FlagRequest): { readonly ring: number; readonly key: string | undefined } {
-    if (this.#cohort === undefined) return this.#instanceCohort;
-    const cohort = this.#cohort(request());
-    return { ring: this.ringOf(cohort?.stage ?? undefined), key: cohort?.key ?? undefined };
+  /**
+   * Who a request is, from `rollout.cohort` (`undefined` without one: the instance's
+   * ring, no key; `ringOf` turns its stage into a ring). The cohort sees a view that
+   * reads the request only for the fields it asks for.
+   */
+  cohortOf(req: IncomingMessage): Cohort | undefined {
+    return this.#cohort?.(new NodeFlagRequest(req)) ?? undefined;
   }
 
   state(name: string): FlagState {

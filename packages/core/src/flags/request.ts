@@ -15,15 +15,35 @@ function headerOf(headers: IncomingHttpHeaders): (name: string) => string | unde
   };
 }
 
-/** The framework-free view of a Node request that `rollout.cohort` receives. */
-export function flagRequest(req: IncomingMessage): FlagRequest {
-  const url = req.url ?? '/';
-  const query = url.indexOf('?');
-  const headers = req.headers;
-  return {
-    method: req.method ?? 'GET',
-    path: query < 0 ? url : url.slice(0, query),
-    headers,
-    header: headerOf(headers),
-  };
+/**
+ * The framework-free view of a Node request that `rollout.cohort` receives. Every
+ * field is read from the request only when the cohort asks for it: a cohort that
+ * reads one header never pays for the path, the method or the other fields.
+ */
+export class NodeFlagRequest implements FlagRequest {
+  readonly #req: IncomingMessage;
+  #header: ((name: string) => string | undefined) | undefined;
+
+  constructor(req: IncomingMessage) {
+    this.#req = req;
+    this.#header = undefined;
+  }
+
+  get method(): string {
+    return this.#req.method ?? 'GET';
+  }
+
+  get path(): string {
+    const url = this.#req.url ?? '/';
+    const query = url.indexOf('?');
+    return query < 0 ? url : url.slice(0, query);
+  }
+
+  get headers(): IncomingHttpHeaders {
+    return this.#req.headers;
+  }
+
+  get header(): (name: string) => string | undefined {
+    return (this.#header ??= headerOf(this.#req.headers));
+  }
 }

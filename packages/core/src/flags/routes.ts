@@ -1,4 +1,4 @@
-import type { AdminRoute } from '../admin/route.js';
+import { writeOptions, type AdminRoute } from '../admin/route.js';
 import { VersionConflictError } from '../errors/index.js';
 import { parseIfMatch, versionEtag, versionMatches } from '../http/etag.js';
 import { jsonReply, type Reply } from '../http/types.js';
@@ -61,10 +61,11 @@ export function flagRoutes(flags: FlagRegistry, writer?: SettingsWriter): AdminR
       method: 'DELETE',
       path: '/flags/:name/override',
       exists,
-      handle: async ({ params, actor }) => {
-        const name = params.name as string;
-        if (writer === undefined) flags.revert(name, { actor });
-        else await writer.revert(name, { actor, action: 'flag.revert' });
+      handle: async (ctx) => {
+        const name = ctx.params.name as string;
+        const options = writeOptions(ctx);
+        if (writer === undefined) flags.revert(name, options);
+        else await writer.revert(name, { ...options, action: 'flag.revert' });
         return reply(name);
       },
     },

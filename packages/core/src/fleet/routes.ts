@@ -1,7 +1,8 @@
-import type { AdminRoute } from '../admin/route.js';
+import { writeOptions, type AdminRoute } from '../admin/route.js';
 import type { AssertMonitor } from '../asserts/index.js';
 import type { DependencyRegistry, DependencyView } from '../dependencies/index.js';
-import { parseIfMatch, versionEtag } from '../http/etag.js';
+import { VersionConflictError } from '../errors/index.js';
+import { parseIfMatch, versionEtag, versionMatches } from '../http/etag.js';
 import { jsonReply } from '../http/types.js';
 import type { SettingsSource } from './origin.js';
 import type { Fleet } from './fleet.js';
@@ -30,10 +31,12 @@ export function dependencyOverrideRoutes(dependencies: DependencyRegistry, fleet
     method: 'DELETE',
     path: '/dependencies/:name/override',
     exists,
-    handle: async ({ params, actor }) => {
-      const name = params.name as string;
-      if (writer === undefined) target.apply(name, null, actor);
-      else await writer.revert(name, { actor });
+    handle: async (ctx) => {
+      const name = ctx.params.name as string;
+      const options = writeOptions(ctx);
+      if (writer !== undefined) await writer.revert(name, options);
+      else if (versionMatches(options.ifVersion, dependencies.view(name).version)) target.apply(name, null, options.actor);
+      else throw new VersionConflictError(dependencies.view(name).version);
       return reply(name);
     },
   };

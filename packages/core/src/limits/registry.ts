@@ -133,9 +133,11 @@ export class LimitRegistry {
   /**
    * Goes back to the settings the code gave, on this instance only (the admin API's
    * `DELETE /limits/:name/override` goes through the fleet store when there is one).
+   * Throws `VersionConflictError` when `ifVersion` names none of the current version.
    */
-  revert(name: string, options: { actor?: string } = {}): LimitView {
+  revert(name: string, options: UpdateOptions = {}): LimitView {
     const limiter = this.get(name);
+    if (!versionMatches(options.ifVersion, limiter.version)) throw new VersionConflictError(limiter.version);
     this.#retune(limiter, this.#defaults.get(name) as LimitSettings, options.actor ?? 'code', 'limit.revert');
     return this.view(name);
   }

@@ -1,5 +1,5 @@
-import type { AdminRoute } from '../admin/route.js';
-import { parseIfMatch, versionEtag } from '../http/etag.js';
+import { writeOptions, type AdminRoute } from '../admin/route.js';
+import { versionEtag } from '../http/etag.js';
 import { jsonReply } from '../http/types.js';
 import type { LimitRegistry, LimitView } from './registry.js';
 
@@ -9,8 +9,8 @@ const etag = (view: LimitView): string => versionEtag(view.version);
 export interface SettingsWriter {
   /** Merges `input` (validated first) into the stored override of `name`. */
   override(name: string, input: unknown, options: { actor: string; ifVersion?: readonly number[]; action?: string }): Promise<void>;
-  /** Reverts `name` to the code's defaults everywhere. */
-  revert(name: string, options: { actor: string; action?: string }): Promise<void>;
+  /** Reverts `name` to the code's defaults everywhere (412 when the store is at none of `ifVersion`). */
+  revert(name: string, options: { actor: string; ifVersion?: readonly number[]; action?: string }): Promise<void>;
 }
 
 /**
@@ -35,12 +35,11 @@ export function limitRoutes(limits: LimitRegistry, writer?: SettingsWriter): Adm
       path: '/limits/:name',
       exists,
       body: 'json',
-      handle: async ({ params, body, actor, header }) => {
-        const name = params.name as string;
-        const ifVersion = parseIfMatch(header('if-match'));
-        const options = { actor, ...(ifVersion === undefined ? {} : { ifVersion }) };
-        if (writer !== undefined) await writer.override(name, body, options);
-        const view = writer === undefined ? limits.update(name, body, options) : limits.view(name);
+      handle: async (ctx) => {
+        const name = ctx.params.name as string;
+        const options = writeOptions(ctx);
+        if (writer !== undefined) await writer.override(name, ctx.body, options);
+        const view = writer === undefined ? limits.update(name, ctx.body, options) : limits.view(name);
         return jsonReply(200, view, { etag: etag(view) });
       },
     },
@@ -48,10 +47,11 @@ export function limitRoutes(limits: LimitRegistry, writer?: SettingsWriter): Adm
       method: 'DELETE',
       path: '/limits/:name/override',
       exists,
-      handle: async ({ params, actor }) => {
-        const name = params.name as string;
-        if (writer !== undefined) await writer.revert(name, { actor });
-        const view = writer === undefined ? limits.revert(name, { actor }) : limits.view(name);
+      handle: async (ctx) => {
+        const name = ctx.params.name as string;
+        const options = writeOptions(ctx);
+        if (writer !== undefined) await writer.revert(name, options);
+        const view = writer === undefined ? limits.revert(name, options) : limits.view(name);
         return jsonReply(200, view, { etag: etag(view) });
       },
     },

@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { Ballast } from '../ballast.js';
 import type { DependencyCall, ReadOptions } from '../dependencies/index.js';
 import type { DesyncOptions, DesyncResult } from '../outbox/index.js';
-import { flagRequest, isOn } from '../flags/index.js';
+import { isOn } from '../flags/index.js';
 
 /** The header that lists the dependencies whose fallback or stale value a response used. */
 export const DEGRADED_HEADER = 'Ballast-Degraded';
@@ -17,8 +17,9 @@ export class RequestScope {
   readonly ballast: Ballast;
   readonly #res: ServerResponse;
   #degraded: string[] | undefined;
-  /** The request's ring and key, from `rollout.cohort` on the first `flag()`. */
-  #cohort: { readonly ring: number; readonly key: string | undefined } | undefined;
+  /** The request's ring index (`-1` until the first `flag()` asks `rollout.cohort`) and sticky key. */
+  #ring = -1;
+  #key: string | undefined;
 
   constructor(ballast: Ballast, res: ServerResponse) {
     this.ballast = ballast;
@@ -73,8 +74,12 @@ export class RequestScope {
    */
   flag(name: string): boolean {
     const flags = this.ballast.flags;
-    const cohort = (this.#cohort ??= flags.cohortOf(() => flagRequest(this.#res.req)));
-    return isOn(flags.get(name).decide(cohort.ring, cohort.key));
+    if (this.#ring < 0) {
+      const cohort = flags.cohortOf(this.#res.req);
+      this.#ring = flags.ringOf(cohort?.stage ?? undefined);
+      this.#key = cohort?.key ?? undefined;
+    }
+    return isOn(flags.get(name).decide(this.#ring, this.#key));
   }
 
   /** Records that `dependency` answered with a fallback or stale value and sets the header. */

@@ -28,7 +28,7 @@ describe.skipIf(!process.env.DATABASE_URL)(`flags in the fleet store${!process.e
     return b;
   }
 
-  it('PATCH, promote and If-Match go through the store; a PATCH that changes nothing stores nothing', async () => {
+  it('PATCH, promote and If-Match (DELETE of the override too) go through the store; a PATCH that changes nothing stores nothing', async () => {
     db = (await createTestDatabase({ backend: 'postgres' })) as TestDatabase & { backend: 'postgres' };
     const [a, b] = [await instance(), await instance()];
     const patched = await call(a, 'PATCH', '/flags/newCheckout', { stage: 'beta', percent: 50 });
@@ -39,6 +39,10 @@ describe.skipIf(!process.env.DATABASE_URL)(`flags in the fleet store${!process.e
     expect((await call(b, 'PATCH', '/flags/newCheckout', { percent: 60 }, { 'if-match': '"999"' })).status).toBe(412);
     expect((await call(b, 'POST', '/flags/newCheckout/promote')).body.state).toEqual({ stage: 'beta', percent: 100 });
     await until(() => a.flags.state('newCheckout').percent === 100, 5000, 'A to apply the promotion');
+    // Deleting the override with a stale If-Match is a 412 that stores nothing.
+    const stale = { 'if-match': `"${patched.body.version}"` };
+    expect((await call(b, 'DELETE', '/flags/newCheckout/override', undefined, stale)).status).toBe(412);
+    expect(b.flags.state('newCheckout')).toEqual({ stage: 'beta', percent: 100 });
     const history = await db.query(`SELECT actor, after FROM ballast.fleet_changes WHERE kind = 'flag' ORDER BY version`);
     expect(history).toEqual([
       { actor: 'ops', after: { stage: 'beta', percent: 50 } },

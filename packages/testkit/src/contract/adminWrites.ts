@@ -111,6 +111,31 @@ export function adminWritesContract(harness: AdapterHarness): void {
       expect(ballast.dependencies.view('profiles').settings.timeoutMs).toBe(300);
     });
 
+    it('honours If-Match on DELETE of a limit or dependency override: 412 and nothing changed when stale, reverted when it matches', async () => {
+      const { ballast, app } = await start();
+      const auth = { authorization: `Bearer ${WRITE_SECRET}` };
+      await patch(app).send({ maxQueue: 20 }).expect(200);
+      await request(app.server).patch(`${PREFIX}/dependencies/profiles`).set(auth).send({ timeoutMs: 400 }).expect(200);
+      const audited = ballast.audit.recent().length;
+      for (const [path, version] of [
+        ['limits/search', () => ballast.limits.view('search').version],
+        ['dependencies/profiles', () => ballast.dependencies.view('profiles').version],
+      ] as const) {
+        const v = version();
+        for (const stale of [`"${v + 1}"`, `"0${v}"`, `W/"${v}"`]) {
+          await request(app.server).delete(`${PREFIX}/${path}/override`).set(auth).set('if-match', stale).expect(412);
+        }
+        expect(version()).toBe(v);
+        const reverted = await request(app.server).delete(`${PREFIX}/${path}/override`).set(auth).set('if-match', `"${v + 9}", "${v}"`).expect(200);
+        expect(reverted.headers.etag).toBe(`"${version()}"`);
+      }
+      expect(ballast.limits.view('search').settings.maxQueue).toBe(8);
+      expect(ballast.dependencies.view('profiles').settings.timeoutMs).toBe(300);
+      expect(ballast.audit.recent()).toHaveLength(audited + 2);
+      // `*` matches whatever the version.
+      await request(app.server).delete(`${PREFIX}/limits/search/override`).set(auth).set('if-match', '*').expect(200);
+    });
+
     it('refuses an assert threshold that is not a finite number, naming the field', async () => {
       const { ballast, app } = await start();
       for (const expression of ['p99(latency) < 1e400ms', 'p99(latency) < 1e308s']) {

@@ -96,7 +96,11 @@ export function flagsContract(harness: AdapterHarness): void {
       const off = await request(a.server).patch(`${PREFIX}/flags/newCheckout`).set(as(WRITE)).send({ stage: 'off' }).expect(200);
       expect(off.body.state.stage).toBe('off');
       expect((await get(a, 'internal').expect(200)).body.fresh).toBe(false);
-      const reverted = await request(a.server).delete(`${PREFIX}/flags/newCheckout/override`).set(as(WRITE)).expect(200);
+      // DELETE of the override honours If-Match too: a stale one is a 412 that changes nothing.
+      const current = off.headers.etag as string;
+      await request(a.server).delete(`${PREFIX}/flags/newCheckout/override`).set(as(WRITE)).set('if-match', etag).expect(412);
+      expect(ballast!.flags.view('newCheckout')).toMatchObject({ state: { stage: 'off' }, source: 'override' });
+      const reverted = await request(a.server).delete(`${PREFIX}/flags/newCheckout/override`).set(as(WRITE)).set('if-match', current).expect(200);
       expect(reverted.body).toMatchObject({ state: { stage: 'internal', percent: 100 }, source: 'code' });
     });
 

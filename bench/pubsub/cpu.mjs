@@ -7,14 +7,15 @@
  *   node bench/pubsub/cpu.mjs [redis-streams|nats-jetstream|amqp ...]
  *   node --cpu-prof --cpu-prof-dir=/tmp/prof bench/pubsub/cpu.mjs redis-streams
  *
- * Sizes: BENCH_MESSAGES (20000), BENCH_WINDOW (64), BENCH_ROUNDS (3, alternating raw and Ballast).
+ * Sizes: BENCH_MESSAGES (20000), BENCH_WINDOW (64), BENCH_ROUNDS (5, alternating raw and Ballast;
+ * medians and the per-round ratio range). What it published is deleted at the end.
  */
 import { brokerOptions, publishBody, rawClients, throughput } from './common.mjs';
 import { createBallast } from '../../packages/core/dist/index.js';
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 20_000);
 const WINDOW = Number(process.env.BENCH_WINDOW ?? 64);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const types = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const message = { orderId: '42', totalCents: 1999, currency: 'EUR', paid: true };
 const topic = `bench.cpu.${Date.now().toString(36)}`;
@@ -28,19 +29,37 @@ async function cpuPerMessage(publish) {
   return (used.user + used.system) / MESSAGES;
 }
 
-console.log(`Client CPU per confirmed publish (${MESSAGES} messages, ${WINDOW} in flight, best of ${ROUNDS})`);
-console.log('broker           raw us/msg   ballast us/msg   ballast/raw');
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+console.log(`Client CPU per confirmed publish (${MESSAGES} messages, ${WINDOW} in flight, median of ${ROUNDS} alternating rounds)`);
+console.log('broker           raw us/msg   ballast us/msg   ballast/raw   (per-round range)');
 for (const type of types.length > 0 ? types : Object.keys(rawClients)) {
-  let raw = Infinity;
-  let ours = Infinity;
-  for (let round = 0; round < ROUNDS; round++) {
-    const client = await rawClients[type]();
-    raw = Math.min(raw, await cpuPerMessage(() => client.publish(topic, publishBody(topic, message))));
-    await client.close();
-    const ballast = createBallast({ brokers: { b: brokerOptions[type] } });
-    await ballast.start();
-    ours = Math.min(ours, await cpuPerMessage(() => ballast.publish(topic, message)));
+  // Warm clients for every round; raw and Ballast alternate which goes first, so neither always runs warmer.
+  const client = await rawClients[type]();
+  const ballast = createBallast({ brokers: { b: brokerOptions[type] } });
+  await ballast.start();
+  const raw = () => client.publish(topic, publishBody(topic, message));
+  const viaBallast = () => ballast.publish(topic, message);
+  const raws = [];
+  const ours = [];
+  try {
+    for (let round = 0; round < ROUNDS; round++) {
+      if (round % 2 === 0) {
+        raws.push(await cpuPerMessage(raw));
+        ours.push(await cpuPerMessage(viaBallast));
+      } else {
+        ours.push(await cpuPerMessage(viaBallast));
+        raws.push(await cpuPerMessage(raw));
+      }
+    }
+  } finally {
     await ballast.stop();
+    await client.remove(topic);
+    await client.close();
   }
-  console.log(`${type.padEnd(16)} ${raw.toFixed(2).padStart(10)}   ${ours.toFixed(2).padStart(14)}   ${(ours / raw).toFixed(2)}x`);
+  const ratios = raws.map((r, i) => ours[i] / r);
+  const [r, o] = [median(raws), median(ours)];
+  console.log(
+    `${type.padEnd(16)} ${r.toFixed(2).padStart(10)}   ${o.toFixed(2).padStart(14)}   ${(o / r).toFixed(2).padStart(10)}x   (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})`,
+  );
 }

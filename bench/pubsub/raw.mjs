@@ -12,6 +12,7 @@ export async function rawRedis(url) {
   await new Promise((resolve) => client.once('ready', resolve));
   return {
     publish: (topic, body) => client.xadd(`ballast:${topic}`, 'MAXLEN', '~', 1_000_000, '*', 'id', randomUUID(), 'body', body),
+    remove: (topic) => client.del(`ballast:${topic}`),
     close: () => client.quit(),
   };
 }
@@ -23,6 +24,7 @@ export async function rawNats(servers) {
   const js = jetstream(nc);
   return {
     publish: (topic, body) => js.publish(`ballast.${topic}`, body, { msgID: randomUUID(), timeout: 500 }),
+    remove: (topic) => jsm.streams.purge('BALLAST', { filter: `ballast.${topic}.>` }).then(() => jsm.streams.purge('BALLAST', { filter: `ballast.${topic}` })),
     close: () => nc.close(),
   };
 }
@@ -38,6 +40,8 @@ export async function rawAmqp(url) {
           error == null ? resolve() : reject(error),
         ),
       ),
+    // Nothing to remove: with no queue bound to the topic, RabbitMQ kept nothing.
+    remove: async () => {},
     close: () => connection.close(),
   };
 }

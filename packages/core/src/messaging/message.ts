@@ -57,8 +57,24 @@ export function checkMessage(message: unknown): Message {
   return message as Message;
 }
 
-export function encodeMessage(envelope: Envelope, message: Message): string {
-  return JSON.stringify({ id: envelope.id, topic: envelope.topic, publishedAt: envelope.publishedAt, message } satisfies Wire);
+export function encodeMessage(id: string, topic: string, publishedAt: string, message: Message): string {
+  return JSON.stringify({ id, topic, publishedAt, message } satisfies Wire);
+}
+
+let isoAtMs = Number.NaN;
+let isoAtText = '';
+
+/**
+ * `new Date(ms).toISOString()`, formatted once per millisecond: publishes in
+ * the same millisecond share the text (measured: toISOString cost more
+ * instructions than the JSON encoding of a whole message).
+ */
+export function isoTime(ms: number): string {
+  if (ms !== isoAtMs) {
+    isoAtText = new Date(ms).toISOString();
+    isoAtMs = ms;
+  }
+  return isoAtText;
 }
 
 /** Parses the wire form; `undefined` for anything that is not one (it goes to the dead list). */

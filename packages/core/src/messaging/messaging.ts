@@ -1,20 +1,20 @@
 import type { AuditLog } from '../admin/audit.js';
 import { UnknownNameError } from '../errors/index.js';
 import type { SafeEmitter } from '../events/index.js';
-import { uuidv7 } from '../outbox/ids.js';
+import { uuidv7At } from '../outbox/ids.js';
 import type { Database } from '../outbox/store/index.js';
 import { isMissingPeerError } from '../peers/index.js';
 import type { Logger } from '../util/logger.js';
 import { createBroker } from './brokers/index.js';
 import { errorText } from './broker.js';
-import { checkMessage, checkTopic, encodeMessage } from './message.js';
+import { checkMessage, checkTopic, encodeMessage, isoTime } from './message.js';
 import type { ResolvedBroker, ResolvedMessagingOptions } from './options.js';
 import { DeadlineSweep } from './deadlines.js';
 import { deleteOlderThan } from '../outbox/sql/prune.js';
 import { startPruner } from '../outbox/worker/pruner.js';
 import { listDead } from './sql/listDead.js';
 import type { Supervised } from '../outbox/worker/supervisor.js';
-import { publishToOne } from './publisher.js';
+import { publishToOne, type Publisher } from './publisher.js';
 import { BrokerSlot, type BrokerView } from './slot.js';
 import { resolveSubscribeOptions } from './subscribeOptions.js';
 import { Subscription } from './subscription.js';
@@ -53,15 +53,16 @@ export class Messaging {
   readonly #options: ResolvedMessagingOptions;
   readonly #deps: MessagingDeps;
   readonly #subscriptions = new Set<Subscription>();
-  readonly #deadlines = new DeadlineSweep();
-  /** Deletes old `dedupe: 'postgres'` ids while a subscription uses them. */
-  #pruner: Supervised | undefined;
+  readonly #publisher: Publisher;
+  /** Background deletes of old rows, by table: `dedupe: 'postgres'` ids and stored dead messages, while a subscription writes them. */
+  readonly #pruners = new Map<string, Supervised>();
   #started = false;
 
   constructor(brokers: Record<string, ResolvedBroker>, options: ResolvedMessagingOptions, deps: MessagingDeps) {
     this.#slots = Object.entries(brokers).map(([name, b]) => new BrokerSlot(createBroker(name, b, options.confirmTimeoutMs)));
     this.#options = options;
     this.#deps = deps;
+    this.#publisher = { slots: this.#slots, options, sweep: new DeadlineSweep() };
   }
 
   /** Names of the configured brokers. */
@@ -70,15 +71,18 @@ export class Messaging {
   }
 
   /** Validates, then sends to one broker; resolves once it confirmed. An invalid message rejects (never throws). */
-  publish(topic: string, message: unknown, id: string = uuidv7()): Promise<PublishReceipt> {
+  publish(topic: string, message: unknown, id?: string): Promise<PublishReceipt> {
+    // One clock read per publish: the id's time, `publishedAt` and the deadlines agree.
+    const now = Date.now();
+    const messageId = id ?? uuidv7At(now);
     let body: string;
     try {
       checkTopic(topic);
-      body = encodeMessage({ id, topic, publishedAt: new Date().toISOString() }, checkMessage(message));
+      body = encodeMessage(messageId, topic, isoTime(now), checkMessage(message));
     } catch (error) {
       return Promise.reject(error as Error);
     }
-    return publishToOne(this.#slots, topic, body, id, this.#options, this.#deadlines);
+    return publishToOne(this.#publisher, topic, body, messageId, now);
   }
 
   subscribe<S extends MessageSchema | undefined, D extends DedupeMode>(
@@ -178,25 +182,17 @@ export class Messaging {
   async stop(): Promise<void> {
     if (!this.#started) return;
     this.#started = false;
-    const pruner = this.#pruner;
-    this.#pruner = undefined;
-    await pruner?.stop();
+    const pruners = [...this.#pruners.values()];
+    this.#pruners.clear();
+    await Promise.all(pruners.map((p) => p.stop()));
     await Promise.allSettled([...this.#subscriptions].map((s) => s.stop()));
     await Promise.allSettled(this.#slots.map((s) => s.broker.close()));
   }
 
   #consume(subscription: Subscription): void {
     const { topic, group, dedupe } = subscription.options;
-    // Keeps message_dedupe from growing without end: ids older than dedupeRetentionMs go, a batch at a time.
-    if (dedupe === 'postgres') {
-      this.#pruner ??= startPruner({
-        database: this.#deps.database,
-        retentionMs: this.#options.dedupeRetentionMs,
-        prune: (db, schema, retentionMs, batch) => deleteOlderThan(db, `${schema}.message_dedupe`, 'seen_at', retentionMs, batch),
-        what: 'message dedupe ids',
-        logger: this.#deps.logger,
-      });
-    }
+    if (dedupe === 'postgres') this.#keepPruned('message_dedupe', 'seen_at', this.#options.dedupeRetentionMs, 'message dedupe ids');
+    if (subscription.durableDead) this.#keepPruned('message_dead', 'dead_at', this.#options.deadRetentionMs, 'dead messages');
     subscription.attach(
       this.#slots.map((slot) =>
         slot.broker.consume(topic, group, async (body) => {
@@ -205,6 +201,19 @@ export class Messaging {
         }),
       ),
     );
+  }
+
+  /** Keeps `table` from growing without end: rows whose `column` is older than `retentionMs` go, a batch at a time, in the background. */
+  #keepPruned(table: 'message_dedupe' | 'message_dead', column: string, retentionMs: number, what: string): void {
+    if (this.#pruners.has(table)) return;
+    const pruner = startPruner({
+      database: this.#deps.database,
+      retentionMs,
+      prune: (db, schema, ms, batch) => deleteOlderThan(db, `${schema}.${table}`, column, ms, batch),
+      what,
+      logger: this.#deps.logger,
+    });
+    this.#pruners.set(table, pruner);
   }
 
   #slot(name: string): BrokerSlot {

@@ -50,6 +50,11 @@ export interface MessagingOptions {
    * Keep it above the longest a copy can arrive late (broker redelivery, outbox retries). Default `86400000` (a day).
    */
   dedupeRetentionMs?: number;
+  /**
+   * How long the database keeps a dead message (`GET /subscriptions/dead`); older ones are deleted in the background.
+   * Default `604800000` (a week).
+   */
+  deadRetentionMs?: number;
 }
 
 const name = z.string().regex(/^[A-Za-z0-9_-]+$/, { error: 'must be letters, digits, "_" or "-"' });
@@ -80,6 +85,7 @@ const messagingSchema = z.strictObject({
   publishTimeoutMs: intBetween(1, 600_000).default(2000),
   confirmTimeoutMs: intBetween(1, 600_000).default(500),
   dedupeRetentionMs: intBetween(1000, 365 * 86_400_000).default(86_400_000),
+  deadRetentionMs: intBetween(1000, 365 * 86_400_000).default(7 * 86_400_000),
 });
 
 export type ResolvedRedisBroker = z.output<typeof redisSchema>;

@@ -93,6 +93,29 @@ describe.each(testBackends())("dedupe: 'postgres' (%s)", (backend) => {
     expect(await ids()).toEqual([id]);
   });
 
+  it('deletes stored dead messages older than deadRetentionMs in the background and keeps the younger ones', async () => {
+    const topic = uniqueTopic();
+    const group = uniqueGroup();
+    const schema = uniqueName('mq');
+    // Create the tables, then store 2,500 dead messages an hour old: more than two of the pruner's batches.
+    await (await instance(schema)).stop();
+    await db.query(
+      `INSERT INTO ${schema}.message_dead (topic, grp, id, broker, reason, error, attempts, dead_at)
+       SELECT $1, $2, 'old-' || n, 'redis', 'handler', 'card declined', 1, now() - interval '1 hour' FROM generate_series(1, 2500) n`,
+      [topic, group],
+    );
+    const ballast = await suite.start({ brokers: machineBrokers(), messaging: { deadRetentionMs: 600_000 }, outbox: { database: db.database, schema, destinations: {} } });
+    const subscription = ballast.subscribe(topic, { group, maxAttempts: 1 }, () => {
+      throw new Error('card declined');
+    });
+    await subscription.ready();
+    const { id } = await ballast.publish(topic, { orderId: 'fresh' });
+    await until(() => subscription.stats().dead === 1, 10_000, 'the fresh message to die');
+    const dead = async (): Promise<string[]> => (await db.query(`SELECT id FROM ${schema}.message_dead WHERE topic = $1`, [topic])).map((r) => r.id as string);
+    await eventually(async () => (await dead()).length === 1, 15_000, 'the old dead messages to be pruned');
+    expect(await dead()).toEqual([id]);
+  });
+
   it('stores dead messages in the database, so they outlive the instance and every instance lists them', async () => {
     const topic = uniqueTopic();
     const schema = uniqueName('mq');

@@ -128,4 +128,10 @@ export const migrations: readonly Migration[] = [
       `CREATE INDEX outbox_delivered_at ON ${s}.outbox_delivered (delivered_at)`,
     ],
   },
+  {
+    // Dead messages are kept for `messaging.deadRetentionMs`; the pruner deletes the oldest first along this index.
+    id: 7,
+    name: 'dead message age',
+    sql: (s) => [`CREATE INDEX message_dead_at ON ${s}.message_dead (dead_at)`],
+  },
 ];

@@ -61,18 +61,17 @@ export function ballastExpress(ballast: Ballast): BallastExpress {
       const observer = ballast.observer;
       observer.start();
       return mounted<RequestHandler>(function ballastObserve(req, res, next) {
-        // No shared exchange: under Express a listener and a closure each cost less (see the core's Exchange).
-        if (observeNode(observer, req, res, routeTemplate, req, false)) next();
+        if (observeNode(observer, req, res, routeTemplate, req)) next();
       });
     },
     limit(...names) {
       const gate = ballast.limits.gate(names);
       return mounted<RequestHandler>(function ballastLimit(req, res, next) {
         const admission = gate.admit();
-        if (typeof admission === 'function') return whenDone(req, res, admission, false) ? next() : undefined;
+        if (typeof admission === 'function') return whenDone(req, res, admission) ? next() : undefined;
         if (isShed(admission)) return writeNodeReply(res, shedReply(admission));
         // Released on the first end event, which takes it out of the queue when the client leaves first.
-        whenDone(req, res, admission.release, false);
+        whenDone(req, res, admission.release);
         admission.admitted.then((admitted) => settle(admitted, res, next), next);
       });
     },

@@ -29,6 +29,23 @@ describe('express: per-request state kept in res.locals', () => {
     expect(ballast.observer.inFlight).toBe(0);
   });
 
+  it('observe() and a limit on the route add one close listener to the response between them', async () => {
+    const ballast = createBallast({ limits: { api: { maxConcurrent: 2 } } });
+    const b = ballastExpress(ballast);
+    const app = express();
+    app.use(b.observe());
+    const listeners: number[] = [];
+    app.get('/work', b.limit('api'), (_req, res) => {
+      listeners.push(res.listenerCount('close'));
+      res.json({ ok: true });
+    });
+    const server = await serve(ballast, app);
+    for (let i = 0; i < 2; i++) expect((await request(server).get('/work')).status).toBe(200);
+    expect(listeners).toEqual([1, 1]);
+    await expect.poll(() => ballast.observer.windowHistogram('/work').count).toBe(2);
+    expect(ballast.limits.get('api').running).toBe(0);
+  });
+
   it('an app that shares one res.locals object between requests still records and releases each request', async () => {
     const ballast = createBallast({ limits: { api: { maxConcurrent: 4 } } });
     const b = ballastExpress(ballast);

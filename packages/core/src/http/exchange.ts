@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { HttpObserver } from '../observe/observer.js';
@@ -15,30 +16,34 @@ type Done = () => void;
  * A limit without `observe()` adds its release as the listener, which costs
  * less than creating an exchange for it.
  *
- * Not under Express: Express gives every request and response a hidden class
- * of its own (it swaps their prototypes per request), so adding a property to
- * them costs a new hidden class each time (the exchange on `res`: 1.2% of the
- * server's CPU in a profile, against 0.03% for the same code under Koa), and
- * every read of theirs misses the inline caches. Even kept in `res.locals` it
- * cost more there than a listener and a closure per caller (Ballast's share of
- * the server's busy samples 3.7-3.8% against 2.6-3.1%, profiles interleaved),
- * so the Express adapter passes `shared` `false`.
+ * Limits find the exchange through `latest`, the last one `observeNode` opened,
+ * never through a property of the response: Express gives every request and
+ * response a hidden class of its own (it swaps their prototypes per request),
+ * so a property added to them costs a new hidden class each time and every read
+ * of theirs misses the inline caches. The usual chain (`app.use(b.observe())`,
+ * then a limit on the route) runs from one to the other without a turn of the
+ * event loop, so the limit finds its response's exchange there; after a wait in
+ * between (a body parser) another request's may be there instead, and the limit
+ * listens on its own, as it does without `observe()`.
  */
 class Exchange {
   readonly res: ServedResponse;
-  /** The observer measuring this exchange (`observeNode`), and what it needs at the end. */
-  observer: HttpObserver | null = null;
-  startedAt = 0;
-  routeOf: ((subject: unknown) => string | undefined) | null = null;
-  subject: unknown = undefined;
+  readonly observer: HttpObserver;
+  readonly startedAt: number;
+  readonly routeOf: (subject: unknown) => string | undefined;
+  readonly subject: unknown;
   /** The first `whenDone` callback (usually a limit's release), then any others. */
   done: Done | null = null;
   more: Done[] | null = null;
-  /** Whether the response closed (its listener ran): later callbacks run at once. */
+  /** Whether the response closed (its listener ran). */
   ended = false;
 
-  constructor(res: ServedResponse) {
+  constructor(res: ServedResponse, observer: HttpObserver, startedAt: number, routeOf: (subject: unknown) => string | undefined, subject: unknown) {
     this.res = res;
+    this.observer = observer;
+    this.startedAt = startedAt;
+    this.routeOf = routeOf;
+    this.subject = subject;
   }
 
   add(done: Done): void {
@@ -49,33 +54,35 @@ class Exchange {
   end(): void {
     if (this.ended) return;
     this.ended = true;
+    // Keep no response alive once it is over.
+    if (latest === this) latest = null;
     const res = this.res;
-    const observer = this.observer;
-    if (observer !== null) {
-      const route = res[UNOBSERVED] === true ? null : (this.routeOf as (subject: unknown) => string | undefined)(this.subject);
-      observer.end(route, res.statusCode, this.startedAt);
-    }
+    const left = unobservedOpen !== 0 && res[UNOBSERVED] === true;
+    this.observer.end(left ? null : this.routeOf(this.subject), res.statusCode, this.startedAt);
     this.done?.();
     if (this.more !== null) for (const done of this.more) done();
   }
 }
 
-const EXCHANGE = Symbol('ballast.exchange');
-type ServedResponse = ServerResponse & { [EXCHANGE]?: Exchange; [UNOBSERVED]?: true };
+type ServedResponse = ServerResponse & { [UNOBSERVED]?: true };
 
-/** The one `close` listener of an exchange, a module-level function: no closure per request. */
-function onClose(this: ServedResponse): void {
-  this[EXCHANGE]?.end();
+/** The exchange `observeNode` opened last, until it is over: what a limit of the same response joins. */
+let latest: Exchange | null = null;
+
+const { on } = EventEmitter.prototype;
+
+/**
+ * `res.on('close', listener)` without looking `on` up on the response (a
+ * `ServerResponse` keeps `EventEmitter`'s): under Express that lookup misses
+ * its caches and walks six prototypes on every request (see `Exchange`).
+ */
+function onClose(res: ServerResponse, listener: () => void): void {
+  on.call(res, 'close', listener);
 }
 
-/** The exchange of a response that holds its connection, created (with its listener) by the first caller. */
-function exchangeOf(res: ServedResponse): Exchange {
-  let exchange = res[EXCHANGE];
-  if (exchange === undefined) {
-    exchange = res[EXCHANGE] = new Exchange(res);
-    res.on('close', onClose);
-  }
-  return exchange;
+/** Whether a response's `res.socket` is a live connection: then its `close` comes, whatever happens. */
+function live(socket: Socket | null): socket is Socket {
+  return socket !== null && !socket.destroyed;
 }
 
 /**
@@ -91,30 +98,28 @@ function exchangeOf(res: ServedResponse): Exchange {
  * `close` is the sign after that. Only such responses pay for the extra listeners.
  *
  * `done` may run more than once only if it is called elsewhere too: make it
- * idempotent (a gate's release is). `shared` `false`: never join or keep an
- * exchange, add a listener of its own (Express, see `Exchange`).
+ * idempotent (a gate's release is).
  *
  * @example
  * const release = gate.admit();
  * if (typeof release === 'function' && whenDone(req, res, release)) next();
  */
-export function whenDone(req: IncomingMessage, res: ServerResponse, done: Done, shared = true): boolean {
-  // Under `observe()` the exchange's listener runs it (the exchange knows whether it is over already).
-  const exchange = shared ? (res as ServedResponse)[EXCHANGE] : undefined;
-  if (exchange !== undefined) {
-    if (exchange.ended) done();
-    else exchange.add(done);
-    return !exchange.ended;
+export function whenDone(req: IncomingMessage, res: ServerResponse, done: Done): boolean {
+  // Under `observe()` the exchange's listener runs it (an exchange that is over is no longer `latest`).
+  const exchange = latest;
+  if (exchange !== null && exchange.res === res) {
+    exchange.add(done);
+    return true;
+  }
+  // The usual case: the response holds a live connection, so its `close` comes. A limit alone listens itself.
+  if (live(res.socket)) {
+    onClose(res, done);
+    return true;
   }
   // Finished but not closed yet is fine: its `close` is still to come.
   if (res.closed) {
     done();
     return false;
-  }
-  // The usual case: the response holds the connection, so its `close` comes, whatever happens. A limit alone listens itself.
-  if (res.socket !== null) {
-    res.on('close', done);
-    return true;
   }
   return whenQueuedDone(req, res, done);
 }
@@ -139,7 +144,7 @@ function whenQueuedDone(req: IncomingMessage, res: ServerResponse, done: Done): 
   };
   if (req.destroyed) fire.call(req);
   if (!pending) return false;
-  res.on('close', fire);
+  onClose(res, fire);
   req.on('close', fire);
   return true;
 }
@@ -148,7 +153,7 @@ function whenQueuedDone(req: IncomingMessage, res: ServerResponse, done: Done): 
  * What both adapters call for every request under `observe()`: counts it in
  * flight now and, once the exchange is over (see `whenDone`), records its
  * latency under the route template `routeOf(subject)` reads then (routing runs
- * after us). `false` when the client already left. `shared` as for `whenDone`.
+ * after us). `false` when the client already left.
  *
  * @example
  * if (observeNode(ballast.observer, req, res, routeOf, req)) next();
@@ -159,19 +164,28 @@ export function observeNode<S>(
   res: ServerResponse,
   routeOf: (subject: S) => string | undefined,
   subject: S,
-  shared = true,
 ): boolean {
-  const startedAt = observer.begin(req.socket);
-  const exchange = !shared || res.socket === null || res.closed ? undefined : exchangeOf(res);
-  if (exchange === undefined || exchange.observer !== null) {
-    // No exchange kept, queued behind another response, already over, or a second observer on it: a callback of its own.
-    return whenDone(req, res, () => observer.end((res as ServedResponse)[UNOBSERVED] === true ? null : routeOf(subject), res.statusCode, startedAt));
-  }
-  exchange.observer = observer;
-  exchange.startedAt = startedAt;
-  exchange.routeOf = routeOf as (subject: unknown) => string | undefined;
-  exchange.subject = subject;
+  const socket = res.socket;
+  const startedAt = observer.begin(socket ?? req.socket);
+  const exchange = new Exchange(res, observer, startedAt, routeOf as (subject: unknown) => string | undefined, subject);
+  // Queued behind another response or already over: no limit joins it, it ends like a limit's release would.
+  if (!live(socket)) return whenDone(req, res, () => exchange.end());
+  latest = exchange;
+  onClose(res, () => exchange.end());
   return true;
+}
+
+/**
+ * Responses `unobserved` marked that have not closed yet. While there are none
+ * (nearly always), ending an exchange looks nothing up on the response for it:
+ * under Express a property missing from the response is looked for through all
+ * its prototypes, on every request. A queued response whose client left gets no
+ * `close` and stays counted: later exchanges then only check the mark again.
+ */
+let unobservedOpen = 0;
+
+function forgetUnobserved(): void {
+  unobservedOpen--;
 }
 
 /**
@@ -180,5 +194,10 @@ export function observeNode<S>(
  * feed the very `error_rate` it reports. Only in-flight accounting remains.
  */
 export function unobserved(res: ServerResponse): void {
-  (res as ServedResponse)[UNOBSERVED] = true;
+  const served = res as ServedResponse;
+  if (served[UNOBSERVED] === true) return;
+  served[UNOBSERVED] = true;
+  unobservedOpen++;
+  // After the exchange's own listener, which reads the mark.
+  res.once('close', forgetUnobserved);
 }

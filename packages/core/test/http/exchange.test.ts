@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { createBallast } from '@ballast/core';
 import { observeNode, whenDone } from '@ballast/core/adapter';
-import { servedApps } from '@ballast/testkit';
+import { Latch, servedApps } from '@ballast/testkit';
 
 const urlOf = (server: http.Server): string => `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
@@ -31,6 +31,36 @@ describe('the end of an exchange', () => {
     expect(b.limits.get('api').running + b.limits.get('search').running).toBe(0);
     expect(b.observer.inFlight).toBe(0);
     expect(b.observer.windowHistogram('/search').count).toBe(3);
+  });
+
+  it('a limit reached after a wait, with another request observed meanwhile, releases with its own response, not that one', async () => {
+    const b = createBallast({ limits: { api: { maxConcurrent: 5 } } });
+    const parsing = new Latch();
+    const slow = new Latch();
+    const server = await serve(b, http.createServer((req, res) => {
+      expect(observeNode(b.observer, req, res, () => req.url, req)).toBe(true);
+      if (req.url === '/slow') return void slow.wait().then(() => res.end('slow'));
+      // A wait between observe() and the limit, as a body parser makes.
+      void parsing.wait().then(() => {
+        const release = b.limits.gate(['api']).admit();
+        if (typeof release !== 'function') throw new Error('not admitted');
+        expect(whenDone(req, res, release)).toBe(true);
+        res.end('ok');
+      });
+    }));
+    const limited = fetch(`${urlOf(server)}/limited`);
+    await parsing.arrivedAtLeast(1);
+    // Observed after the limited request, before its limit runs, and still open while it ends.
+    const slowAnswer = fetch(`${urlOf(server)}/slow`);
+    await slow.arrivedAtLeast(1);
+    parsing.open();
+    expect((await limited).status).toBe(200);
+    await expect.poll(() => b.limits.get('api').running).toBe(0);
+    expect(b.observer.inFlight).toBe(1);
+    slow.open();
+    expect((await slowAnswer).status).toBe(200);
+    await expect.poll(() => b.observer.inFlight).toBe(0);
+    expect(b.observer.windowHistogram('/limited').count).toBe(1);
   });
 
   it('two observers on one response both record it', async () => {

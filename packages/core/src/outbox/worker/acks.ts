@@ -1,9 +1,10 @@
-import { completeMessages, type AckRef, type AdvancedRow } from '../sql/index.js';
+import { completeMessages, type AdvancedRow, type LeaseRef } from '../sql/index.js';
 import type { SqlClient } from '../store/index.js';
 import type { OutcomeWriter } from './outcomes.js';
 
 interface Waiting {
-  ack: AckRef;
+  lease: LeaseRef;
+  leaseRow: string | null;
   advance: boolean;
   resolve(deleted: boolean): void;
   reject(error: unknown): void;
@@ -44,12 +45,12 @@ export class AckBatcher {
   }
 
   /**
-   * Resolves true once deleted, false when the lease had passed to another worker. `advance`: for a keyed
-   * message, lease the key's next message to this worker in the same statement.
+   * Resolves true once deleted, false when the lease had passed to another worker. `leaseRow`: its key's
+   * lease row, for a keyed message; `advance`: lease the key's next message to this worker in the same statement.
    */
-  complete(ack: AckRef, advance: boolean): Promise<boolean> {
+  complete(lease: LeaseRef, leaseRow: string | null, advance: boolean): Promise<boolean> {
     return new Promise((resolve, reject) => {
-      this.#queue.push({ ack, advance, resolve, reject });
+      this.#queue.push({ lease, leaseRow, advance, resolve, reject });
       if (!this.#flushing) void this.#flush();
     });
   }
@@ -60,15 +61,16 @@ export class AckBatcher {
       const batch = this.#queue;
       this.#queue = [];
       try {
-        const acks = batch.map((w) => w.ack);
+        const leases = batch.map((w) => w.lease);
+        const leaseRows = batch.map((w) => w.leaseRow);
         const advance = { flags: batch.map((w) => w.advance), leaseMs: this.#leaseMs };
         const sentAt = performance.now();
         // Through an outage the batch waits here (and the next one grows behind it) until it is written.
         const { deleted, advanced } = await this.#writer.write('ack', () =>
-          completeMessages(this.#db, this.#schema, this.#workerId, acks, advance),
+          completeMessages(this.#db, this.#schema, this.#workerId, leases, leaseRows, advance),
         );
         if (advanced.length > 0) await this.#onAdvanced(advanced, sentAt);
-        for (const w of batch) w.resolve(deleted.has(w.ack.id));
+        for (const w of batch) w.resolve(deleted.has(w.lease.id));
       } catch (error) {
         for (const w of batch) w.reject(error);
       }

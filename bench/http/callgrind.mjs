@@ -1,0 +1,155 @@
+/**
+ * Instructions per request of one or more throughput variants' servers, counted by
+ * valgrind's callgrind: a count of instructions, not seconds, so it holds on a
+ * loaded machine where req/s do not. Each server runs under callgrind; this
+ * process (not instrumented) sends `warm-up` requests, zeroes the counters, then
+ * `windows` times sends `requests` more over `connections` keep-alive
+ * connections and dumps: the instructions of a dump divided by `requests` is the
+ * server's cost of one request (its GC and libuv work included), printed in all
+ * and outside the garbage collector. A server's figure is the median of its
+ * windows: an optimising compile or a full collection falls in one of them and
+ * would move a single window's figure by several percent. The variants run interleaved, `reps` fresh servers each;
+ * medians and ranges are printed, and the cost each variant adds to its bare
+ * framework in instructions and as a share of it. `node --single-threaded`:
+ * no compiler or GC thread works beside the server.
+ *
+ *   node bench/http/callgrind.mjs [reps] [requests] [warm-up] [connections] [windows] 'express bare' 'express + ballast limit' ...
+ *   (defaults: 2 reps, 600 requests, 3000 warm-up, 8 connections, 5 windows, the Express variants)
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { median, table } from './lib/stats.mjs';
+import { baselineOf } from './lib/apps.mjs';
+
+const [reps = '2', requests = '600', warmUp = '3000', connections = '8', windowsArg = '5', ...named] = process.argv.slice(2);
+const windows = Number(windowsArg);
+const variants = named.length > 0 ? named : ['express bare', 'express + ballast limit', 'express + ballast observe+limit'];
+
+/** Starts `server.mjs <variant>` under callgrind; resolves with its port and pid once it listens. */
+function startUnderCallgrind(variant, dir) {
+  const server = fileURLToPath(new URL('./server.mjs', import.meta.url));
+  const child = spawn(
+    'valgrind',
+    ['--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${join(dir, 'cg.%p')}`, '--dump-instr=no', process.execPath, '--single-threaded', server, variant],
+    { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] },
+  );
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk) => (stderr += chunk));
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`${variant} exited with ${code}: ${stderr.slice(-800)}`)));
+    child.on('message', (message) => {
+      if (message.type === 'listening') resolve({ child, port: message.port });
+    });
+  });
+}
+
+/** `total` GET / over `connections` keep-alive connections, each sending the next once its answer is read. */
+async function send(port, total, agent) {
+  let left = total;
+  const one = () =>
+    new Promise((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port, path: '/', agent }, (res) => {
+        if (res.statusCode !== 200) reject(new Error(`status ${res.statusCode}`));
+        res.resume().on('end', resolve);
+      });
+      req.on('error', reject).end();
+    });
+  const loop = async () => {
+    while (left > 0) {
+      left--;
+      await one();
+    }
+  };
+  await Promise.all(Array.from({ length: Number(connections) }, loop));
+}
+
+/** V8's garbage collector, by the names of its C++ functions (write barriers included). */
+const GC = /Scaveng|Marking|MarkCompact|Sweep|Evacuat|Heap::|heap::base|Worklist|GCTracer|Compactor|RememberedSet|SlotSet|MemoryChunk|PagedSpace|NewSpace|Minor|ObjectCache|BodyDescriptor|LocalAllocator|Visitor|RecordWrite|WriteBarrier/;
+
+/**
+ * The instructions of dump `n` in `dir`, and how many of them the garbage
+ * collector ran: whether a full collection falls in a window or not moves its
+ * total by several percent, so the rest (the mutator) is the steadier figure.
+ */
+function dumpInstructions(dir, pid, n) {
+  const text = execFileSync('callgrind_annotate', ['--inclusive=no', '--threshold=100', join(dir, `cg.${pid}.${n}`)], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  let total = 0;
+  let gc = 0;
+  for (const line of text.split('\n')) {
+    const match = /^\s*([\d,]+) \(/.exec(line);
+    if (match === null) continue;
+    const count = Number(match[1].replaceAll(',', ''));
+    if (line.includes('PROGRAM TOTALS')) total = count;
+    else if (GC.test(line)) gc += count;
+  }
+  return { total, gc };
+}
+
+async function measure(variant) {
+  const dir = mkdtempSync(join(tmpdir(), 'ballast-cg-'));
+  const { child, port } = await startUnderCallgrind(variant, dir);
+  const agent = new Agent({ keepAlive: true, maxSockets: Number(connections) });
+  try {
+    await send(port, Number(warmUp), agent);
+    // Instrumented from here on only: the warm-up runs several times faster without it.
+    execFileSync('callgrind_control', ['-i', 'on', String(child.pid)], { stdio: 'ignore' });
+    execFileSync('callgrind_control', ['-z', String(child.pid)], { stdio: 'ignore' });
+    const totals = [];
+    const mutators = [];
+    for (let n = 1; n <= windows; n++) {
+      await send(port, Number(requests), agent);
+      // A dump zeroes the counters: each window counts on its own.
+      execFileSync('callgrind_control', ['-d', String(child.pid)], { stdio: 'ignore' });
+      const { total, gc } = dumpInstructions(dir, child.pid, n);
+      totals.push(total / Number(requests));
+      mutators.push((total - gc) / Number(requests));
+    }
+    return { total: median(totals), mutator: median(mutators) };
+  } finally {
+    agent.destroy();
+    child.removeAllListeners('exit');
+    await new Promise((resolve) => {
+      child.once('exit', resolve);
+      child.kill('SIGTERM');
+    });
+    // BENCH_CALLGRIND_KEEP=1 keeps the dumps for callgrind_annotate.
+    if (process.env.BENCH_CALLGRIND_KEEP === '1') console.error(`dumps of ${variant}: ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const results = new Map(variants.map((v) => [v, []]));
+for (let rep = 0; rep < Number(reps); rep++) {
+  // A rotated order every repetition, so no variant always runs first.
+  const order = variants.map((_, i) => variants[(i + rep) % variants.length]);
+  for (const variant of order) {
+    const perRequest = await measure(variant);
+    results.get(variant).push(perRequest);
+    console.error(`rep ${rep + 1} ${variant}: ${Math.round(perRequest.total)} instructions/request, ${Math.round(perRequest.mutator)} outside the GC`);
+  }
+}
+
+const k = (n) => `${(n / 1000).toFixed(1)}k`;
+const rows = [['variant', 'instr/req', 'range', 'added', 'x bare', 'outside GC', 'range', 'added', 'x bare']];
+for (const [variant, values] of results) {
+  const bare = results.get(baselineOf(variant));
+  const cells = [variant];
+  for (const key of ['total', 'mutator']) {
+    const own = values.map((v) => v[key]);
+    const m = median(own);
+    cells.push(k(m), `${k(Math.min(...own))}-${k(Math.max(...own))}`);
+    if (bare === undefined || bare === values) cells.push('', '');
+    else {
+      const base = median(bare.map((v) => v[key]));
+      cells.push(k(m - base), `+${((100 * (m - base)) / base).toFixed(1)}%`);
+    }
+  }
+  rows.push(cells);
+}
+console.log(`callgrind, ${reps} reps interleaved, each the median of ${windows} windows of ${requests} requests after ${warmUp} warm-up, ${connections} keep-alive connections`);
+console.log(table(rows));
+console.log(JSON.stringify(Object.fromEntries(results)));

@@ -3,34 +3,28 @@ import express from 'express';
 import { createBallast } from '@ballast/core';
 import { ballastExpress } from '@ballast/express';
 
+const flags = { newCheckout: { stage: 'beta', percent: 10 } };
+/** Express with Ballast's observe() mounted as the README says, the same instance options for both variants. */
+function withBallast(handler) {
+  const b = ballastExpress(createBallast({ stage: 'beta', rollout: { cohort: (r) => ({ key: r.header('x-account-id') }) }, flags }));
+  const app = express();
+  app.use(b.observe());
+  app.get('/checkout', handler);
+  return app;
+}
+
+// Bodies of one length in every variant ('new' / 'old'), so that only the flag differs.
 const variants = {
   /** Express alone. */
   bare: () => {
     const app = express();
-    app.get('/checkout', (req, res) => res.json({ checkout: 'classic' }));
+    app.get('/checkout', (req, res) => res.json({ checkout: 'old' }));
     return app;
   },
-  /** Express with Ballast's observe(), mounted as the README says, and no flag. */
-  observe: () => {
-    const b = ballastExpress(createBallast({ stage: 'beta', flags: { newCheckout: { stage: 'beta', percent: 10 } } }));
-    const app = express();
-    app.use(b.observe());
-    app.get('/checkout', (req, res) => res.json({ checkout: 'classic' }));
-    return app;
-  },
-  /** The same app, evaluating one flag per request with a sticky key from a header. */
-  'observe+flag': () => {
-    const ballast = createBallast({
-      stage: 'beta',
-      rollout: { cohort: (r) => ({ key: r.header('x-account-id') }) },
-      flags: { newCheckout: { stage: 'beta', percent: 10 } },
-    });
-    const b = ballastExpress(ballast);
-    const app = express();
-    app.use(b.observe());
-    app.get('/checkout', (req, res) => res.json({ checkout: req.ballast.flag('newCheckout') ? 'new' : 'classic' }));
-    return app;
-  },
+  /** Express with observe(), no flag. */
+  observe: () => withBallast((req, res) => res.json({ checkout: 'old' })),
+  /** The same app, evaluating one flag per request with a sticky key from a header (the hashing path). */
+  'observe+flag': () => withBallast((req, res) => res.json({ checkout: req.ballast.flag('newCheckout') ? 'new' : 'old' })),
 };
 
 const make = variants[process.argv[2]];

@@ -8,52 +8,15 @@
  *
  *   node bench/http/adapter-micro.mjs
  */
-/* global queueMicrotask */
-import { EventEmitter } from 'node:events';
-import { IncomingMessage, ServerResponse } from 'node:http';
-import { variants } from './lib/apps.mjs';
+import { oneRequest } from './lib/inprocess.mjs';
+import { baselineOf, variants } from './lib/apps.mjs';
 
 const requests = Number(process.env.BENCH_ADAPTER_REQUESTS ?? 500);
 const rounds = Number(process.env.BENCH_ADAPTER_ROUNDS ?? 61);
-const baselineOf = (name) => (name.startsWith('koa') ? 'koa bare' : 'express bare');
 const asked = (process.env.BENCH_ADAPTER_VARIANTS ?? '').split(',').filter(Boolean);
 const ballastOnes = Object.keys(variants).filter((name) => name.includes('ballast') || name.endsWith('bare'));
 // Every variant is compared with its bare baseline, so the baselines always run.
 const chosen = [...new Set([...(asked.length > 0 ? asked : ballastOnes), ...(asked.length > 0 ? asked : ballastOnes).map(baselineOf)])];
-
-// What observe() reads off the socket: the server it came through (for the connection gauge).
-const server = Object.assign(new EventEmitter(), { getConnections: (callback) => callback(null, 1) });
-const socket = { server, remoteAddress: '127.0.0.1' };
-/**
- * What the response holds while it is the one being answered on its connection:
- * Ballast's usual path (the response's own 'close' ends the exchange) needs
- * `res.socket` set, as the server sets it. Nothing is written through it
- * (`writable: false` keeps the output buffered on the response).
- */
-const heldSocket = { server, remoteAddress: '127.0.0.1', destroyed: false, writable: false, _writableState: { corked: 0 }, cork() {}, uncork() {}, on() {}, once() {}, removeListener() {} };
-
-function oneRequest(listener) {
-  const req = new IncomingMessage(null);
-  req.socket = socket;
-  req.method = 'GET';
-  req.url = '/';
-  req.headers = { host: 'bench' };
-  const res = new ServerResponse(req);
-  res.socket = heldSocket;
-  return new Promise((resolve) => {
-    const end = res.end;
-    res.end = function endThenClose(...args) {
-      const result = end.apply(this, args);
-      // The server emits 'close' once the response is flushed; do the same, a tick later.
-      queueMicrotask(() => {
-        res.emit('close');
-        resolve();
-      });
-      return result;
-    };
-    listener(req, res);
-  });
-}
 
 /**
  * CPU time (user + system, this process) per request in ns: unlike wall time it

@@ -104,6 +104,22 @@ export const variants = {
   },
 };
 
+/**
+ * The floor any middleware pays, mounted as Ballast's are: a no-op `app.use`
+ * layer plus a no-op route middleware (Koa's as `async (ctx, next) => next()`).
+ * Not in `variants`: only bench/http/instructions.mjs runs them.
+ */
+export const floors = {
+  'express no-op app+route': () => {
+    const pass = (_req, _res, next) => next();
+    return expressApp({ appLevel: [pass], route: [pass] });
+  },
+  'koa no-op app+route': () => {
+    const pass = async (_ctx, next) => next();
+    return koaApp({ appLevel: [pass], route: [pass] });
+  },
+};
+
 /** Which bare variant a variant is compared with. */
 export const baselineOf = (name) => (name.startsWith('koa') ? 'koa bare' : 'express bare');
 

@@ -1,4 +1,8 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { connect as natsConnect } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
+import amqp from 'amqplib';
 import type { BrokerOptions } from '@ballast/core';
 
 /**
@@ -14,5 +18,45 @@ export const machineBrokers = (): Record<string, BrokerOptions> => ({
 /** One broker of the machine's, alone, by name. */
 export const onlyBroker = (name: 'redis' | 'nats' | 'rabbit'): Record<string, BrokerOptions> => ({ [name]: machineBrokers()[name] as BrokerOptions });
 
-export const uniqueTopic = (prefix = 't'): string => `${prefix}.${Date.now().toString(36)}.${randomBytes(3).toString('hex')}`;
-export const uniqueGroup = (prefix = 'g'): string => `${prefix}-${randomBytes(4).toString('hex')}`;
+/** Topics and groups made since the last `removeCreated()`: what the tests left on the machine's brokers. */
+const created = { topics: new Set<string>(), groups: new Set<string>() };
+
+export const uniqueTopic = (prefix = 't'): string => remember(created.topics, `${prefix}.${Date.now().toString(36)}.${randomBytes(3).toString('hex')}`);
+export const uniqueGroup = (prefix = 'g'): string => remember(created.groups, `${prefix}-${randomBytes(4).toString('hex')}`);
+
+function remember(names: Set<string>, name: string): string {
+  names.add(name);
+  return name;
+}
+
+/**
+ * Deletes from the machine's brokers what the tests' unique topics and groups
+ * made (Ballast's default names: `stop()` leaves them in place on purpose):
+ * the Redis stream with its groups, the JetStream subject's messages and
+ * durable consumers, the RabbitMQ queues.
+ */
+export async function removeCreated(): Promise<void> {
+  const topics = [...created.topics];
+  const groups = [...created.groups];
+  created.topics.clear();
+  created.groups.clear();
+  if (topics.length === 0) return;
+  const urls = machineBrokers() as { redis: { url: string }; nats: { servers: string }; rabbit: { url: string } };
+
+  const redis = new Redis(urls.redis.url, { maxRetriesPerRequest: 0 });
+  await redis.del(...topics.map((t) => `ballast:${t}`)).finally(() => redis.disconnect());
+
+  const nc = await natsConnect({ servers: urls.nats.servers });
+  const jsm = await jetstreamManager(nc);
+  for (const topic of topics) {
+    await jsm.streams.purge('BALLAST', { filter: `ballast.${topic}` }).catch(() => {});
+    const hash = createHash('sha1').update(topic).digest('hex').slice(0, 16);
+    for (const group of groups) await jsm.consumers.delete('BALLAST', `${group}_${hash}`).catch(() => {});
+  }
+  await nc.close();
+
+  const connection = await amqp.connect(urls.rabbit.url);
+  const channel = await connection.createChannel();
+  for (const topic of topics) for (const group of groups) await channel.deleteQueue(`ballast.${topic}.${group}`);
+  await connection.close();
+}

@@ -1,11 +1,13 @@
 import { afterEach } from 'vitest';
 import { createBallast, type Ballast, type BallastOptions } from '@ballast/core';
+import { removeCreated } from './brokers.js';
 
-/** Started Ballast instances, all stopped after each test. */
+/** Started Ballast instances, all stopped after each test; then the test's topics and groups are deleted from the brokers. */
 export function ballastSuite() {
   const running: Ballast[] = [];
   afterEach(async () => {
     await Promise.all(running.splice(0).map((b) => b.stop()));
+    await removeCreated();
   });
   return {
     async start(options: BallastOptions): Promise<Ballast> {

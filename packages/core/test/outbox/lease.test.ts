@@ -35,6 +35,8 @@ describe.each(testBackends())('leases on the database clock (%s)', (backend) => 
     await migrate(db, schema);
     return schema;
   };
+  /** The ack of a row worker `w` claimed. */
+  const ackOf = (row: ClaimedRow) => ({ id: row.id, workerId: 'w', attempt: row.attempts, rowId: row.row_id, leaseRow: row.lease_row });
   const put = (schema: string, key?: string) =>
     insertMessage(db, schema, { destination: 'd', key, idempotencyKey: uniqueName('k'), idempotencySupplied: true, json: '{}', delayMs: 0, maxPending: undefined });
 
@@ -89,7 +91,7 @@ describe.each(testBackends())('leases on the database clock (%s)', (backend) => 
     for (let i = 0; i < 3; i++) await put(schema, 'k');
     const claim = (workerId: string) => claimMessages(db, schema, { destination: 'd', limit: 10, workerId, leaseMs: 60_000 });
     const ack = (row: ClaimedRow) =>
-      completeMessages(db, schema, 'w', [{ id: row.id, workerId: 'w', attempt: row.attempts }], [row.lease_row], { flags: [true], leaseMs: 60_000 });
+      completeMessages(db, schema, 'w', [ackOf(row)], { flags: [true], leaseMs: 60_000 });
     const [first] = await claim('w');
     // The first message goes dead, the second is claimed, then the first is redriven (attempts from 0): now the key's head, below the one in flight.
     await buryMessage(db, schema, { id: first?.id as string, workerId: 'w', attempt: 1 }, 'no');
@@ -115,7 +117,7 @@ describe.each(testBackends())('leases on the database clock (%s)', (backend) => 
     for (const delayMs of [0, 0, 60_000]) await putKeyed(delayMs);
     const claim = () => claimMessages(db, schema, { destination: 'd', limit: 10, workerId: 'w', leaseMs: 60_000 });
     const ack = (row: ClaimedRow) =>
-      completeMessages(db, schema, 'w', [{ id: row.id, workerId: 'w', attempt: row.attempts }], [row.lease_row], { flags: [true], leaseMs: 60_000 });
+      completeMessages(db, schema, 'w', [ackOf(row)], { flags: [true], leaseMs: 60_000 });
     const keyHolder = async () => (await db.query<{ locked_by: string | null }>(`SELECT locked_by FROM ${schema}.outbox_keys`))[0]?.locked_by;
     const [first] = await claim();
     await setPaused(db, schema, 'd', true);
@@ -141,10 +143,9 @@ describe.each(testBackends())('leases on the database clock (%s)', (backend) => 
     // The ack in a transaction of its own, then read the commit setting its statement left for that commit.
     const ack = (rows: typeof claimed) =>
       db.transaction(async (tx) => {
-        const leases = rows.map((r) => ({ id: r.id, workerId: 'w', attempt: r.attempts }));
         const setting = async () => (await tx.query<{ value: string }>(`SELECT current_setting('synchronous_commit') AS value`))[0]?.value;
         const before = await setting();
-        const { deleted: done } = await completeMessages(tx, schema, 'w', leases, rows.map((r) => r.lease_row));
+        const { deleted: done } = await completeMessages(tx, schema, 'w', rows.map(ackOf));
         return { done: done.size, before, after: await setting() };
       });
     expect(await ack(claimed.filter((r) => r.key === null))).toMatchObject({ done: 2, after: 'off' });

@@ -12,6 +12,8 @@ export interface ClaimedRow {
   key_order: number | null;
   /** For a keyed row, where its key's lease row (`outbox_keys`) is: the ack frees it there, without an index descent. */
   lease_row: string | null;
+  /** Where the leased row is (`ctid`): only its lease holder changes it, so the ack deletes it there, without an index descent. */
+  row_id: string;
 }
 
 export interface ClaimArgs {
@@ -132,7 +134,8 @@ export async function claimMessages(client: SqlClient, schema: string, args: Cla
      SET attempts = o.attempts + 1, locked_by = $3, run_at = ${LEASE_END}
      FROM picked p LEFT JOIN leases l ON l.key = p.key CROSS JOIN async_commit
      WHERE o.ctid = p.row_id AND o.id = p.id AND (p.key IS NULL OR l.key IS NOT NULL)
-     RETURNING o.id::text AS id, o.key, o.idempotency_key, o.payload, o.attempts, p.key_order::int AS key_order, l.lease_row::text AS lease_row`,
+     RETURNING o.id::text AS id, o.key, o.idempotency_key, o.payload, o.attempts, p.key_order::int AS key_order, l.lease_row::text AS lease_row,
+            o.ctid::text AS row_id`,
     [args.destination, args.limit, args.workerId, args.leaseMs, args.afterKey ?? ''],
   );
 }

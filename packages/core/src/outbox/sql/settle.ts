@@ -11,6 +11,12 @@ export interface LeaseRef {
 
 const GUARD = 'id = $1 AND locked_by = $2 AND attempts = $3';
 
+/** A delivered message to delete: its lease, where the row is (`ClaimedRow.row_id`) and its key's lease row (`lease_row`; null without a key). */
+export interface AckRef extends LeaseRef {
+  rowId: string;
+  leaseRow: string | null;
+}
+
 /**
  * CTEs that free the key leases (`outbox_keys`) of the rows `changed` returned
  * (its `destination`, `key`), when `worker` still holds them: a settled message
@@ -72,9 +78,11 @@ export interface AckResult {
 
 /**
  * Deletes many delivered messages in one statement and counts them per
- * destination. A keyed message's key lease is freed at the address its claim
- * returned (`leaseRows`, aligned with `leases`; null for a message without a
- * key), in key order as claims take them: no index descent, no separate lock.
+ * destination. Each row is deleted at the address its claim returned
+ * (`rowId`), compared with its id and lease: no index descent; a row changed
+ * since (another worker re-claimed it) matches nothing. A keyed message's key
+ * lease is freed at the address its claim returned (`leaseRow`), in key order
+ * as claims take them: no index descent, no separate lock.
  * A key row changed since (the lease expired and another worker took it) no
  * longer matches `locked_by` and stays as it is. The idempotency keys the
  * caller supplied are recorded as delivered in the same statement
@@ -101,17 +109,16 @@ export async function completeMessages(
   client: SqlClient,
   schema: string,
   workerId: string,
-  leases: readonly LeaseRef[],
-  leaseRows: readonly (string | null)[],
+  acks: readonly AckRef[],
   advance: { flags: readonly boolean[]; leaseMs: number } = { flags: [], leaseMs: 0 },
 ): Promise<AckResult> {
   const s = schema;
-  const durable = leaseRows.some((row) => row !== null);
+  const durable = acks.some((a) => a.leaseRow !== null);
   const rows = await client.query<AdvancedRow & { advanced: boolean }>(
     `WITH ${durable ? '' : `${ASYNC_COMMIT},`} done AS (
        DELETE FROM ${s}.outbox o
-       USING unnest($1::bigint[], $2::int[], $4::tid[], $5::bool[]) AS a(id, attempt, lease_row, advance)${durable ? '' : ', async_commit'}
-       WHERE o.id = a.id AND o.attempts = a.attempt AND o.locked_by = $3
+       USING unnest($1::bigint[], $2::int[], $4::tid[], $5::bool[], $7::tid[]) AS a(id, attempt, lease_row, advance, row_id)${durable ? '' : ', async_commit'}
+       WHERE o.ctid = a.row_id AND o.id = a.id AND o.attempts = a.attempt AND o.locked_by = $3
        RETURNING o.id, o.destination, o.key, o.idempotency_key, o.idempotency_supplied, a.lease_row, coalesce(a.advance, false) AS advance
      ), ${recordDelivered(s, 'done')}, heads AS (
        SELECT d.destination, d.key, d.lease_row, h.id, h.row_id FROM done d
@@ -143,17 +150,25 @@ export async function completeMessages(
        UPDATE ${s}.outbox o SET attempts = o.attempts + 1, locked_by = $3, run_at = now() + $6 * interval '1 millisecond'
        FROM next n JOIN keys_kept k ON k.destination = n.destination AND k.key = n.key
        WHERE o.ctid = n.row_id AND o.id = n.id
-       RETURNING o.id, o.destination, o.key, o.idempotency_key, o.payload, o.attempts, k.lease_row
+       RETURNING o.id, o.destination, o.key, o.idempotency_key, o.payload, o.attempts, k.lease_row, o.ctid AS row_id
      ), counted AS (
        INSERT INTO ${s}.outbox_destinations AS d (name, delivered)
        SELECT destination, count(*) FROM done GROUP BY destination
        ON CONFLICT (name) DO UPDATE SET delivered = d.delivered + EXCLUDED.delivered
      )
      SELECT false AS advanced, id::text AS id, NULL AS destination, NULL AS key, NULL AS idempotency_key, NULL::jsonb AS payload,
-            NULL::int AS attempts, NULL::int AS key_order, NULL AS lease_row FROM done
+            NULL::int AS attempts, NULL::int AS key_order, NULL AS lease_row, NULL AS row_id FROM done
      UNION ALL
-     SELECT true, id::text, destination, key, idempotency_key, payload, attempts, NULL, lease_row::text FROM advanced`,
-    [leases.map((l) => l.id), leases.map((l) => l.attempt), workerId, leaseRows, leases.map((_, i) => advance.flags[i] ?? false), advance.leaseMs],
+     SELECT true, id::text, destination, key, idempotency_key, payload, attempts, NULL, lease_row::text, row_id::text FROM advanced`,
+    [
+      acks.map((a) => a.id),
+      acks.map((a) => a.attempt),
+      workerId,
+      acks.map((a) => a.leaseRow),
+      acks.map((_, i) => advance.flags[i] ?? false),
+      advance.leaseMs,
+      acks.map((a) => a.rowId),
+    ],
   );
   const result: AckResult = { deleted: new Set(), advanced: [] };
   for (const { advanced, ...row } of rows) {

@@ -1,10 +1,9 @@
-import { completeMessages, type AdvancedRow, type LeaseRef } from '../sql/index.js';
+import { completeMessages, type AckRef, type AdvancedRow } from '../sql/index.js';
 import type { SqlClient } from '../store/index.js';
 import type { OutcomeWriter } from './outcomes.js';
 
 interface Waiting {
-  lease: LeaseRef;
-  leaseRow: string | null;
+  ack: AckRef;
   advance: boolean;
   resolve(deleted: boolean): void;
   reject(error: unknown): void;
@@ -45,12 +44,12 @@ export class AckBatcher {
   }
 
   /**
-   * Resolves true once deleted, false when the lease had passed to another worker. `leaseRow`: its key's
-   * lease row, for a keyed message; `advance`: lease the key's next message to this worker in the same statement.
+   * Resolves true once deleted, false when the lease had passed to another worker. `advance`: for a keyed
+   * message, lease the key's next message to this worker in the same statement.
    */
-  complete(lease: LeaseRef, leaseRow: string | null, advance: boolean): Promise<boolean> {
+  complete(ack: AckRef, advance: boolean): Promise<boolean> {
     return new Promise((resolve, reject) => {
-      this.#queue.push({ lease, leaseRow, advance, resolve, reject });
+      this.#queue.push({ ack, advance, resolve, reject });
       if (!this.#flushing) void this.#flush();
     });
   }
@@ -61,16 +60,15 @@ export class AckBatcher {
       const batch = this.#queue;
       this.#queue = [];
       try {
-        const leases = batch.map((w) => w.lease);
-        const leaseRows = batch.map((w) => w.leaseRow);
+        const acks = batch.map((w) => w.ack);
         const advance = { flags: batch.map((w) => w.advance), leaseMs: this.#leaseMs };
         const sentAt = performance.now();
         // Through an outage the batch waits here (and the next one grows behind it) until it is written.
         const { deleted, advanced } = await this.#writer.write('ack', () =>
-          completeMessages(this.#db, this.#schema, this.#workerId, leases, leaseRows, advance),
+          completeMessages(this.#db, this.#schema, this.#workerId, acks, advance),
         );
         if (advanced.length > 0) await this.#onAdvanced(advanced, sentAt);
-        for (const w of batch) w.resolve(deleted.has(w.lease.id));
+        for (const w of batch) w.resolve(deleted.has(w.ack.id));
       } catch (error) {
         for (const w of batch) w.reject(error);
       }

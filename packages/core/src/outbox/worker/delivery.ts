@@ -1,7 +1,7 @@
 import type { SafeEmitter } from '../../events/index.js';
 import type { Logger } from '../../util/logger.js';
 import type { DestinationRuntime } from '../destination.js';
-import { buryMessage, releaseMessage, rescheduleMessage, type ClaimedRow, type LeaseRef } from '../sql/index.js';
+import { buryMessage, releaseMessage, rescheduleMessage, type AckRef, type ClaimedRow, type LeaseRef } from '../sql/index.js';
 import type { Database } from '../store/index.js';
 import type { OutboxEvents } from '../types.js';
 import { isBreakerRefusal } from './breaker.js';
@@ -22,11 +22,8 @@ export interface DeliveryContext {
   wakeIn(delayMs: number): void;
   /** Writes an outcome, keeping it through a database outage (see `OutcomeWriter`). */
   write<T>(what: string, write: () => Promise<T>): Promise<T>;
-  /**
-   * Deletes a delivered message (batched); false when the lease was lost. `leaseRow`: its key's lease row, for
-   * a keyed message (the worker may then lease the key's next message in the same statement).
-   */
-  complete(lease: LeaseRef, leaseRow: string | null, destination: DestinationRuntime): Promise<boolean>;
+  /** Deletes a delivered message (batched); false when the lease was lost. A keyed ack may lease the key's next message in the same statement. */
+  complete(ack: AckRef, destination: DestinationRuntime): Promise<boolean>;
 }
 
 /**
@@ -68,7 +65,7 @@ export async function deliverClaimed(
     const base = { ...ids, durationMs: performance.now() - startedAt };
     attempted();
     if (failure === undefined) {
-      if (await ctx.complete(lease, row.lease_row, destination)) ctx.events.emit('outbox:delivered', base);
+      if (await ctx.complete({ ...lease, rowId: row.row_id, leaseRow: row.lease_row }, destination)) ctx.events.emit('outbox:delivered', base);
       else ctx.logger.warn(base, 'ballast: delivered, but the lease had passed to another worker');
       return;
     }

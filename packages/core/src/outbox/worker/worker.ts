@@ -77,8 +77,7 @@ export class OutboxWorker {
       wakeIn: (ms) => this.#wakeIn(ms),
       // A keyed ack leases the key's next message in the same statement while the worker runs and the
       // destination takes messages: its delivery needs no claim (see `completeMessages`).
-      complete: (lease, leaseRow, destination) =>
-        this.#acks.complete(lease, leaseRow, leaseRow !== null && this.#supervised !== undefined && destination.allowance > 0),
+      complete: (ack, destination) => this.#acks.complete(ack, ack.leaseRow !== null && this.#supervised !== undefined && destination.allowance > 0),
       write: (what, write) => this.#writer.write(what, write),
     };
     this.#queue = new LocalQueue(ctx.settings);

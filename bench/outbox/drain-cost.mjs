@@ -1,0 +1,119 @@
+// What one drained message costs PostgreSQL, in load-independent counts: ROWS pending messages
+// (default 200,000) over KEYS keys (default 1,000; --keys=0 for none) drained by one worker with a
+// no-op deliver, then per message: the statements the worker sent (round trips, by kind), the
+// transactions committed in the database and the buffers read or hit (pg_stat_database: counted by
+// the server, whatever the load), and with --wal the WAL bytes of records that touch the database
+// (pg_walinspect; commit records are not attributed to a database, so they are not in it). Nothing
+// else queries the database while it drains (no backlog sampling), so the counts are the worker's.
+// Wall-clock rate is printed too but is only meaningful on a quiet machine.
+// Needs PostgreSQL (DATABASE_URL, or postgres://postgres@127.0.0.1:5432) and a built @ballast/core.
+//   node bench/outbox/drain-cost.mjs [--rows=200000] [--keys=1000] [--concurrency=16] [--wal]
+import { loadavg } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import pg from 'pg';
+import { dropDatabase, freshDatabase, ownedPool } from './lib/db.mjs';
+
+const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=')));
+const rows = Number(args.get('rows') ?? 200_000);
+const keys = Number(args.get('keys') ?? 1000);
+const concurrency = args.has('concurrency') ? Number(args.get('concurrency')) : undefined;
+const wal = args.has('wal');
+const { createBallast } = await import(process.env.BALLAST_CORE ?? '@ballast/core');
+const destination = 'bench';
+const schema = 'ballast';
+const name = `bench_outbox_cost_${process.pid}`;
+
+/** Kind of a statement the worker sent, for the per-kind counts. */
+function kind(text) {
+  if (/^(BEGIN|COMMIT|ROLLBACK)/.test(text)) return text.split(/\s/)[0];
+  if (/^SET LOCAL/.test(text)) return 'SET LOCAL';
+  if (/WITH RECURSIVE/.test(text)) return 'claim';
+  if (/DELETE FROM \S+\.outbox o\s+USING unnest/.test(text)) return 'ack';
+  return 'other';
+}
+
+/** The database's counters and the WAL position, read on a connection of their own (a long-lived one may be ended by other work on the server). */
+async function databaseCounters() {
+  const admin = new pg.Client({ connectionString: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres' });
+  await admin.connect();
+  try {
+    const { rows: [c] } = await admin.query(
+      `SELECT xact_commit::bigint AS commits, (blks_hit + blks_read)::bigint AS buffers, oid::text AS oid, pg_current_wal_lsn()::text AS lsn
+       FROM pg_stat_database JOIN pg_database USING (datname) WHERE datname = $1`,
+      [name],
+    );
+    return { commits: Number(c.commits), buffers: Number(c.buffers), oid: c.oid, lsn: c.lsn };
+  } finally {
+    await admin.end();
+  }
+}
+
+const url = await freshDatabase(name);
+try {
+  const setupPool = ownedPool(url, 2);
+  const setup = createBallast({ outbox: { database: setupPool, schema, destinations: { [destination]: { deliver: async () => {} } }, worker: { enabled: false } } });
+  await setup.start(); // migrations
+  await setup.stop();
+  await setupPool.query(
+    `INSERT INTO ${schema}.outbox (destination, key, idempotency_key, payload)
+     SELECT $1, ${keys > 0 ? `'key-' || lpad((i % ${keys})::text, 6, '0')` : 'NULL'}, 'ik-' || i, jsonb_build_object('i', i)
+     FROM generate_series(1, $2) AS i`,
+    [destination, rows],
+  );
+  await setupPool.query(`VACUUM ANALYZE ${schema}.outbox`);
+  if (wal) await setupPool.query('CREATE EXTENSION IF NOT EXISTS pg_walinspect');
+  await setupPool.end(); // a backend flushes its statistics when it exits
+  await new Promise((r) => setTimeout(r, 1500));
+
+  const statements = new Map();
+  const pool = ownedPool(url, 10);
+  pool.on('connect', (client) => {
+    const query = client.query.bind(client);
+    client.query = (config, values, callback) => {
+      const text = typeof config === 'string' ? config : config?.text;
+      if (typeof text === 'string') statements.set(kind(text), (statements.get(kind(text)) ?? 0) + 1);
+      return query(config, values, callback);
+    };
+  });
+  const before = await databaseCounters();
+  let delivered = 0;
+  const consumer = createBallast({
+    outbox: {
+      database: pool,
+      schema,
+      destinations: { [destination]: { deliver: async () => void delivered++ } },
+      ...(concurrency === undefined ? {} : { worker: { concurrency } }),
+    },
+  });
+  const cpuBefore = process.cpuUsage();
+  const start = performance.now();
+  await consumer.start();
+  while (delivered < rows) await new Promise((r) => setTimeout(r, 50));
+  const seconds = (performance.now() - start) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
+  await consumer.stop();
+  await pool.end();
+  await new Promise((r) => setTimeout(r, 1500));
+  const after = await databaseCounters();
+
+  const per = (n) => (n / rows).toFixed(3);
+  const total = [...statements.values()].reduce((a, b) => a + b, 0);
+  console.log(`drain cost: ${rows.toLocaleString('en')} rows ${keys > 0 ? `over ${keys} keys` : 'without keys'}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(`  per message: ${per(total)} statements (${[...statements].map(([k, n]) => `${k} ${per(n)}`).join(', ')}), ${per(after.commits - before.commits)} commits, ${(
+    (after.buffers - before.buffers) / rows
+  ).toFixed(1)} buffers, worker CPU ${((cpu.user + cpu.system) / rows).toFixed(1)} µs`);
+  if (wal) {
+    const walDb = new pg.Client({ connectionString: url });
+    walDb.on('error', () => {}); // reading a long stretch of WAL under load: a lost connection only loses this figure
+    await walDb.connect();
+    const { rows: [w] } = await walDb.query(
+      `SELECT coalesce(sum(record_length), 0)::bigint AS bytes FROM pg_get_wal_records_info($1::pg_lsn, $2::pg_lsn) WHERE block_ref LIKE $3`,
+      [before.lsn, after.lsn, `%/${after.oid}/%`],
+    );
+    await walDb.end();
+    console.log(`  WAL of records touching the database: ${(Number(w.bytes) / rows).toFixed(0)} bytes per message`);
+  }
+  console.log(`  wall clock (load-dependent): ${(rows / seconds).toFixed(0)} msg/s over ${seconds.toFixed(1)} s`);
+} finally {
+  await dropDatabase(name);
+}

@@ -2,7 +2,7 @@ import { writeOptions, type AdminRoute } from '../admin/route.js';
 import type { AssertMonitor } from '../asserts/index.js';
 import type { DependencyRegistry, DependencyView } from '../dependencies/index.js';
 import { VersionConflictError } from '../errors/index.js';
-import { parseIfMatch, versionEtag, versionMatches } from '../http/etag.js';
+import { versionEtag, versionMatches } from '../http/etag.js';
 import { jsonReply } from '../http/types.js';
 import type { SettingsSource } from './origin.js';
 import type { Fleet } from './fleet.js';
@@ -54,10 +54,9 @@ export function dependencyOverrideRoutes(dependencies: DependencyRegistry, fleet
       path: '/dependencies/:name',
       exists,
       body: 'json',
-      handle: async ({ params, body, actor, header }) => {
-        const ifVersion = parseIfMatch(header('if-match'));
-        await writer.override(params.name as string, body, { actor, ...(ifVersion === undefined ? {} : { ifVersion }) });
-        return reply(params.name as string);
+      handle: async (ctx) => {
+        await writer.override(ctx.params.name as string, ctx.body, writeOptions(ctx));
+        return reply(ctx.params.name as string);
       },
     },
   ];

@@ -9,11 +9,20 @@ import type { BrokerOptions } from '@ballast/core';
  * The machine's brokers (CI starts them): Redis, NATS with JetStream and
  * RabbitMQ. Each test uses its own topics and groups, so tests never share messages.
  */
-export const machineBrokers = (): Record<string, BrokerOptions> => ({
-  redis: { type: 'redis-streams', url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' },
-  nats: { type: 'nats-jetstream', servers: process.env.NATS_URL ?? 'nats://127.0.0.1:4222' },
-  rabbit: { type: 'amqp', url: process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672' },
+const machineUrls = () => ({
+  redis: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+  nats: process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
+  rabbit: process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
 });
+
+export const machineBrokers = (): Record<string, BrokerOptions> => {
+  const urls = machineUrls();
+  return {
+    redis: { type: 'redis-streams', url: urls.redis },
+    nats: { type: 'nats-jetstream', servers: urls.nats },
+    rabbit: { type: 'amqp', url: urls.rabbit },
+  };
+};
 
 /** One broker of the machine's, alone, by name. */
 export const onlyBroker = (name: 'redis' | 'nats' | 'rabbit'): Record<string, BrokerOptions> => ({ [name]: machineBrokers()[name] as BrokerOptions });
@@ -41,12 +50,12 @@ export async function removeCreated(): Promise<void> {
   created.topics.clear();
   created.groups.clear();
   if (topics.length === 0) return;
-  const urls = machineBrokers() as { redis: { url: string }; nats: { servers: string }; rabbit: { url: string } };
+  const urls = machineUrls();
 
-  const redis = new Redis(urls.redis.url, { maxRetriesPerRequest: 0 });
+  const redis = new Redis(urls.redis, { maxRetriesPerRequest: 0 });
   await redis.del(...topics.map((t) => `ballast:${t}`)).finally(() => redis.disconnect());
 
-  const nc = await natsConnect({ servers: urls.nats.servers });
+  const nc = await natsConnect({ servers: urls.nats });
   const jsm = await jetstreamManager(nc);
   for (const topic of topics) {
     await jsm.streams.purge('BALLAST', { filter: `ballast.${topic}` }).catch(() => {});
@@ -55,7 +64,7 @@ export async function removeCreated(): Promise<void> {
   }
   await nc.close();
 
-  const connection = await amqp.connect(urls.rabbit.url);
+  const connection = await amqp.connect(urls.rabbit);
   const channel = await connection.createChannel();
   for (const topic of topics) for (const group of groups) await channel.deleteQueue(`ballast.${topic}.${group}`);
   await connection.close();

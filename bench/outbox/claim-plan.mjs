@@ -23,6 +23,17 @@ const hold = 250; // the worker's default batchSize
 const cases = (args.get('cases') ?? '1000,1,unkeyed').split(',');
 const showPlans = args.has('plans');
 const { createBallast } = await import(process.env.BALLAST_CORE ?? '@ballast/core');
+
+/** The ack's parameters for a claimed batch, as the worker sends them (no ack-and-advance: each key is freed). */
+const ackParams = (batch) => [
+  batch.map((r) => r.id),
+  batch.map((r) => r.attempts),
+  'bench',
+  batch.map((r) => r.lease_row),
+  batch.map(() => false),
+  0,
+  batch.map((r) => r.row_id),
+];
 const schema = 'plan';
 const log = (line) => process.stdout.write(`${line}\n`);
 
@@ -160,7 +171,7 @@ async function measureLimit(pool, admin, statements, label, afterKey, limit) {
   // The ack of the claimed batch as the worker's AckBatcher sends it: its buffers less the claim's.
   const both = await buffersOf(pool, admin, async (client) => {
     const batch = (await client.query(statements.claim, params)).rows;
-    await client.query(statements.ack, [batch.map((r) => r.id), batch.map((r) => r.attempts), 'bench', batch.map((r) => r.lease_row)]);
+    await client.query(statements.ack, ackParams(batch));
   });
   const perRow = (n) => (claimed === 0 ? '-' : (n / claimed).toFixed(1));
   log(
@@ -171,7 +182,7 @@ async function measureLimit(pool, admin, statements, label, afterKey, limit) {
   log(`\n--- ${label}: claim\n${await textPlan(pool, statements.claim, params)}\n`);
   const ackPlan = await rolledBack(pool, async (client) => {
     const batch = (await client.query(statements.claim, params)).rows;
-    const { rows: plan } = await client.query(`EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ${statements.ack}`, [batch.map((r) => r.id), batch.map((r) => r.attempts), 'bench', batch.map((r) => r.lease_row)]);
+    const { rows: plan } = await client.query(`EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ${statements.ack}`, ackParams(batch));
     return plan.map((r) => r['QUERY PLAN']).join('\n');
   });
   log(`--- ${label}: ack of the claimed batch\n${ackPlan}\n`);

@@ -9,57 +9,30 @@
  *
  *   npx --yes pnpm@10.34.8 build && node bench/flags/http-callgrind.mjs [--reps=3] [--requests=4000] [--warmup=8000] [--connections=8]
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { send, startUnderCallgrind } from '../http/lib/callgrind.mjs';
 
 const arg = (name, fallback) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
 const config = { reps: arg('reps', 3), requests: arg('requests', 4000), warmup: arg('warmup', 8000), connections: arg('connections', 8) };
 const names = ['bare', 'observe', 'observe+flag'];
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-function start(variant, dir) {
-  const server = fileURLToPath(new URL('./server.mjs', import.meta.url));
-  const child = spawn(
-    'valgrind',
-    ['--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${join(dir, 'cg.%p')}`, '--dump-instr=no', process.execPath, '--single-threaded', server, variant],
-    { stdio: ['ignore', 'ignore', 'ignore', 'ipc'] },
-  );
-  return new Promise((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`${variant} exited with ${code}`)));
-    child.on('message', (m) => m.type === 'listening' && resolve({ child, port: m.port }));
-  });
-}
-
-/** `total` GET /checkout over keep-alive connections, each sending its next once the answer is read. */
-async function send(port, total, agent) {
-  let left = total;
-  const one = () =>
-    new Promise((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port, path: '/checkout', agent, headers: { 'x-account-id': `acct-${left % 1000}` } }, (res) => {
-        if (res.statusCode !== 200) reject(new Error(`status ${res.statusCode}`));
-        res.resume().on('end', resolve);
-      });
-      req.on('error', reject).end();
-    });
-  const loop = async () => {
-    while (left-- > 0) await one();
-  };
-  await Promise.all(Array.from({ length: config.connections }, loop));
-}
-
 async function measure(variant) {
   const dir = mkdtempSync(join(tmpdir(), 'ballast-flags-cg-'));
-  const { child, port } = await start(variant, dir);
+  const { child, port } = await startUnderCallgrind(fileURLToPath(new URL('./server.mjs', import.meta.url)), variant, dir);
   const agent = new Agent({ keepAlive: true, maxSockets: config.connections });
+  // Each request with an account header (1,000 accounts): the sticky-bucket path.
+  const target = { port, path: '/checkout', agent, connections: config.connections, headers: (i) => ({ 'x-account-id': `acct-${i % 1000}` }) };
   try {
-    await send(port, config.warmup, agent);
+    await send(target, config.warmup);
     execFileSync('callgrind_control', ['-i', 'on', String(child.pid)], { stdio: 'ignore' });
     execFileSync('callgrind_control', ['-z', String(child.pid)], { stdio: 'ignore' });
-    await send(port, config.requests, agent);
+    await send(target, config.requests);
     execFileSync('callgrind_control', ['-d', String(child.pid)], { stdio: 'ignore' });
     const dumps = readdirSync(dir).filter((f) => /^cg\.\d+\.\d+$/.test(f)).sort((a, b) => Number(a.split('.').pop()) - Number(b.split('.').pop()));
     return Number(/^(?:summary|totals): (\d+)/m.exec(readFileSync(join(dir, dumps.at(-1)), 'utf8'))[1]) / config.requests;

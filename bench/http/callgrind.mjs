@@ -16,56 +16,19 @@
  *   node bench/http/callgrind.mjs [reps] [requests] [warm-up] [connections] [windows] 'express bare' 'express + ballast limit' ...
  *   (defaults: 2 reps, 600 requests, 3000 warm-up, 8 connections, 5 windows, the Express variants)
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { median, table } from './lib/stats.mjs';
 import { baselineOf } from './lib/apps.mjs';
+import { send, startUnderCallgrind } from './lib/callgrind.mjs';
 
 const [reps = '2', requests = '600', warmUp = '3000', connections = '8', windowsArg = '5', ...named] = process.argv.slice(2);
 const windows = Number(windowsArg);
 const variants = named.length > 0 ? named : ['express bare', 'express + ballast limit', 'express + ballast observe+limit'];
-
-/** Starts `server.mjs <variant>` under callgrind; resolves with its port and pid once it listens. */
-function startUnderCallgrind(variant, dir) {
-  const server = fileURLToPath(new URL('./server.mjs', import.meta.url));
-  const child = spawn(
-    'valgrind',
-    ['--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${join(dir, 'cg.%p')}`, '--dump-instr=no', process.execPath, '--single-threaded', server, variant],
-    { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] },
-  );
-  let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (chunk) => (stderr += chunk));
-  return new Promise((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`${variant} exited with ${code}: ${stderr.slice(-800)}`)));
-    child.on('message', (message) => {
-      if (message.type === 'listening') resolve({ child, port: message.port });
-    });
-  });
-}
-
-/** `total` GET / over `connections` keep-alive connections, each sending the next once its answer is read. */
-async function send(port, total, agent) {
-  let left = total;
-  const one = () =>
-    new Promise((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port, path: '/', agent }, (res) => {
-        if (res.statusCode !== 200) reject(new Error(`status ${res.statusCode}`));
-        res.resume().on('end', resolve);
-      });
-      req.on('error', reject).end();
-    });
-  const loop = async () => {
-    while (left > 0) {
-      left--;
-      await one();
-    }
-  };
-  await Promise.all(Array.from({ length: Number(connections) }, loop));
-}
 
 /** V8's garbage collector, by the names of its C++ functions (write barriers included). */
 const GC = /Scaveng|Marking|MarkCompact|Sweep|Evacuat|Heap::|heap::base|Worklist|GCTracer|Compactor|RememberedSet|SlotSet|MemoryChunk|PagedSpace|NewSpace|Minor|ObjectCache|BodyDescriptor|LocalAllocator|Visitor|RecordWrite|WriteBarrier/;
@@ -91,17 +54,18 @@ function dumpInstructions(dir, pid, n) {
 
 async function measure(variant) {
   const dir = mkdtempSync(join(tmpdir(), 'ballast-cg-'));
-  const { child, port } = await startUnderCallgrind(variant, dir);
+  const { child, port } = await startUnderCallgrind(fileURLToPath(new URL('./server.mjs', import.meta.url)), variant, dir);
   const agent = new Agent({ keepAlive: true, maxSockets: Number(connections) });
+  const target = { port, path: '/', agent, connections: Number(connections) };
   try {
-    await send(port, Number(warmUp), agent);
+    await send(target, Number(warmUp));
     // Instrumented from here on only: the warm-up runs several times faster without it.
     execFileSync('callgrind_control', ['-i', 'on', String(child.pid)], { stdio: 'ignore' });
     execFileSync('callgrind_control', ['-z', String(child.pid)], { stdio: 'ignore' });
     const totals = [];
     const mutators = [];
     for (let n = 1; n <= windows; n++) {
-      await send(port, Number(requests), agent);
+      await send(target, Number(requests));
       // A dump zeroes the counters: each window counts on its own.
       execFileSync('callgrind_control', ['-d', String(child.pid)], { stdio: 'ignore' });
       const { total, gc } = dumpInstructions(dir, child.pid, n);

@@ -85,13 +85,17 @@ async function drainRate(system, http) {
     return await withSystem(system, 'drain', async (s) => {
       await s.preload(settings.drainCount);
       const start = performance.now();
+      const cpuBefore = process.cpuUsage();
       await s.startConsumer({
         concurrency: settings.concurrency,
         ...(http ? { httpUrl: receiver.url } : {}),
         deliver: http ? (payload) => post(payload) : async () => void noop++,
       });
       await waitFor(async () => delivered() >= settings.drainCount && (await s.settled()), 'the drain');
-      return settings.drainCount / ((performance.now() - start) / 1000);
+      const rate = settings.drainCount / ((performance.now() - start) / 1000);
+      // This process's CPU (worker, pg client, receiver, bench) per message: steadier under load than the rate.
+      const cpu = process.cpuUsage(cpuBefore);
+      return { rate, cpuUs: (cpu.user + cpu.system) / settings.drainCount };
     });
   } finally {
     post?.close();
@@ -134,8 +138,8 @@ if (scenarios.has('enqueue')) {
 for (const system of systems) {
   const r = results.get(system.name);
   process.stderr.write(`${system.name}:`);
-  if (runs(system, 'drain')) r.drainNoop = await step('drain (no-op)', () => drainRate(system, false));
-  if (runs(system, 'http')) r.drainHttp = await step('drain (HTTP)', () => drainRate(system, true));
+  if (runs(system, 'drain')) ({ rate: r.drainNoop, cpuUs: r.drainNoopCpuUs } = await step('drain (no-op)', () => drainRate(system, false)));
+  if (runs(system, 'http')) ({ rate: r.drainHttp, cpuUs: r.drainHttpCpuUs } = await step('drain (HTTP)', () => drainRate(system, true)));
   if (runs(system, 'latency')) r.latency = await step('latency', () => latency(system));
   process.stderr.write('\n');
 }

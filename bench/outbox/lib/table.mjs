@@ -5,13 +5,13 @@ const ratio = (n, ref) => (Number.isFinite(n) && Number.isFinite(ref) && ref > 0
 export function printTable(results, settings) {
   const raw = results.get('raw SQL (ceiling)');
   const graphile = results.get('graphile-worker 0.17');
-  const rows = [['system', 'enqueue/s', 'vs raw INSERT', 'drain no-op/s', 'vs graphile', 'drain HTTP/s', 'vs graphile', 'p50 ms', 'p99 ms', 'p99 vs graphile']];
+  const rows = [['system', 'enqueue/s', 'vs raw INSERT', 'drain no-op/s', 'vs graphile', 'drain HTTP/s', 'vs graphile', 'HTTP CPU µs/msg', 'p50 ms', 'p99 ms', 'p99 vs graphile']];
   for (const [name, r] of results) {
     rows.push([
       name,
       fmt(r.enqueue), ratio(r.enqueue, raw?.enqueue),
       fmt(r.drainNoop), ratio(r.drainNoop, graphile?.drainNoop),
-      fmt(r.drainHttp), ratio(r.drainHttp, graphile?.drainHttp),
+      fmt(r.drainHttp), ratio(r.drainHttp, graphile?.drainHttp), fmt(r.drainHttpCpuUs, 1),
       fmt(r.latency?.p50, 2), fmt(r.latency?.p99, 2), ratio(r.latency?.p99, graphile?.latency?.p99),
     ]);
   }

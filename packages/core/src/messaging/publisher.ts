@@ -46,6 +46,7 @@ class Publishing implements Expiring {
   #began = 0;
   #try = 0;
   deadline = 0;
+  listedAt = -1;
 
   constructor(publisher: Publisher, topic: string, body: string, id: string, now: number, resolve: (receipt: PublishReceipt) => void, reject: (error: Error) => void) {
     this.#publisher = publisher;

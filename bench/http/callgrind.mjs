@@ -15,6 +15,11 @@
  *
  *   node bench/http/callgrind.mjs [reps] [requests] [warm-up] [connections] [windows] 'express bare' 'express + ballast limit' ...
  *   (defaults: 2 reps, 600 requests, 3000 warm-up, 8 connections, 5 windows, the Express variants)
+ *
+ * Its job is the *share* of a served request (HTTP parser, libuv, writes and
+ * GC included: what wrk's ratio reflects); instructions.mjs counts in-process
+ * requests against no-op floors, to find *where* Ballast's own cost goes
+ * (README: "Instructions per request: two tools").
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';

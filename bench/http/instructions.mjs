@@ -19,6 +19,10 @@
  * average 15-19, four variants of 5000 + 2000 requests took about 30 minutes
  * with the warm-up instrumented too (it no longer is). Prints a table, then a
  * JSON summary on its last line.
+ *
+ * Its job is *where* the cost goes (floors side by side, framework and Ballast
+ * code only); callgrind.mjs counts whole real servers over sockets, for the
+ * share of a served request (README: "Instructions per request: two tools").
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';

@@ -5,9 +5,12 @@
 // the server, whatever the load), and with --wal the WAL bytes of records that touch the database
 // (pg_walinspect; commit records are not attributed to a database, so they are not in it). Nothing
 // else queries the database while it drains (no backlog sampling), so the counts are the worker's.
+// Then the buffers per relation (heap, each index), and per table the updates (HOT among them),
+// autovacuums and sequential scans. With --explain-ms=N every statement slower than N ms is logged
+// to the server's log with its plan, timing and buffers (auto_explain, set on the bench database).
 // Wall-clock rate is printed too but is only meaningful on a quiet machine.
 // Needs PostgreSQL (DATABASE_URL, or postgres://postgres@127.0.0.1:5432) and a built @ballast/core.
-//   node bench/outbox/drain-cost.mjs [--rows=200000] [--keys=1000] [--concurrency=16] [--wal]
+//   node bench/outbox/drain-cost.mjs [--rows=200000] [--keys=1000] [--concurrency=16] [--wal] [--explain-ms=N]
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
@@ -18,6 +21,7 @@ const rows = Number(args.get('rows') ?? 200_000);
 const keys = Number(args.get('keys') ?? 1000);
 const concurrency = args.has('concurrency') ? Number(args.get('concurrency')) : undefined;
 const wal = args.has('wal');
+const explainMs = args.has('explain-ms') ? Number(args.get('explain-ms')) : undefined;
 const { createBallast } = await import(process.env.BALLAST_CORE ?? '@ballast/core');
 const destination = 'bench';
 const schema = 'ballast';
@@ -30,6 +34,23 @@ function kind(text) {
   if (/WITH RECURSIVE/.test(text)) return 'claim';
   if (/DELETE FROM \S+\.outbox o\s+USING unnest/.test(text)) return 'ack';
   return 'other';
+}
+
+/** Buffers read or hit per relation (heap, each index), and updates (HOT among them) and autovacuums per table: where the buffers go. */
+async function relationCounters(client) {
+  const { rows: io } = await client.query(
+    `SELECT relname AS name, (coalesce(heap_blks_hit, 0) + coalesce(heap_blks_read, 0))::bigint AS buffers FROM pg_statio_user_tables WHERE schemaname = $1
+     UNION ALL
+     SELECT indexrelname, (idx_blks_hit + idx_blks_read)::bigint FROM pg_statio_user_indexes WHERE schemaname = $1`,
+    [schema],
+  );
+  const { rows: tables } = await client.query(
+    `SELECT relname AS name, n_tup_upd::bigint AS updates, n_tup_hot_upd::bigint AS hot, autovacuum_count::bigint AS autovacuums,
+       seq_scan::bigint AS seq_scans, seq_tup_read::bigint AS seq_rows
+     FROM pg_stat_user_tables WHERE schemaname = $1`,
+    [schema],
+  );
+  return { io: new Map(io.map((r) => [r.name, Number(r.buffers)])), tables: new Map(tables.map((t) => [t.name, t])) };
 }
 
 /** The database's counters and the WAL position, read on a connection of their own (a long-lived one may be ended by other work on the server). */
@@ -48,6 +69,17 @@ async function databaseCounters() {
   }
 }
 
+/** Runs `f` on a connection of its own to `url`. */
+async function withClient(url, f) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await f(client);
+  } finally {
+    await client.end();
+  }
+}
+
 const url = await freshDatabase(name);
 try {
   const setupPool = ownedPool(url, 2);
@@ -61,6 +93,12 @@ try {
     [destination, rows],
   );
   await setupPool.query(`VACUUM ANALYZE ${schema}.outbox`);
+  if (explainMs !== undefined) {
+    const settings = ["session_preload_libraries = 'auto_explain'", `auto_explain.log_min_duration = '${explainMs}ms'`];
+    for (const setting of [...settings, 'auto_explain.log_analyze = on', 'auto_explain.log_buffers = on']) {
+      await setupPool.query(`ALTER DATABASE ${name} SET ${setting}`);
+    }
+  }
   if (wal) await setupPool.query('CREATE EXTENSION IF NOT EXISTS pg_walinspect');
   await setupPool.end(); // a backend flushes its statistics when it exits
   await new Promise((r) => setTimeout(r, 1500));
@@ -76,6 +114,7 @@ try {
     };
   });
   const before = await databaseCounters();
+  const relationsBefore = await withClient(url, relationCounters);
   let delivered = 0;
   const consumer = createBallast({
     outbox: {
@@ -95,6 +134,7 @@ try {
   await pool.end();
   await new Promise((r) => setTimeout(r, 1500));
   const after = await databaseCounters();
+  const relationsAfter = await withClient(url, relationCounters);
 
   const per = (n) => (n / rows).toFixed(3);
   const total = [...statements.values()].reduce((a, b) => a + b, 0);
@@ -102,6 +142,22 @@ try {
   console.log(`  per message: ${per(total)} statements (${[...statements].map(([k, n]) => `${k} ${per(n)}`).join(', ')}), ${per(after.commits - before.commits)} commits, ${(
     (after.buffers - before.buffers) / rows
   ).toFixed(1)} buffers, worker CPU ${((cpu.user + cpu.system) / rows).toFixed(1)} µs`);
+  const byRelation = [...relationsAfter.io]
+    .map(([rel, n]) => [rel, (n - (relationsBefore.io.get(rel) ?? 0)) / rows])
+    .filter(([, n]) => n >= 0.05)
+    .sort((a, b) => b[1] - a[1]);
+  console.log(`  buffers per message by relation: ${byRelation.map(([rel, n]) => `${rel} ${n.toFixed(1)}`).join(', ')}`);
+  for (const [table, t] of relationsAfter.tables) {
+    const b = relationsBefore.tables.get(table);
+    const updates = Number(t.updates) - Number(b?.updates ?? 0);
+    if (updates === 0) continue;
+    const hot = Number(t.hot) - Number(b?.hot ?? 0);
+    const seq = (k) => Number(t[k]) - Number(b?.[k] ?? 0);
+    console.log(
+      `  ${table}: ${per(updates)} updates per message, ${((100 * hot) / updates).toFixed(0)}% HOT, ${seq('autovacuums')} autovacuums, ` +
+        `${seq('seq_scans')} sequential scans reading ${per(seq('seq_rows'))} rows per message`,
+    );
+  }
   if (wal) {
     const walDb = new pg.Client({ connectionString: url });
     walDb.on('error', () => {}); // reading a long stretch of WAL under load: a lost connection only loses this figure

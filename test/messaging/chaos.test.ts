@@ -149,6 +149,12 @@ describe.skipIf(skipReason !== '')(`losing a broker loses nothing${skipReason}`,
     await subscriber.outbox.pause('events');
 
     await Promise.all([redis.kill('SIGKILL'), nats.kill('SIGKILL'), rabbit.kill('SIGKILL')]);
+    // A killed process is gone before its client has read the closed socket; "every broker down" is what the
+    // instance knows, so wait until it sees all three down (under load the NATS client noticed only later, and
+    // the publish then waited for a confirm instead of being refused).
+    const allDown = Date.now() + 10_000;
+    while (Object.values(subscriber.messaging.views()).some((v) => v.state === 'up') && Date.now() < allDown) await sleep(20);
+    expect(Object.values(subscriber.messaging.views()).map((v) => v.state)).toEqual(['down', 'down', 'down']);
     const error = await subscriber.publish('chaos.outboxed', { n: -1 }).then(() => undefined, (e: unknown) => e);
     expect(isPublishError(error)).toBe(true);
     // Refused because every broker is known to be down, not after waiting for confirms.

@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import express, { type Application, type Request } from 'express';
 import { MissingScopeError, RequestScope, type Ballast } from '@ballast/core';
-import { ScopeOwners, taggedInstance } from '@ballast/core/adapter';
+import { ScopeOwners, scopeServes, taggedInstance } from '@ballast/core/adapter';
 
 interface Layer {
   handle?: unknown;
@@ -38,36 +38,48 @@ export function holderOf(res: ServerResponse): object | undefined {
 }
 
 const SCOPE = Symbol('ballast.scope');
-type ScopedRequest = Request & { [SCOPE]?: RequestScope };
-/** A scope kept in `res.locals`, with the response it serves: a `res.locals` shared between requests is never mistaken for this one's. */
-type Holder = { [SCOPE]?: { readonly res: ServerResponse; readonly scope: RequestScope } };
+/** A scope kept in `res.locals`; `scopeServes` tells whether it is this response's: a `res.locals` shared between requests is never mistaken for this one's. */
+type Holder = { [SCOPE]?: RequestScope };
+/**
+ * Scopes kept by request, for the rare request whose `res.locals` cannot hold its
+ * scope. A WeakMap rather than a property of the request (see `holderOf`), and read
+ * only once some request needed it: the usual first read skips a lookup that
+ * misses through the request's whole prototype chain.
+ */
+const onRequest = new WeakMap<Request, RequestScope>();
+let keptOnRequest = false;
 let defined = false;
 
 /**
  * Defines `req.ballast` once, as a lazy getter on Express's shared request prototype:
  * requests that never read it pay nothing; the first read builds the scope for the
- * instance mounted on `req.app`, kept in `res.locals` (see `holderOf`), or on the
- * request when that is not possible or already holds another response's scope.
+ * instance mounted on `req.app`, kept in `res.locals` (see `holderOf`), or by request
+ * when that is not possible or already holds another response's scope.
  */
 export function defineRequestScope(): void {
   if (defined) return;
   defined = true;
   Object.defineProperty(express.request, 'ballast', {
     configurable: true,
-    get(this: ScopedRequest): RequestScope {
+    get(this: Request): RequestScope {
       const res = this.res as ServerResponse;
       const holder = (res === undefined ? undefined : holderOf(res)) as Holder | undefined;
       const kept = holder?.[SCOPE];
-      if (kept?.res === res) return kept.scope;
-      const cached = this[SCOPE];
-      if (cached !== undefined) return cached;
+      if (kept !== undefined && scopeServes(kept, res)) return kept;
+      if (keptOnRequest) {
+        const cached = onRequest.get(this);
+        if (cached !== undefined) return cached;
+      }
       // The first read of this request: find the instance mounted on its app.
       const ballast = owners.of(this.app);
       if (ballast === undefined) throw new MissingScopeError('req.ballast', 'app.use(b.observe()) (or b.limit(...)) to this app, with b = ballastExpress(ballast)');
       const scope = new RequestScope(ballast, res);
-      // A holder that still keeps another response's scope is shared (or stale): leave it, keep this one on the request.
-      if (holder !== undefined && kept === undefined) holder[SCOPE] = { res, scope };
-      else this[SCOPE] = scope;
+      // A holder that still keeps another response's scope is shared (or stale): leave it, keep this one by request.
+      if (holder !== undefined && kept === undefined) holder[SCOPE] = scope;
+      else {
+        keptOnRequest = true;
+        onRequest.set(this, scope);
+      }
       return scope;
     },
   });

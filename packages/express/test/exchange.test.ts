@@ -70,4 +70,29 @@ describe('express: per-request state kept in res.locals', () => {
     expect(ballast.limits.get('api').running).toBe(0);
     expect(ballast.observer.inFlight).toBe(0);
   });
+
+  it('req.ballast is one scope per request, read after read, when res.locals is shared between requests or takes no new keys', async () => {
+    const ballast = createBallast({ flags: { f: { stage: 'all' } } });
+    const b = ballastExpress(ballast);
+    const app = express();
+    const shared = {};
+    app.use((req, res, next) => {
+      res.locals = req.path === '/frozen' ? Object.freeze({}) : shared;
+      next();
+    });
+    app.use(b.observe());
+    const perRequest: unknown[][] = [];
+    app.get(['/shared', '/frozen'], async (req, res) => {
+      const reads = [req.ballast];
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      reads.push(req.ballast, req.ballast);
+      perRequest.push(reads);
+      res.json({ on: req.ballast.flag('f') });
+    });
+    const server = await serve(ballast, app);
+    const answers = await Promise.all(['/shared', '/shared', '/shared', '/frozen', '/frozen'].map((path) => request(server).get(path)));
+    expect(answers.map((a) => a.body)).toEqual(Array.from({ length: 5 }, () => ({ on: true })));
+    expect(perRequest.map((reads) => new Set(reads).size)).toEqual([1, 1, 1, 1, 1]);
+    expect(new Set(perRequest.map((reads) => reads[0])).size).toBe(5);
+  });
 });

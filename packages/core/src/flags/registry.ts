@@ -25,6 +25,9 @@ export class FlagRegistry {
   /** The rings, narrowest first. */
   readonly stages: readonly string[];
   readonly #flags = new Map<string, Flag>();
+  /** The flag `get` answered last: most requests ask for the same one or two, and a name compared is cheaper than one hashed. */
+  #lastName: string | undefined;
+  #lastFlag: Flag | undefined;
   readonly #rings = new Map<string, number>();
   readonly #instanceRing: number;
   readonly #cohort: ((request: FlagRequest) => Cohort) | undefined;
@@ -62,8 +65,11 @@ export class FlagRegistry {
 
   /** The flag itself; throws `UnknownFlagError`. */
   get(name: string): Flag {
+    if (name === this.#lastName) return this.#lastFlag!;
     const flag = this.#flags.get(name);
     if (flag === undefined) throw new UnknownFlagError(name);
+    this.#lastName = name;
+    this.#lastFlag = flag;
     return flag;
   }
 

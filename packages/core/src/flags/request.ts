@@ -2,6 +2,27 @@ import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { FlagRequest } from './options.js';
 
 /**
+ * Header names as Node keys them (lower case), remembered per name asked for. A
+ * name lowered afresh is a new string, and reading a property by a new string
+ * first looks it up in V8's string table: that lookup cost more than the rest of a
+ * `header()` call (measured in process: 101 ns against 34 ns for the read by a
+ * literal). A cohort asks for the same one or two names on every request.
+ */
+const lowered = new Map<string, string>();
+const LOWERED_SIZE = 256;
+
+function lowerCase(name: string): string {
+  let lower = lowered.get(name);
+  if (lower === undefined) {
+    lower = name.toLowerCase();
+    // Forget everything at once when full: only names built per request could fill it.
+    if (lowered.size >= LOWERED_SIZE) lowered.clear();
+    lowered.set(name, lower);
+  }
+  return lower;
+}
+
+/**
  * One request's `header(name)`, a closure so that a `cohort` may destructure it.
  * Returned unnamed on purpose: the bundle keeps function names (`keepNames`), and
  * a closure assigned to a named property gets an `Object.defineProperty` of its
@@ -10,8 +31,8 @@ import type { FlagRequest } from './options.js';
  */
 function headerOf(headers: IncomingHttpHeaders): (name: string) => string | undefined {
   return (name) => {
-    const value = headers[name.toLowerCase()];
-    return Array.isArray(value) ? value[0] : value;
+    const value = headers[lowerCase(name)];
+    return typeof value === 'string' || value === undefined ? value : value[0];
   };
 }
 

@@ -1,4 +1,5 @@
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
+import { urlToHttpOptions } from 'node:url';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { DeliveryError, PermanentDeliveryError } from './errors.js';
 import type { Deliver, OutboundMessage } from './types.js';
@@ -42,8 +43,18 @@ export function httpDestination(url: string, options: HttpDestinationOptions = {
   const secure = target.protocol === 'https:';
   if (!secure && target.protocol !== 'http:') throw new TypeError(`httpDestination needs an http(s) URL, got ${target.protocol}`);
   const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 64 };
-  const agent = secure ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
   const request = secure ? httpsRequest : httpRequest;
+  // The URL taken apart once: given the URL object, node:http takes it apart again on every request.
+  const { protocol, hostname, port, path, auth } = urlToHttpOptions(target);
+  const base: RequestOptions = {
+    protocol,
+    hostname,
+    path,
+    method: 'POST',
+    agent: secure ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions),
+    ...(port === undefined ? {} : { port }),
+    ...(auth === undefined ? {} : { auth }),
+  };
   const timeoutMs = options.timeoutMs ?? 10_000;
   const extra = options.headers ?? {};
   const where = `POST ${target.toString()}`;
@@ -51,7 +62,7 @@ export function httpDestination(url: string, options: HttpDestinationOptions = {
   return (message, signal) =>
     new Promise<void>((resolve, reject) => {
       const body = Buffer.from(JSON.stringify(message.payload), 'utf8');
-      const req = request(target, { method: 'POST', agent, headers: headersFor(message, extra, body.length) });
+      const req = request({ ...base, headers: headersFor(message, extra, body.length) });
       const fail = (reason: unknown): void => {
         const text = reason instanceof Error ? reason.message : String(reason);
         req.destroy();

@@ -7,6 +7,17 @@ import { isOn } from '../flags/index.js';
 /** The header that lists the dependencies whose fallback or stale value a response used. */
 export const DEGRADED_HEADER = 'Ballast-Degraded';
 
+let serves: (scope: RequestScope, res: ServerResponse) => boolean;
+
+/**
+ * Whether `scope` is the one built for response `res`: an adapter that keeps scopes
+ * where requests may share them (Express's `res.locals`) checks with this instead of
+ * keeping the response beside each scope (an allocation per request).
+ */
+export function scopeServes(scope: RequestScope, res: ServerResponse): boolean {
+  return serves(scope, res);
+}
+
 /**
  * What a handler reaches as `req.ballast` (Express) or `ctx.state.ballast` (Koa).
  * Adapters create it lazily, only when a handler touches it, so it costs nothing
@@ -20,6 +31,10 @@ export class RequestScope {
   /** The request's ring index (`-1` until the first `flag()` asks `rollout.cohort`) and sticky key. */
   #ring = -1;
   #key: string | undefined;
+
+  static {
+    serves = (scope, res) => scope.#res === res;
+  }
 
   constructor(ballast: Ballast, res: ServerResponse) {
     this.ballast = ballast;

@@ -81,6 +81,17 @@ describe('flag evaluation', () => {
     expect((caught as { code: string }).code).toBe('BALLAST_UNKNOWN_FLAG');
   });
 
+  it('answers each flag for its own name when names alternate, and still throws for an undeclared one after a known one', () => {
+    const { flags } = createBallast({ flags: { on: { stage: 'all' }, off: { stage: 'off' } } });
+    for (let i = 0; i < 3; i++) {
+      expect(flags.enabled('on')).toBe(true);
+      expect(flags.enabled('off')).toBe(false);
+    }
+    expect(flags.enabled('off')).toBe(false);
+    expect(() => flags.enabled('nope')).toThrow(expect.objectContaining({ code: 'BALLAST_UNKNOWN_FLAG' }));
+    expect(flags.enabled('on')).toBe(true);
+  });
+
   it('counts evaluations per ring', () => {
     const { flags } = createBallast({ flags: { f: { stage: 'internal' } } });
     flags.enabled('f', { stage: 'internal' });

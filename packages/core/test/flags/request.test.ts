@@ -36,4 +36,22 @@ describe('the request a cohort function sees', () => {
     expect(ballast.flags.view('f').evaluations.internal).toEqual({ on: 2, off: 0 });
     await ballast.stop();
   });
+
+  it('reads a header by any casing of its name, request after request, and the first of a repeated one', async () => {
+    const keys: (string | undefined)[] = [];
+    const ballast = createBallast({
+      rollout: {
+        cohort: ({ header }) => {
+          keys.push(header('X-Account-Id'), header('x-account-id'), header('X-ACCOUNT-ID'));
+          return { key: header('x-account-id') };
+        },
+      },
+      flags: { f: { stage: 'all', percent: 50 } },
+    });
+    new RequestScope(ballast, response('/', { 'x-account-id': 'acct-1' })).flag('f');
+    new RequestScope(ballast, response('/', { 'x-account-id': ['acct-2', 'acct-3'] })).flag('f');
+    new RequestScope(ballast, response('/', {})).flag('f');
+    expect(keys).toEqual(['acct-1', 'acct-1', 'acct-1', 'acct-2', 'acct-2', 'acct-2', undefined, undefined, undefined]);
+    await ballast.stop();
+  });
 });

@@ -43,6 +43,14 @@ describe('httpDestination', () => {
     expect(rx.received[0]?.headers.authorization).toBe('Bearer t');
   });
 
+  it("keeps the URL's path, query and credentials on every request", async () => {
+    const deliver = httpDestination(`${rx.url.replace('http://', 'http://user:p%40ss@')}/hook/v1?tenant=a&x=1`);
+    await deliver(message, new AbortController().signal);
+    await deliver({ ...message, attempt: 3 }, new AbortController().signal);
+    expect(rx.received.map((r) => r.path)).toEqual(['/hook/v1?tenant=a&x=1', '/hook/v1?tenant=a&x=1']);
+    expect(rx.received[1]?.headers.authorization).toBe(`Basic ${Buffer.from('user:p@ss').toString('base64')}`);
+  });
+
   it.each([408, 429, 500, 503])('retries %i', async (status) => {
     rx.failNext(1, { status });
     const error = await failure();

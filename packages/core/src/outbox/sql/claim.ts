@@ -121,7 +121,7 @@ export async function claimMessages(client: SqlClient, schema: string, args: Cla
        UPDATE ${s}.outbox_keys k SET locked_by = $3, leased_until = ${LEASE_END}
        FROM (SELECT * FROM picked WHERE lease_row IS NOT NULL ORDER BY key) p
        WHERE k.ctid = p.lease_row AND k.destination = $1 AND k.key = p.key AND k.leased_until <= now()
-       RETURNING k.key, k.ctid AS lease_row
+       RETURNING p.id, p.row_id, p.key_order, k.ctid AS lease_row
      ),
      leases_added AS (
        INSERT INTO ${s}.outbox_keys (destination, key, locked_by, leased_until)
@@ -129,12 +129,20 @@ export async function claimMessages(client: SqlClient, schema: string, args: Cla
        ON CONFLICT (destination, key) DO NOTHING
        RETURNING key, ctid AS lease_row
      ),
-     leases AS (SELECT * FROM leases_taken UNION ALL SELECT * FROM leases_added)
+     -- Unkeyed rows, and keyed rows whose key lease was taken: joined on nothing but their own rows, except
+     -- for keys seen for the first time (an INSERT returns only its own row).
+     leased AS (
+       SELECT p.id, p.row_id, p.key_order, NULL::tid AS lease_row FROM picked p WHERE p.key IS NULL
+       UNION ALL
+       SELECT * FROM leases_taken
+       UNION ALL
+       SELECT p.id, p.row_id, p.key_order, a.lease_row FROM leases_added a JOIN picked p ON p.key = a.key
+     )
      UPDATE ${s}.outbox o
      SET attempts = o.attempts + 1, locked_by = $3, run_at = ${LEASE_END}
-     FROM picked p LEFT JOIN leases l ON l.key = p.key CROSS JOIN async_commit
-     WHERE o.ctid = p.row_id AND o.id = p.id AND (p.key IS NULL OR l.key IS NOT NULL)
-     RETURNING o.id::text AS id, o.key, o.idempotency_key, o.payload, o.attempts, p.key_order::int AS key_order, l.lease_row::text AS lease_row,
+     FROM leased l CROSS JOIN async_commit
+     WHERE o.ctid = l.row_id AND o.id = l.id
+     RETURNING o.id::text AS id, o.key, o.idempotency_key, o.payload, o.attempts, l.key_order::int AS key_order, l.lease_row::text AS lease_row,
             o.ctid::text AS row_id`,
     [args.destination, args.limit, args.workerId, args.leaseMs, args.afterKey ?? ''],
   );

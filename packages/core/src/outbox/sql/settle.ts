@@ -100,6 +100,11 @@ export interface AckResult {
  * locked head is never passed over for the one after it. The worker asks for
  * it only while it runs and the destination's breaker lets messages through.
  *
+ * The CTEs' results are joined on row addresses (`tid`), or not at all (an
+ * UPDATE returns what the next one needs): the planner takes each CTE for one
+ * row and joins them by nested loops, which over a batch of 250 keyed rows
+ * compared 60k pairs of keys as text, about half the statement's time.
+ *
  * Without a keyed message in the batch the commit does not wait for the WAL
  * flush (`ASYNC_COMMIT`); with one it does, see `ASYNC_COMMIT`. A lost
  * asynchronous commit loses the record with the delete: the message is pending
@@ -137,19 +142,19 @@ export async function completeMessages(
        UPDATE ${s}.outbox_keys k SET leased_until = now() + $6 * interval '1 millisecond'
        FROM (SELECT * FROM next ORDER BY destination, key) n
        WHERE k.ctid = n.lease_row AND k.destination = n.destination AND k.key = n.key AND k.locked_by = $3
-       RETURNING k.destination, k.key, k.ctid AS lease_row
+       RETURNING k.ctid AS lease_row, n.id, n.row_id
      ), keys_freed AS (
        UPDATE ${s}.outbox_keys k SET locked_by = NULL, leased_until = now()
        FROM (
          SELECT * FROM done d WHERE d.lease_row IS NOT NULL
-         AND NOT EXISTS (SELECT 1 FROM next n WHERE n.destination = d.destination AND n.key = d.key)
+         AND NOT EXISTS (SELECT 1 FROM next n WHERE n.lease_row = d.lease_row)
          ORDER BY d.destination, d.key
        ) d
        WHERE k.ctid = d.lease_row AND k.destination = d.destination AND k.key = d.key AND k.locked_by = $3
      ), advanced AS (
        UPDATE ${s}.outbox o SET attempts = o.attempts + 1, locked_by = $3, run_at = now() + $6 * interval '1 millisecond'
-       FROM next n JOIN keys_kept k ON k.destination = n.destination AND k.key = n.key
-       WHERE o.ctid = n.row_id AND o.id = n.id
+       FROM keys_kept k
+       WHERE o.ctid = k.row_id AND o.id = k.id
        RETURNING o.id, o.destination, o.key, o.idempotency_key, o.payload, o.attempts, k.lease_row, o.ctid AS row_id
      ), counted AS (
        INSERT INTO ${s}.outbox_destinations AS d (name, delivered)

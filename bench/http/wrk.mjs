@@ -8,7 +8,7 @@
  *   BENCH_ONLY=wrk node bench/http/run.mjs
  */
 import { spawn } from 'node:child_process';
-import { activeVariants, baselineOf } from './lib/apps.mjs';
+import { activeVariants, baselineOf, floors } from './lib/apps.mjs';
 import { LOAD_CORE, startServer } from './lib/child.mjs';
 import { againstBaseline } from './lib/stats.mjs';
 
@@ -50,7 +50,9 @@ async function measure(server, config) {
  * @param config {{ seconds: number, warmupSeconds: number, repetitions: number, connections: number, log: (line: string) => void }}
  */
 export async function runWrk(config) {
-  const names = activeVariants().filter((name) => name.includes('ballast') || name.endsWith('bare'));
+  // The no-op floors too: what any middleware mounted as Ballast's is costs in the same reps (a no-op `app.use`
+  // layer plus a no-op route middleware), so a ratio shows how much of the gap is the framework's own.
+  const names = [...activeVariants().filter((name) => name.includes('ballast') || name.endsWith('bare')), ...Object.keys(floors)];
   const runs = Object.fromEntries(names.map((name) => [name, []]));
   for (let rep = 0; rep < config.repetitions; rep++) {
     const servers = new Map();

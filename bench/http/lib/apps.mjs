@@ -107,7 +107,7 @@ export const variants = {
 /**
  * The floor any middleware pays, mounted as Ballast's are: a no-op `app.use`
  * layer plus a no-op route middleware (Koa's as `async (ctx, next) => next()`).
- * Not in `variants`: only bench/http/instructions.mjs runs them.
+ * Not in `variants` (the autocannon pass skips them): bench/http/instructions.mjs counts them, and the wrk pass runs them beside Ballast.
  */
 export const floors = {
   'express no-op app+route': () => {

@@ -88,7 +88,7 @@ export class AssertEngine {
 
   /** Evaluates every assert now; emits `assert:failed` / `assert:recovered` on a change. */
   async evaluate(): Promise<AssertView[]> {
-    const snapshot = await this.#snapshot();
+    const snapshot = await this.#snapshot(this.#asserts.values());
     const checkedAt = new Date().toISOString();
     const views: AssertView[] = [];
     for (const compiled of this.#asserts.values()) {
@@ -126,17 +126,29 @@ export class AssertEngine {
    * declared asserts or emitting their events.
    */
   async judgeWith(compiled: Compiled, observer: WindowReader): Promise<AssertView> {
-    const snapshot = await this.#snapshot();
+    const snapshot = await this.#snapshot([compiled]);
     const view = { ...compiled.view };
     judge(compiled, view, compiled.signal.read({ ...this.#sources, observer }, snapshot), new Date().toISOString());
     return view;
   }
 
-  async #snapshot(): Promise<Snapshot> {
+  /**
+   * The I/O values the given asserts read, fetched once for all of them, and only
+   * those some assert needs: the outbox's counts scan its table, which an
+   * instance without an outbox assert must not pay for every second (a full scan
+   * of a 1M-row backlog per evaluation).
+   */
+  async #snapshot(asserts: Iterable<Compiled>): Promise<Snapshot> {
     const { observer, outbox } = this.#sources;
+    let needsConnections = false;
+    let needsOutbox = false;
+    for (const { signal } of asserts) {
+      if (signal.needs === 'connections') needsConnections = true;
+      else if (signal.needs === 'outbox') needsOutbox = true;
+    }
     const [connections, pending] = await Promise.all([
-      observer.watchingServers ? observer.connections() : undefined,
-      outbox?.pending().catch(() => undefined),
+      needsConnections && observer.watchingServers ? observer.connections() : undefined,
+      needsOutbox ? outbox?.pending().catch(() => undefined) : undefined,
     ]);
     return { connections, outbox: pending };
   }

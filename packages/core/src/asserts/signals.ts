@@ -12,6 +12,11 @@ export interface Reading {
 
 export interface CompiledSignal {
   kind: SignalKind;
+  /**
+   * The part of the snapshot the signal reads, if any: an evaluation fetches it
+   * only when some assert needs it (the outbox's counts scan its table).
+   */
+  needs?: keyof Snapshot;
   /** `undefined` when there is no data at all. */
   read(sources: SignalReads, snapshot: Snapshot): Reading | undefined;
 }
@@ -104,7 +109,7 @@ export function compileSignal(expression: string, parsed: ParsedAssert, sources:
     }
     case 'active_connections':
       arity(0, 0, 'no argument');
-      return { kind: 'count', read: (_s, snap) => (snap.connections === undefined ? undefined : { value: snap.connections }) };
+      return { kind: 'count', needs: 'connections', read: (_s, snap) => (snap.connections === undefined ? undefined : { value: snap.connections }) };
     case 'in_flight':
       arity(0, 0, 'no argument');
       return { kind: 'count', read: ({ observer }) => (observer.active || observer.inFlight > 0 ? { value: observer.inFlight } : undefined) };
@@ -135,6 +140,7 @@ export function compileSignal(expression: string, parsed: ParsedAssert, sources:
       const field = signal;
       return {
         kind: field === 'pending' ? 'count' : 'duration',
+        needs: 'outbox',
         read: (_s, snap) => {
           const stats = snap.outbox?.[name];
           if (stats === undefined) return undefined;

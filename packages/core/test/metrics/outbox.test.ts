@@ -55,6 +55,31 @@ describe.each(testBackends())('outbox signals and metrics (%s)', (backend) => {
     });
   });
 
+  it('asks the outbox for its counts only while some assert reads them (they scan the table)', async () => {
+    ballast = createBallast({
+      outbox: { database: db!.database, schema: uniqueName('obm'), worker: { enabled: false }, destinations: { billing: { deliver: async () => {} } } },
+      asserts: { latency: 'p99(latency) < 10s', connections: 'active_connections >= 0' },
+    });
+    await ballast.start();
+    await ballast.outbox.enqueue('billing', { i: 1 });
+    const outbox = ballast.outbox;
+    const stats = outbox.stats.bind(outbox);
+    let reads = 0;
+    outbox.stats = () => {
+      reads++;
+      return stats();
+    };
+    for (let i = 0; i < 3; i++) await ballast.asserts.evaluate();
+    expect(reads).toBe(0);
+    ballast.asserts.set('backlog', 'pending(billing) < 2');
+    const views = Object.fromEntries((await ballast.asserts.evaluate()).map((v) => [v.name, v]));
+    expect(reads).toBe(1);
+    expect(views.backlog).toMatchObject({ status: 'pass', observedValue: 1 });
+    ballast.asserts.remove('backlog');
+    await ballast.asserts.evaluate();
+    expect(reads).toBe(1);
+  });
+
   it('exports the outbox families with the backlog, and the database as up', async () => {
     const b = await startWithBacklog(2);
     const { body } = await b.metrics.text();

@@ -31,7 +31,8 @@ function lowerCase(name: string): string {
  */
 function headerOf(headers: IncomingHttpHeaders): (name: string) => string | undefined {
   return (name) => {
-    const value = headers[lowerCase(name)];
+    // A cohort nearly always asks by a lower-case literal: read by it first, and lower the name only when that finds nothing.
+    const value = headers[name] ?? headers[lowerCase(name)];
     return typeof value === 'string' || value === undefined ? value : value[0];
   };
 }

@@ -9,13 +9,12 @@
  *
  *   npx --yes pnpm@10.34.8 build && node bench/flags/http-callgrind.mjs [--reps=3] [--requests=4000] [--warmup=8000] [--connections=8]
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { send, startUnderCallgrind } from '../http/lib/callgrind.mjs';
+import { callgrindControl, instructionsIn, send, startUnderCallgrind } from '../http/lib/callgrind.mjs';
 
 const arg = (name, fallback) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
 const config = { reps: arg('reps', 3), requests: arg('requests', 4000), warmup: arg('warmup', 8000), connections: arg('connections', 8) };
@@ -30,12 +29,12 @@ async function measure(variant) {
   const target = { port, path: '/checkout', agent, connections: config.connections, headers: (i) => ({ 'x-account-id': `acct-${i % 1000}` }) };
   try {
     await send(target, config.warmup);
-    execFileSync('callgrind_control', ['-i', 'on', String(child.pid)], { stdio: 'ignore' });
-    execFileSync('callgrind_control', ['-z', String(child.pid)], { stdio: 'ignore' });
+    callgrindControl(child.pid, '-i', 'on');
+    callgrindControl(child.pid, '-z');
     await send(target, config.requests);
-    execFileSync('callgrind_control', ['-d', String(child.pid)], { stdio: 'ignore' });
+    callgrindControl(child.pid, '-d');
     const dumps = readdirSync(dir).filter((f) => /^cg\.\d+\.\d+$/.test(f)).sort((a, b) => Number(a.split('.').pop()) - Number(b.split('.').pop()));
-    return Number(/^(?:summary|totals): (\d+)/m.exec(readFileSync(join(dir, dumps.at(-1)), 'utf8'))[1]) / config.requests;
+    return instructionsIn(join(dir, dumps.at(-1))) / config.requests;
   } finally {
     agent.destroy();
     child.removeAllListeners('exit');

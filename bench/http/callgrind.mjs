@@ -29,7 +29,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { median, table } from './lib/stats.mjs';
 import { baselineOf } from './lib/apps.mjs';
-import { send, startUnderCallgrind } from './lib/callgrind.mjs';
+import { callgrindControl, send, startUnderCallgrind } from './lib/callgrind.mjs';
 
 const [reps = '2', requests = '600', warmUp = '3000', connections = '8', windowsArg = '5', ...named] = process.argv.slice(2);
 const windows = Number(windowsArg);
@@ -65,14 +65,14 @@ async function measure(variant) {
   try {
     await send(target, Number(warmUp));
     // Instrumented from here on only: the warm-up runs several times faster without it.
-    execFileSync('callgrind_control', ['-i', 'on', String(child.pid)], { stdio: 'ignore' });
-    execFileSync('callgrind_control', ['-z', String(child.pid)], { stdio: 'ignore' });
+    callgrindControl(child.pid, '-i', 'on');
+    callgrindControl(child.pid, '-z');
     const totals = [];
     const mutators = [];
     for (let n = 1; n <= windows; n++) {
       await send(target, Number(requests));
       // A dump zeroes the counters: each window counts on its own.
-      execFileSync('callgrind_control', ['-d', String(child.pid)], { stdio: 'ignore' });
+      callgrindControl(child.pid, '-d');
       const { total, gc } = dumpInstructions(dir, child.pid, n);
       totals.push(total / Number(requests));
       mutators.push((total - gc) / Number(requests));

@@ -12,11 +12,11 @@
  *   node bench/pubsub/callgrind.mjs [redis-streams|nats-jetstream|amqp ...]
  *   BENCH_WINDOWS (6 per side), BENCH_MESSAGES (2000), BENCH_WARMUP (5000)
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { callgrindControl, instructionsIn, spawnUnderCallgrind } from '../http/lib/callgrind.mjs';
 import { median } from '../http/lib/stats.mjs';
 
 const WINDOWS = Number(process.env.BENCH_WINDOWS ?? 6);
@@ -24,28 +24,19 @@ const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 2000);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 5000);
 const types = process.argv.slice(2);
 
-/** The instructions (Ir) a callgrind dump counted. */
-const instructionsOf = (file) => Number(/^(?:summary|totals):\s*(\d+)/m.exec(readFileSync(file, 'utf8'))?.[1] ?? Number.NaN);
-
 async function measure(type) {
   const dir = mkdtempSync(join(tmpdir(), 'ballast-pubsub-cg-'));
-  const child = spawn(
-    'valgrind',
-    ['--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${join(dir, 'cg.%p')}`, process.execPath, '--single-threaded', fileURLToPath(new URL('./publisher.mjs', import.meta.url)), type],
-    { stdio: ['ignore', 'inherit', 'pipe', 'ipc'] },
-  );
-  let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (chunk) => (stderr += chunk));
+  const { child, exited } = spawnUnderCallgrind(fileURLToPath(new URL('./publisher.mjs', import.meta.url)), [type], dir, { stdout: 'inherit' });
   const replies = [];
   let waiting;
   child.on('message', (m) => (waiting ? (waiting(m), (waiting = undefined)) : replies.push(m)));
-  child.once('exit', (code) => waiting?.(Promise.reject(new Error(`publisher exited with ${code}: ${stderr.slice(-800)}`))));
+  child.once('exit', (code) => waiting?.(Promise.reject(exited(code))));
   const reply = () => (replies.length > 0 ? Promise.resolve(replies.shift()) : new Promise((resolve) => (waiting = resolve)));
   const run = async (side, count) => {
     child.send({ side, count });
     await reply();
   };
-  const control = (...args) => execFileSync('callgrind_control', [...args, String(child.pid)], { stdio: 'ignore' });
+  const control = (...args) => callgrindControl(child.pid, ...args);
   const perPublish = { raw: [], ballast: [] };
   try {
     await reply(); // ready
@@ -58,7 +49,7 @@ async function measure(type) {
       for (const side of w % 2 === 0 ? ['raw', 'ballast'] : ['ballast', 'raw']) {
         await run(side, MESSAGES);
         control('-d'); // a dump zeroes the counters: each window counts on its own
-        perPublish[side].push(instructionsOf(join(dir, `cg.${child.pid}.${++dump}`)) / MESSAGES);
+        perPublish[side].push(instructionsIn(join(dir, `cg.${child.pid}.${++dump}`)) / MESSAGES);
       }
     }
     control('-i', 'off');

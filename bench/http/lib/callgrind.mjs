@@ -1,23 +1,45 @@
-/** Helpers shared by the benches that count a server's instructions per request under callgrind. */
-import { spawn } from 'node:child_process';
+/** Helpers shared by the benches that count instructions under callgrind (a server's per request, a publisher's per publish). */
+import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 
 /**
- * Starts `node --single-threaded <server> <variant>` under callgrind, instrumentation off
- * until `callgrind_control -i on`; dumps go to `dir/cg.<pid>.<n>`. Resolves with the child
- * and its port once the server reports `listening` over IPC.
+ * Runs `node --single-threaded <script> <...args>` under callgrind with an IPC channel,
+ * instrumentation off until `callgrind_control -i on`; dumps go to `dir/cg.<pid>.<n>`.
+ * `exited(code)` is the error to reject with when it dies: it carries the end of its stderr.
  */
-export function startUnderCallgrind(server, variant, dir) {
+export function spawnUnderCallgrind(script, args, dir, { stdout = 'ignore' } = {}) {
   const child = spawn(
     'valgrind',
-    ['--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${join(dir, 'cg.%p')}`, '--dump-instr=no', process.execPath, '--single-threaded', server, variant],
-    { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] },
+    ['--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${join(dir, 'cg.%p')}`, '--dump-instr=no', process.execPath, '--single-threaded', script, ...args],
+    { stdio: ['ignore', stdout, 'pipe', 'ipc'] },
   );
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (chunk) => (stderr += chunk));
+  const exited = (code) => new Error(`${[script, ...args].join(' ')} exited with ${code}: ${stderr.slice(-800)}`);
+  return { child, exited };
+}
+
+/** `callgrind_control <args> <pid>`: `-i on` starts counting, `-z` zeroes, `-d` dumps (a dump zeroes too). */
+export function callgrindControl(pid, ...args) {
+  execFileSync('callgrind_control', [...args, String(pid)], { stdio: 'ignore' });
+}
+
+/** The instructions (Ir) one callgrind dump counted. */
+export function instructionsIn(file) {
+  return Number(/^(?:summary|totals):\s*(\d+)/m.exec(readFileSync(file, 'utf8'))?.[1] ?? Number.NaN);
+}
+
+/**
+ * Starts `node --single-threaded <server> <variant>` under callgrind (see
+ * `spawnUnderCallgrind`). Resolves with the child and its port once the server
+ * reports `listening` over IPC.
+ */
+export function startUnderCallgrind(server, variant, dir) {
+  const { child, exited } = spawnUnderCallgrind(server, [variant], dir);
   return new Promise((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`${variant} exited with ${code}: ${stderr.slice(-800)}`)));
+    child.once('exit', (code) => reject(exited(code)));
     child.on('message', (message) => {
       if (message.type === 'listening') resolve({ child, port: message.port });
     });

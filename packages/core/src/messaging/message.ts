@@ -1,3 +1,4 @@
+import { jsonbRefusal } from '../outbox/validate.js';
 import { InvalidMessageError } from './errors.js';
 
 /** One value of a message: flat, so old and new versions of a service can read each other's messages. */
@@ -57,8 +58,27 @@ export function checkMessage(message: unknown): Message {
   return message as Message;
 }
 
+/**
+ * The wire form of a checked message. Throws `InvalidMessageError` naming the key
+ * for text PostgreSQL jsonb refuses (a lone UTF-16 surrogate, NUL): the dead list
+ * keeps messages there, so such a message could never be dead-lettered and would
+ * come back from its broker for good; the outbox refuses the same text. One scan
+ * of the encoded body, which holds a `\u` escape only for such text (or control
+ * characters); the key is looked for only then.
+ */
 export function encodeMessage(id: string, topic: string, publishedAt: string, message: Message): string {
-  return JSON.stringify({ id, topic, publishedAt, message } satisfies Wire);
+  const body = JSON.stringify({ id, topic, publishedAt, message } satisfies Wire);
+  if (jsonbRefusal(body) !== undefined) refuseUnstorable(message);
+  return body;
+}
+
+function refuseUnstorable(message: Message): never {
+  for (const key in message) {
+    const value = message[key];
+    const refused = jsonbRefusal(JSON.stringify(key)) ?? (typeof value === 'string' ? jsonbRefusal(JSON.stringify(value)) : undefined);
+    if (refused !== undefined) throw new InvalidMessageError(key, `contains ${refused}, which PostgreSQL jsonb (the dead list) cannot store`);
+  }
+  throw new InvalidMessageError('', 'contains text PostgreSQL jsonb (the dead list) cannot store');
 }
 
 let isoAtMs = Number.NaN;

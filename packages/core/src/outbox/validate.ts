@@ -16,6 +16,13 @@ const MAX_DELAY_MS = 30 * 24 * 60 * 60 * 1000;
  */
 const REFUSED_ESCAPE = /(?:^|[^\\])(?:\\\\)*\\u(0000|d[89a-f][0-9a-f]{2})/;
 
+/** What in `json` (`JSON.stringify`'s output) PostgreSQL jsonb would refuse, described; `undefined` when nothing. */
+export function jsonbRefusal(json: string): string | undefined {
+  const refused = json.includes('\\u') ? REFUSED_ESCAPE.exec(json) : null;
+  if (refused === null) return undefined;
+  return refused[1] === '0000' ? 'a NUL character (\\u0000)' : `a lone UTF-16 surrogate (\\u${refused[1]})`;
+}
+
 /** Serialises a payload for storage, or throws `InvalidPayloadError` saying why not. */
 export function serialisePayload(payload: unknown, maxBytes: number): string {
   let json: string | undefined;
@@ -25,11 +32,8 @@ export function serialisePayload(payload: unknown, maxBytes: number): string {
     throw new InvalidPayloadError('payload', `is not JSON-serialisable: ${(error as Error).message}`, { cause: error });
   }
   if (json === undefined) throw new InvalidPayloadError('payload', `is not JSON-serialisable (got ${typeof payload})`);
-  const refused = json.includes('\\u') ? REFUSED_ESCAPE.exec(json) : null;
-  if (refused !== null) {
-    const what = refused[1] === '0000' ? 'a NUL character (\\u0000)' : `a lone UTF-16 surrogate (\\u${refused[1]})`;
-    throw new InvalidPayloadError('payload', `contains ${what}, which PostgreSQL jsonb cannot store`);
-  }
+  const refused = jsonbRefusal(json);
+  if (refused !== undefined) throw new InvalidPayloadError('payload', `contains ${refused}, which PostgreSQL jsonb cannot store`);
   const bytes = Buffer.byteLength(json, 'utf8');
   if (bytes > maxBytes) throw new InvalidPayloadError('payload', `is ${bytes} bytes of JSON; the limit is ${maxBytes} (maxPayloadBytes)`);
   return json;

@@ -18,6 +18,10 @@ describe('publish', () => {
     [{ missing: undefined }, 'missing'],
     [{ when: new Date(0) }, 'when'],
     [{ n: 10n }, 'n'],
+    // Text jsonb refuses: such a message could never reach the dead list and would come back from its broker for good.
+    [{ ok: 'fine', name: 'a\ud800b' }, 'name'],
+    [{ '\udc00': 'x' }, '\udc00'],
+    [{ note: 'a\u0000b' }, 'note'],
   ])('rejects %o with InvalidMessageError naming the key, before any broker sees it', async (message, key) => {
     // No broker is even configured: the check happens first.
     const ballast = createBallast({});
@@ -25,6 +29,16 @@ describe('publish', () => {
     expect(isInvalidMessageError(error)).toBe(true);
     expect((error as InvalidMessageError).key).toBe(key);
     expect((error as Error).message).toContain(`"${key}"`);
+  });
+
+  it('lets through text jsonb keeps: a surrogate pair, control characters, an escaped backslash before "u0000"', async () => {
+    const ballast = createBallast({});
+    for (const message of [{ emoji: 'ok \u{1F600}' }, { bell: 'a\u0001b\tc' }, { path: 'C:\\u0000' }]) {
+      // No broker is configured: a valid message gets past validation and fails at the choice of broker.
+      const error = await rejection(ballast.publish('orders.created', message));
+      expect(isInvalidMessageError(error)).toBe(false);
+      expect(isPublishError(error)).toBe(true);
+    }
   });
 
   it('rejects a message that is not a plain object, and a topic that no broker could route', async () => {

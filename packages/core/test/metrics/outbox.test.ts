@@ -80,6 +80,47 @@ describe.each(testBackends())('outbox signals and metrics (%s)', (backend) => {
     expect(reads).toBe(1);
   });
 
+  it('readiness pings the outbox database instead of counting its table, and fails while it cannot be reached', async () => {
+    ballast = createBallast({
+      outbox: { database: db!.database, schema: uniqueName('obm'), worker: { enabled: false }, destinations: { billing: { deliver: async () => {} } } },
+      admin: { tokens: { ops: { secret: SECRET, role: 'read' } } },
+    });
+    await ballast.start();
+    await ballast.outbox.enqueue('billing', { i: 1 });
+    const outbox = ballast.outbox;
+    const stats = outbox.stats.bind(outbox);
+    let reads = 0;
+    outbox.stats = () => {
+      reads++;
+      return stats();
+    };
+    const probe = (b: Ballast, path: string) =>
+      b.admin.handle({ method: 'GET', path, query: '', header: (name) => (name === 'authorization' ? `Bearer ${SECRET}` : undefined), body: { kind: 'parsed', value: undefined } });
+    // A public probe answered by a count would let any client scan the table as often as it likes.
+    const replies = await Promise.all([...Array.from({ length: 8 }, () => probe(ballast!, '/readyz')), probe(ballast, '/health')]);
+    expect(reads).toBe(0);
+    for (const reply of replies) {
+      expect(reply.status).toBe(200);
+      expect(JSON.parse(reply.body ?? '{}')).toMatchObject({ status: 'pass', checks: { 'outbox:database': [{ status: 'pass' }] } });
+    }
+
+    const unreachable = createBallast({
+      outbox: { database: 'postgres://postgres@127.0.0.1:1/nowhere', worker: { enabled: false }, destinations: { billing: { deliver: async () => {} } } },
+      admin: { tokens: { ops: { secret: SECRET, role: 'read' } } },
+    });
+    try {
+      await unreachable.start();
+      const reply = await probe(unreachable, '/readyz');
+      expect(reply.status).toBe(503);
+      expect(JSON.parse(reply.body ?? '{}')).toMatchObject({
+        status: 'fail',
+        checks: { 'outbox:database': [{ status: 'fail', output: 'outbox database unreachable' }] },
+      });
+    } finally {
+      await unreachable.stop();
+    }
+  });
+
   it('exports the outbox families with the backlog, and the database as up', async () => {
     const b = await startWithBacklog(2);
     const { body } = await b.metrics.text();

@@ -45,6 +45,8 @@ if (option('case', undefined) !== undefined) {
   for (let w = 0; w <= windows; w++) {
     const fn = fns[fns.length === 1 ? 0 : sideOf(w)];
     const ops = w < windows ? Number(option('ops')) : 0;
+    // Each window starts from a collected heap: otherwise a window pays for the garbage of the ones before.
+    globalThis.gc();
     await control('-z', String(process.pid));
     for (let i = 0; i < ops; i++) if (fn(i)) sink++;
     await control('-d', String(process.pid));
@@ -62,7 +64,7 @@ if (option('case', undefined) !== undefined) {
       const self = fileURLToPath(import.meta.url);
       const child = spawn(
         'valgrind',
-        ['--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${join(dir, 'cg.%p')}`, '--dump-instr=no', process.execPath, '--single-threaded', self, `--case=${caseOption}`, `--ops=${ops}`, `--warmup=${warmup}`, `--windows=${windows}`, `--core=${core}`, `--express=${adapter}`],
+        ['--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${join(dir, 'cg.%p')}`, '--dump-instr=no', process.execPath, '--single-threaded', '--expose-gc', self, `--case=${caseOption}`, `--ops=${ops}`, `--warmup=${warmup}`, `--windows=${windows}`, `--core=${core}`, `--express=${adapter}`],
         { stdio: ['ignore', 'inherit', 'ignore'] },
       );
       const code = await new Promise((resolve) => child.once('exit', resolve));

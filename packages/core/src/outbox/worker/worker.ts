@@ -190,7 +190,7 @@ export class OutboxWorker {
   }
 
   #start({ destination, row, batch }: QueuedRow): void {
-    const controller = batch.begin();
+    const signal = batch.begin();
     const startedAt = performance.now();
     let attempting = true;
     // The slot frees when the attempt ends; writing the outcome (batched acks) overlaps the next deliveries.
@@ -202,11 +202,11 @@ export class OutboxWorker {
       this.#pump();
     };
     this.#attempting++;
-    const done = deliverClaimed(this.#ctx, destination, row, controller.signal, attempted).finally(() => {
+    const done = deliverClaimed(this.#ctx, destination, row, signal, attempted).finally(() => {
       attempted();
       this.#held.delete(done);
       this.#claims.settled(row.id);
-      this.#settled(batch, controller);
+      this.#settled(batch, true);
       // Claim again once there is room for a good batch, at once when idle, or when the message had a
       // key and nothing is queued (its successor may be ready now; with rows queued, the next claim
       // comes soon enough and a bigger one costs less per row).
@@ -235,8 +235,8 @@ export class OutboxWorker {
     await this.#giveBack(orphans);
   }
 
-  #settled(batch: LeaseBatch, controller?: AbortController): void {
-    batch.end(controller);
+  #settled(batch: LeaseBatch, started: boolean): void {
+    batch.end(started);
     if (batch.done) this.#batches.delete(batch);
   }
 
@@ -251,7 +251,7 @@ export class OutboxWorker {
     }
     for (const { batch, row } of rows) {
       this.#claims.settled(row.id);
-      this.#settled(batch);
+      this.#settled(batch, false);
     }
   }
 

@@ -7,7 +7,8 @@
  *   npx --yes pnpm@10.34.8 build && node bench/http/run.mjs
  *
  * Environment: BENCH_SECONDS (per throughput run, default 4), BENCH_WARMUP_SECONDS (1.5),
- * BENCH_REPETITIONS (5), BENCH_CONNECTIONS (100), BENCH_PIPELINING (1),
+ * BENCH_REPETITIONS (5), BENCH_CONNECTIONS (100), BENCH_PIPELINING (1), BENCH_WRK_ROUNDS (10) and
+ * BENCH_WRK_SECONDS (2) for the wrk pass,
  * BENCH_PAIRED (0; 1 adds the paired phase, about 4 more minutes), BENCH_OVERLOAD_SECONDS (10),
  * BENCH_ONLY (comma list of throughput,wrk,adapter,micro,overload; default all).
  */
@@ -42,7 +43,7 @@ const report = {
   machineBefore: machineLoad(),
 };
 
-/** Run length, warm-up, reps and connections: the same for autocannon and the wrk confirm. */
+/** Run length, warm-up, reps and connections of the autocannon pass. */
 const loadConfig = () => ({
   seconds: envNumber('BENCH_SECONDS', 4),
   warmupSeconds: envNumber('BENCH_WARMUP_SECONDS', 1.5),
@@ -61,9 +62,14 @@ if (only.has('throughput')) {
   report.paired = paired;
 }
 
-// The confirm run with wrk: the Ballast variants and their bare baselines again, another client.
+// The verdict pass with wrk: many short alternating pairs, each a variant and its bare baseline in fresh servers.
 if (only.has('wrk')) {
-  report.wrkConfig = loadConfig();
+  report.wrkConfig = {
+    seconds: envNumber('BENCH_WRK_SECONDS', 2),
+    warmupSeconds: envNumber('BENCH_WARMUP_SECONDS', 1.5),
+    rounds: envNumber('BENCH_WRK_ROUNDS', 10),
+    connections: envNumber('BENCH_CONNECTIONS', 100),
+  };
   report.wrk = await runWrk({ ...report.wrkConfig, log });
 }
 

@@ -121,26 +121,26 @@ function overloadTable(o) {
 
 function wrkTable(rows, config) {
   console.log(
-    `\nwrk confirm (${config.repetitions} interleaved reps x ${config.seconds}s, ${config.connections} connections, fresh servers every rep; ` +
-      `x bare = variant / bare of the same rep, by req/s and by server CPU time per request)`,
+    `\nwrk, paired (${config.rounds} rounds: each a pair of fresh servers per variant, bare and variant, ${config.seconds}s each, ` +
+      `alternating order, ${config.connections} connections). x bare: ratio of medians over the pairs, req/s variant / bare and ` +
+      `server CPU per request bare / variant, [95% bootstrap interval]; verdict: meets (whole interval >= target), misses (wholly below), undecided`,
   );
-  const body = rows.map((r) => {
-    const own = r.variant !== r.baseline;
-    const target = targetOf(r.variant);
-    return [
-      r.variant,
-      Math.round(r.requestsPerSecond),
-      own ? fixed(r.ratio.median) : '1.00',
-      own ? `${fixed(r.ratio.min)}-${fixed(r.ratio.max)}` : '',
-      fixed(r.cpuMicrosPerRequest, 1),
-      own ? fixed(r.cpuRatio.median) : '1.00',
-      own ? `${fixed(r.cpuRatio.min)}-${fixed(r.cpuRatio.max)}` : '',
-      r.variant.includes('ballast')
-        ? `>= ${target}: req/s ${verdict(r.ratio.median >= target)}, cpu ${verdict(r.cpuRatio.median >= target)}`
-        : '',
-    ];
-  });
-  console.log(table([['variant', 'req/s', 'x bare', 'spread', 'us/req', 'x bare (cpu)', 'spread', 'target'], ...body]));
+  const interval = (m) => `${fixed(m.ratio)} [${fixed(m.low)}-${fixed(m.high)}]`;
+  const body = rows.map((r) => [
+    r.variant,
+    r.pairCount,
+    Math.round(r.bare.requestsPerSecond),
+    Math.round(r.layered.requestsPerSecond),
+    interval(r.throughput),
+    `${fixed(r.throughput.pairLow)}-${fixed(r.throughput.pairHigh)}`,
+    r.target === undefined ? '' : `>= ${r.target} ${r.throughput.verdict}`,
+    fixed(r.bare.cpuMicrosPerRequest, 1),
+    fixed(r.layered.cpuMicrosPerRequest, 1),
+    interval(r.cpu),
+    r.target === undefined ? '' : r.cpu.verdict,
+  ]);
+  const header = ['variant', 'pairs', 'bare req/s', 'req/s', 'x bare [95%]', 'pair range', 'verdict', 'bare us/req', 'us/req', 'x bare cpu [95%]', 'verdict'];
+  console.log(table([header, ...body]));
 }
 
 export function printSummary(report) {

@@ -1,16 +1,15 @@
 /**
- * Confirm mode: the Ballast throughput variants and their bare baselines again,
- * with wrk (Debian package `wrk`) as the load generator instead of autocannon,
- * so a ratio does not depend on one client's own overhead. Fresh server
- * processes every repetition, variants interleaved in a rotated order; the ratio
- * is taken per repetition against the bare server of the same framework.
+ * The verdict pass: the Ballast throughput variants, the no-op floors and a bare
+ * control, each against its bare baseline with wrk (Debian package `wrk`) as the
+ * load generator, in many short alternating pairs of fresh servers (`runWrk`);
+ * ratios of medians with 95% bootstrap intervals and a verdict per target.
  *
  *   BENCH_ONLY=wrk node bench/http/run.mjs
  */
 import { spawn } from 'node:child_process';
 import { activeVariants, baselineOf, floors } from './lib/apps.mjs';
 import { LOAD_CORE, startServer } from './lib/child.mjs';
-import { againstBaseline } from './lib/stats.mjs';
+import { comparePairs } from '../lib/paired.mjs';
 
 const serverScript = new URL('./server.mjs', import.meta.url);
 
@@ -42,42 +41,70 @@ async function measure(server, config) {
   return { ...run, cpuMicrosPerRequest: (cpuAfter - cpuBefore) / run.total };
 }
 
+/** Issue 9's targets, as users mount Ballast (req/s and CPU per request, x bare); floors and controls have none. */
+export const WRK_TARGETS = {
+  'express + ballast limit': 0.97,
+  'express + ballast observe+limit': 0.95,
+  'koa + ballast limit': 0.97,
+  'koa + ballast observe+limit': 0.97,
+};
+
+/** Starts `names` side by side; stops them all when `use` is done. */
+async function withServers(names, use) {
+  const started = await Promise.allSettled(names.map((name) => startServer(serverScript, [name])));
+  try {
+    const failed = started.find((s) => s.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
+    return await use(started.map((s) => s.value));
+  } finally {
+    for (const s of started) if (s.status === 'fulfilled') await s.value.stop();
+  }
+}
+
 /**
- * Ratios per repetition against the bare server of the same framework: of req/s,
- * and of server CPU time per request (bare ÷ variant: the req/s ratio a saturated
- * core shows, and far steadier when something else runs on the machine).
+ * Many short pairs, each a variant and its bare baseline: two fresh server
+ * processes (same history: started together, warmed together), then one wrk run
+ * each, the variant first in every other pair. Pairs rotate through the
+ * variants round by round, so slow drifts of the machine land on all alike; a
+ * pair's two runs are seconds apart, under the same load. Ratios of medians
+ * (req/s, and server CPU time per request) with 95% bootstrap intervals over
+ * pairs (bench/lib/paired.mjs) and a verdict per target; the no-op floors and
+ * a bare control (its interval should hold 1.00) are paired the same way.
  *
- * @param config {{ seconds: number, warmupSeconds: number, repetitions: number, connections: number, log: (line: string) => void }}
+ * @param config {{ seconds: number, warmupSeconds: number, rounds: number, connections: number, log: (line: string) => void }}
  */
 export async function runWrk(config) {
-  // The no-op floors too: what any middleware mounted as Ballast's is costs in the same reps (a no-op `app.use`
-  // layer plus a no-op route middleware), so a ratio shows how much of the gap is the framework's own.
-  const names = [...activeVariants().filter((name) => name.includes('ballast') || name.endsWith('bare')), ...Object.keys(floors)];
-  const runs = Object.fromEntries(names.map((name) => [name, []]));
-  for (let rep = 0; rep < config.repetitions; rep++) {
-    const servers = new Map();
-    try {
-      for (const name of rep % 2 === 0 ? names : [...names].reverse()) servers.set(name, await startServer(serverScript, [name]));
-      for (const name of names) await wrk(servers.get(name).url, config.warmupSeconds, config.connections);
-      for (let i = 0; i < names.length; i++) {
-        const name = names[(i + rep) % names.length];
-        const run = await measure(servers.get(name), config);
-        runs[name].push(run);
-        config.log(
-          `wrk rep ${rep + 1}/${config.repetitions} ${name}: ${Math.round(run.requestsPerSecond)} req/s, ` +
-            `${run.cpuMicrosPerRequest.toFixed(1)} us cpu/req` +
-            (run.non2xx > 0 ? `, non2xx ${run.non2xx}` : ''),
-        );
-      }
-    } finally {
-      for (const server of servers.values()) await server.stop();
+  const bareOnes = new Set(activeVariants().filter((name) => name.endsWith('bare')));
+  const names = [...activeVariants().filter((name) => name.includes('ballast') || name.endsWith('(control)')), ...Object.keys(floors)];
+  const pairs = Object.fromEntries(names.map((name) => [name, []]));
+  for (let round = 0; round < config.rounds; round++) {
+    for (let i = 0; i < names.length; i++) {
+      const name = names[(i + round) % names.length];
+      const baseline = baselineOf(name);
+      if (!bareOnes.has(baseline)) throw new Error(`no bare baseline for ${name}`);
+      const pair = await withServers([baseline, name], async ([base, variant]) => {
+        await Promise.all([base, variant].map((server) => wrk(server.url, config.warmupSeconds, config.connections)));
+        const order = (round + i) % 2 === 0 ? ['bare', 'layered'] : ['layered', 'bare'];
+        const measured = {};
+        for (const side of order) measured[side] = await measure(side === 'bare' ? base : variant, config);
+        return measured;
+      });
+      pairs[name].push(pair);
+      config.log(
+        `wrk round ${round + 1}/${config.rounds} ${name}: ${(pair.layered.requestsPerSecond / pair.bare.requestsPerSecond).toFixed(3)}x req/s, ` +
+          `${(pair.bare.cpuMicrosPerRequest / pair.layered.cpuMicrosPerRequest).toFixed(3)}x cpu ` +
+          `(${Math.round(pair.layered.requestsPerSecond)} vs ${Math.round(pair.bare.requestsPerSecond)} req/s)` +
+          (pair.layered.non2xx + pair.bare.non2xx > 0 ? `, non2xx ${pair.layered.non2xx + pair.bare.non2xx}` : ''),
+      );
     }
   }
   return names.map((name) => ({
     variant: name,
     baseline: baselineOf(name),
-    ...againstBaseline(runs[name], runs[baselineOf(name)]),
-    failures: runs[name].reduce((sum, r) => sum + r.non2xx, 0),
-    runs: runs[name],
+    target: WRK_TARGETS[name],
+    pairCount: pairs[name].length,
+    ...comparePairs(pairs[name], { base: 'bare', other: 'layered', rateKey: 'requestsPerSecond', cpuKey: 'cpuMicrosPerRequest', target: WRK_TARGETS[name] }),
+    failures: pairs[name].reduce((sum, p) => sum + p.layered.non2xx + p.bare.non2xx, 0),
+    pairs: pairs[name],
   }));
 }

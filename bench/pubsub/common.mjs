@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { rawAmqp, rawNats, rawRedis } from './raw.mjs';
-import { median } from '../http/lib/stats.mjs';
+import { comparePairs } from '../lib/paired.mjs';
 import { createBallast } from '../../packages/core/dist/index.js';
 
 export const urls = {
@@ -87,55 +87,16 @@ export async function compareBroker(type, sizes, topic) {
   }
 }
 
-/** A seeded generator (mulberry32): the bootstrap gives the same interval for the same rounds. */
-function seeded(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/**
- * The ratio of medians `ratioOf(pairs)` and its 95% bootstrap interval:
- * pairs resampled with replacement (a pair stays whole, its two sides ran
- * under the same load), 2,000 times.
- */
-function withInterval(pairs, ratioOf) {
-  const random = seeded(12);
-  const estimates = [];
-  for (let b = 0; b < 2000; b++) {
-    estimates.push(ratioOf(Array.from(pairs, () => pairs[Math.floor(random() * pairs.length)])));
-  }
-  estimates.sort((x, y) => x - y);
-  return { ratio: ratioOf(pairs), low: estimates[Math.floor(0.025 * estimates.length)], high: estimates[Math.ceil(0.975 * estimates.length) - 1] };
-}
-
-const medianOf = (pairs, side, key) => median(pairs.map((p) => p[side][key]));
-
 /**
  * What the paired rounds say. `rate`: Ballast's msg/s over raw's (ratio of
  * medians); `cpu`: raw's CPU per message over Ballast's, the rate ratio a
  * client saturating its core shows, and far steadier on a busy machine. Each
- * with its 95% interval and a verdict against `target`: `meets` when the
- * whole interval is at or above it, `misses` when it is wholly below, else
- * `undecided` (more rounds, or a quieter machine, would decide); `too few`
- * under 8 pairs.
+ * with its 95% bootstrap interval and a verdict against `target`
+ * (bench/lib/paired.mjs: `meets`, `misses`, `undecided`, `too few`).
  */
 export function summarise(pairs, target = 0.9) {
-  // Below 8 pairs a bootstrap interval means little (a --quick smoke run): no verdict.
-  const verdict = ({ low, high }) => (pairs.length < 8 ? 'too few' : low >= target ? 'meets' : high < target ? 'misses' : 'undecided');
-  const rate = withInterval(pairs, (ps) => medianOf(ps, 'ballast', 'rate') / medianOf(ps, 'raw', 'rate'));
-  const cpu = withInterval(pairs, (ps) => medianOf(ps, 'raw', 'cpuUs') / medianOf(ps, 'ballast', 'cpuUs'));
-  const perPair = pairs.map((p) => p.ballast.rate / p.raw.rate);
-  return {
-    raw: { rate: medianOf(pairs, 'raw', 'rate'), cpuUs: medianOf(pairs, 'raw', 'cpuUs') },
-    ballast: { rate: medianOf(pairs, 'ballast', 'rate'), cpuUs: medianOf(pairs, 'ballast', 'cpuUs') },
-    rate: { ...rate, verdict: verdict(rate), pairLow: Math.min(...perPair), pairHigh: Math.max(...perPair) },
-    cpu: { ...cpu, verdict: verdict(cpu) },
-  };
+  const c = comparePairs(pairs, { base: 'raw', other: 'ballast', rateKey: 'rate', cpuKey: 'cpuUs', target });
+  return { raw: c.raw, ballast: c.ballast, rate: c.throughput, cpu: c.cpu };
 }
 
 /** The throughput table's header and one row per broker. */

@@ -55,18 +55,30 @@ function fits(template: string, baseUrl: string): boolean {
 }
 
 /**
+ * The whole template of each `Route` whose mounts leave one choice (`/search` at the
+ * app, `/t/:tenant/search` under a single mount): it holds whatever `req.baseUrl`
+ * says, so a request reads neither that nor the route's path.
+ */
+const fixedTemplates = new WeakMap<object, string>();
+
+/**
  * The route template Express matched, mount template included (`/t/:tenant/search`,
  * never `/t/acme/search`), known only once routing ran. Express keeps only the
- * matched value of a mount path (`req.baseUrl`); the template is read once per
- * route from the layers of the app's router and cached, so a request costs a
- * WeakMap lookup and, under a mount, one string concatenation.
+ * matched value of a mount path (`req.baseUrl`); the mounts are read once per
+ * route from the layers of the app's router and cached, so a request costs one
+ * read of `req.route` and a WeakMap lookup: every read of an Express request's
+ * own property misses V8's caches (it swaps the request's prototype per request).
+ * Only a route reached through several mounts (or one Express gives no string
+ * template for) reads `req.baseUrl` too.
  */
 export function routeTemplate(req: Request): string | undefined {
   const route = (req as { route?: { path?: unknown } }).route;
   if (route === undefined) return undefined;
+  return fixedTemplates.get(route) ?? templateByMount(req, route);
+}
+
+function templateByMount(req: Request, route: { path?: unknown }): string {
   const path = String(route.path);
-  // Without a mount path, hand back Express's own string: no allocation, its hash already cached.
-  if (req.baseUrl === '') return typeof route.path === 'string' ? route.path : path;
   let mounts = mountsByRoute.get(route);
   if (mounts === undefined) {
     // While a sub-app handles a request, `req.app` is that sub-app.
@@ -74,7 +86,14 @@ export function routeTemplate(req: Request): string | undefined {
     const prefix = appPrefix(app);
     mounts = prefix === undefined ? [] : mountsOf(app?.router?.stack, route, prefix, []);
     mountsByRoute.set(route, mounts);
+    if (mounts.length === 1) {
+      const template = `${mounts[0]}${path}`;
+      fixedTemplates.set(route, template);
+      return template;
+    }
   }
-  const mount = mounts.length === 1 ? mounts[0] : mounts.find((m) => fits(m, req.baseUrl));
-  return `${mount ?? req.baseUrl}${path}`;
+  const baseUrl = req.baseUrl;
+  if (baseUrl === '') return path;
+  const mount = mounts.length === 1 ? mounts[0] : mounts.find((m) => fits(m, baseUrl));
+  return `${mount ?? baseUrl}${path}`;
 }

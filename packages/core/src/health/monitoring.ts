@@ -78,6 +78,7 @@ export function createMonitoring(options: BallastOptions, deps: MonitoringDeps):
   const destinations = Object.keys((options as { outbox?: { destinations?: object } }).outbox?.destinations ?? {});
   const outboxRef: { current?: OutboxMetricSource } = {};
   const outboxSignals = destinations.length === 0 ? undefined : outboxSource(destinations, outboxRef);
+  const outboxDatabase = destinations.length === 0 ? undefined : { ping: () => attached(outboxRef).ping() };
   const brokersRef: { current?: BrokerHealthSource } = {};
   const brokers: BrokerHealthSource = { views: () => brokersRef.current?.views() ?? {} };
   const asserts = new AssertMonitor(options.asserts ?? {}, observeOptions.evaluateIntervalMs, {
@@ -100,7 +101,7 @@ export function createMonitoring(options: BallastOptions, deps: MonitoringDeps):
     ...healthRoutes({
       asserts,
       breakers,
-      outbox: outboxSignals,
+      outbox: outboxDatabase,
       flags: deps.flags,
       brokers,
       observer,
@@ -115,7 +116,7 @@ export function createMonitoring(options: BallastOptions, deps: MonitoringDeps):
     asserts,
     metrics,
     routes,
-    readiness: () => readiness({ asserts, breakers, outbox: outboxSignals }),
+    readiness: () => readiness({ asserts, breakers, outbox: outboxDatabase }),
     attachOutbox(outbox) {
       outboxRef.current = outbox;
       if (destinations.length > 0) metrics.add(...outboxFamilies(outbox, durations));
@@ -148,12 +149,16 @@ function breakerSource(dependencies: DependencyRegistry): BreakerSource {
   };
 }
 
+function attached(ref: { current?: OutboxMetricSource }): OutboxMetricSource {
+  if (ref.current === undefined) throw new Error('the outbox is not attached');
+  return ref.current;
+}
+
 function outboxSource(destinations: string[], ref: { current?: OutboxMetricSource }): OutboxSource {
   return {
     has: (destination) => destinations.includes(destination),
     pending: async () => {
-      if (ref.current === undefined) throw new Error('the outbox is not attached');
-      const stats = await ref.current.stats();
+      const stats = await attached(ref).stats();
       const out: Record<string, { pending: number; oldestAgeMs: number | null }> = {};
       for (const [name, s] of Object.entries(stats)) out[name] = { pending: s.pending, oldestAgeMs: s.oldestPendingAgeMs };
       return out;

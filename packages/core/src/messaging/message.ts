@@ -97,17 +97,26 @@ export function isoTime(ms: number): string {
   return isoAtText;
 }
 
-/** Parses the wire form; `undefined` for anything that is not one (it goes to the dead list). */
-export function decodeMessage(text: string): Wire | undefined {
+const NOT_A_MESSAGE = 'not a Ballast message';
+
+/** Parses the wire form; for anything that is not one, a string saying why (it goes to the dead list as malformed). */
+export function decodeMessage(text: string): Wire | string {
   let wire: unknown;
   try {
     wire = JSON.parse(text);
   } catch {
-    return undefined;
+    return NOT_A_MESSAGE;
   }
-  if (typeof wire !== 'object' || wire === null) return undefined;
+  if (typeof wire !== 'object' || wire === null) return NOT_A_MESSAGE;
   const w = wire as Partial<Wire>;
-  if (typeof w.id !== 'string' || typeof w.topic !== 'string' || typeof w.publishedAt !== 'string') return undefined;
-  if (typeof w.message !== 'object' || w.message === null || Array.isArray(w.message)) return undefined;
+  if (typeof w.id !== 'string' || typeof w.topic !== 'string' || typeof w.publishedAt !== 'string') return NOT_A_MESSAGE;
+  if (typeof w.message !== 'object' || w.message === null || Array.isArray(w.message)) return NOT_A_MESSAGE;
+  // Text jsonb refuses reaches the wire only as an escape, and only from another publisher (Ballast's refuses
+  // it): the dead list could not store such a message, so once it failed it would come back from its broker for
+  // good. Escapes are checked in JSON.stringify's form, where only a lone surrogate is written as one.
+  if (text.includes('\\u')) {
+    const refused = jsonbRefusal(JSON.stringify(w));
+    if (refused !== undefined) return `${NOT_A_MESSAGE}: it contains ${refused}, which PostgreSQL jsonb (the dead list) cannot store`;
+  }
   return w as Wire;
 }

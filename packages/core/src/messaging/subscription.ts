@@ -74,8 +74,8 @@ export class Subscription {
   async deliver(body: string, broker: string): Promise<void> {
     if (this.stopped) throw new LeaveWithBroker('subscription stopped');
     const wire = decodeMessage(body);
-    if (wire === undefined) {
-      await this.#toDead({ id: '', broker, reason: 'malformed', error: 'not a Ballast message', attempts: 0, message: null, publishedAt: null });
+    if (typeof wire === 'string') {
+      await this.#toDead({ id: '', broker, reason: 'malformed', error: wire, attempts: 0, message: null, publishedAt: null });
       return;
     }
     const { message: raw, ...envelope } = wire;

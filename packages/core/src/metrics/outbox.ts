@@ -7,6 +7,8 @@ export interface OutboxMetricSource {
   stats(): Promise<
     Record<string, { pending: number; inFlight: number; dead: number; oldestPendingAgeMs: number; delivered: number }>
   >;
+  /** Whether the database answers, without reading the outbox table (`stats()` scans it). */
+  ping(): Promise<void>;
 }
 
 type Stats = Awaited<ReturnType<OutboxMetricSource['stats']>>;

@@ -129,6 +129,11 @@ export class Outbox {
     return out;
   }
 
+  /** Resolves once the outbox database answers a trivial query (no table is read); rejects while it cannot be reached. */
+  async ping(): Promise<void> {
+    await this.#run((db) => db.query('SELECT 1'));
+  }
+
   /** Dead messages, oldest first; `limit` defaults to 100. */
   async dead(destination?: string, options: { limit?: number } = {}): Promise<DeadMessage[]> {
     if (destination !== undefined) this.#settings(destination);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { publishDestination, uuidv7, type Ballast } from '@ballast/core';
+import { Redis } from 'ioredis';
 import { createTestDatabase, testBackends, uniqueName, until, type TestDatabase } from '@ballast/testkit';
 import { machineBrokers, uniqueGroup, uniqueTopic } from './brokers.js';
 import { ballastSuite, eventually } from './setup.js';
@@ -140,5 +141,37 @@ describe.each(testBackends())("dedupe: 'postgres' (%s)", (backend) => {
     );
     expect(dead).toHaveLength(2);
     expect(dead.find((d) => d.reason === 'handler')).toMatchObject({ id, topic, error: 'card declined', attempts: 1, message: { orderId: '9', totalCents: 'lots' } });
+  });
+
+  it('dead-letters, without calling the handler, a foreign message holding text jsonb refuses, and stores a handler error holding NUL', async () => {
+    const topic = uniqueTopic();
+    const schema = uniqueName('mq');
+    const ballast = await instance(schema);
+    let calls = 0;
+    const subscription = ballast.subscribe(topic, { group: uniqueGroup(), maxAttempts: 1 }, (message) => {
+      calls++;
+      throw new Error(`refused ${String(message.orderId)}\u0000 with a NUL`);
+    });
+    await subscription.ready();
+    // Another publisher's message, straight onto the stream: a lone surrogate, written as JSON writes it.
+    const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+    try {
+      const body = `{"id":"${uuidv7()}","topic":"${topic}","publishedAt":"${new Date().toISOString()}","message":{"name":"\\ud800"}}`;
+      await redis.xadd(`ballast:${topic}`, '*', 'id', 'foreign', 'body', body);
+      await ballast.publish(topic, { orderId: 'o-1' });
+      await until(() => subscription.stats().dead === 2, 10_000, 'both messages to die');
+      // Both were recorded, so the broker forgot them: nothing is left pending for the group.
+      expect(await redis.xpending(`ballast:${topic}`, subscription.group)).toEqual([0, null, null, null]);
+    } finally {
+      redis.disconnect();
+    }
+    expect(calls).toBe(1);
+    const dead = await ballast.messaging.dead();
+    expect(dead.map((d) => [d.reason, d.error])).toEqual(
+      expect.arrayContaining([
+        ['malformed', 'not a Ballast message: it contains a lone UTF-16 surrogate (\\ud800), which PostgreSQL jsonb (the dead list) cannot store'],
+        ['handler', 'refused o-1\uFFFD with a NUL'],
+      ]),
+    );
   });
 });

@@ -13,7 +13,8 @@ export async function recordDead(client: SqlClient, schema: string, letter: Dead
       letter.id,
       letter.broker,
       letter.reason,
-      letter.error,
+      // A handler's error text may hold NUL, which a text column refuses; the row must be written all the same.
+      letter.error.includes('\0') ? letter.error.replaceAll('\0', '\uFFFD') : letter.error,
       letter.attempts,
       letter.message === null ? null : JSON.stringify(letter.message),
       letter.publishedAt,

@@ -55,11 +55,17 @@ async function child(name, warmup, requests) {
   control('--instr=off');
 }
 
-/** Self cost of the functions whose names match, from callgrind's (name-compressed) output. */
-function selfCosts(text, patterns) {
+/**
+ * Self cost of the functions whose names match `patterns`, from callgrind's
+ * (name-compressed) output, and how many calls went to the functions `callees`
+ * matches (`calls`).
+ */
+function selfCosts(text, patterns, callees) {
   const names = new Map();
   const sums = Object.fromEntries(Object.keys(patterns).map((key) => [key, 0]));
+  let calls = 0;
   let group;
+  let callee = '';
   let inclusiveNext = false;
   for (const line of text.split('\n')) {
     const named = /^(c?fn)=\((\d+)\)(?: (.*))?$/.exec(line);
@@ -69,16 +75,26 @@ function selfCosts(text, patterns) {
         const fn = names.get(named[2]) ?? '';
         group = Object.keys(patterns).find((key) => patterns[key].test(fn));
         inclusiveNext = false;
-      }
+      } else callee = names.get(named[2]) ?? '';
     } else if (line.startsWith('calls=')) {
       inclusiveNext = true; // the next cost line is a callee's inclusive cost
+      if (callees.test(callee)) calls += Number(/^calls=(\d+)/.exec(line)[1]);
     } else if (/^[0-9+\-*]/.test(line)) {
       if (inclusiveNext) inclusiveNext = false;
       else if (group !== undefined) sums[group] += Number(line.split(' ')[1] ?? 0);
     }
   }
-  return sums;
+  return { ...sums, calls };
 }
+
+/**
+ * V8's inline-cache misses: a property read or write on an object whose hidden
+ * class its caches have not met. Express gives every request and response a
+ * hidden class of its own, so there each first read of a property in a request
+ * misses (about 2k instructions) and each write that adds one makes a new class
+ * (several thousand): counted exactly, whatever the compiler and GC did.
+ */
+const IC_MISSES = /Runtime_(Keyed)?(Load|Store)IC_Miss/;
 
 const APART = {
   compiler: /v8::internal::(compiler|maglev)::|v8::internal::Zone|RegisterAllocator|InstructionSelector|CodeGenerator/,
@@ -99,10 +115,10 @@ function counted(name, warmup, requests) {
           if (file === undefined) throw new Error(`callgrind wrote no dump ${part} for ${name}`);
           return readFileSync(join(dir, file), 'utf8');
         };
-        const [counted, empty] = [dump(1), dump(2)].map((text) => ({ total: Number(/^totals: (\d+)/m.exec(text)[1]), ...selfCosts(text, APART) }));
+        const [counted, empty] = [dump(1), dump(2)].map((text) => ({ total: Number(/^totals: (\d+)/m.exec(text)[1]), ...selfCosts(text, APART, IC_MISSES) }));
         const per = (key) => (counted[key] - empty[key]) / requests;
         const total = per('total');
-        resolve({ total, compiler: per('compiler'), fullGc: per('fullGc'), mutator: total - per('compiler') - per('fullGc') });
+        resolve({ total, compiler: per('compiler'), fullGc: per('fullGc'), mutator: total - per('compiler') - per('fullGc'), icMisses: per('calls') });
       } catch (failure) {
         reject(failure);
       } finally {
@@ -124,13 +140,13 @@ if (mode === '--child') {
   const requests = envNumber('BENCH_INSTR_REQUESTS', 3000);
   // Counts do not depend on scheduling, so the variants run side by side.
   const results = Object.fromEntries(await Promise.all(names.map(async (name) => [name, await counted(name, warmup, requests)])));
-  const rows = [['variant', 'mutator/req', 'added', 'x bare', 'compiler/req', 'full GC/req', 'total/req']];
+  const rows = [['variant', 'mutator/req', 'added', 'x bare', 'IC misses/req', 'compiler/req', 'full GC/req', 'total/req']];
   for (const name of names) {
     const r = results[name];
     const base = results[baselineOf(name)].mutator;
     r.added = r.mutator - base;
     const round = (n) => String(Math.round(n));
-    rows.push([name, round(r.mutator), round(r.added), (base / r.mutator).toFixed(3), round(r.compiler), round(r.fullGc), round(r.total)]);
+    rows.push([name, round(r.mutator), round(r.added), (base / r.mutator).toFixed(3), r.icMisses.toFixed(2), round(r.compiler), round(r.fullGc), round(r.total)]);
   }
   console.log(table(rows));
   console.log(JSON.stringify({ warmup, requests, results }));

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { HttpObserver } from '../observe/observer.js';
+import { unwatch, watchOnSocket } from '../observe/socketWatch.js';
 
 const UNOBSERVED = Symbol.for('ballast.unobserved');
 
@@ -35,8 +36,10 @@ class Exchange {
   /** The first `whenDone` callback (usually a limit's release), then any others. */
   done: Done | null = null;
   more: Done[] | null = null;
-  /** Whether the response closed (its listener ran). */
+  /** Whether the exchange is over (its response finished or closed). */
   ended = false;
+  /** The connection that tells when it is over (see `watchOnSocket`), else `null`: the response's `close` does. */
+  socket: Socket | null = null;
 
   constructor(res: ServedResponse, observer: HttpObserver, startedAt: number, routeOf: (subject: unknown) => string | undefined, subject: unknown) {
     this.res = res;
@@ -56,6 +59,7 @@ class Exchange {
     this.ended = true;
     // Keep no response alive once it is over.
     if (latest === this) latest = null;
+    if (this.socket !== null) unwatch(this.socket, this);
     const res = this.res;
     const left = unobservedOpen !== 0 && res[UNOBSERVED] === true;
     this.observer.end(left ? null : this.routeOf(this.subject), res.statusCode, this.startedAt);
@@ -171,7 +175,8 @@ export function observeNode<S>(
   // Queued behind another response or already over: no limit joins it, it ends like a limit's release would.
   if (!live(socket)) return whenDone(req, res, () => exchange.end());
   latest = exchange;
-  onClose(res, () => exchange.end());
+  if (watchOnSocket(socket, exchange)) exchange.socket = socket;
+  else onClose(res, () => exchange.end());
   return true;
 }
 

@@ -10,7 +10,7 @@ const urlOf = (server: http.Server): string => `http://127.0.0.1:${(server.addre
 describe('the end of an exchange', () => {
   const serve = servedApps();
 
-  it('observe() and two limits share one close listener, record the request and release each exactly once', async () => {
+  it('observe() and two limits add no listener to the response (its connection tells), record the request and release each exactly once', async () => {
     const b = createBallast({ limits: { api: { maxConcurrent: 5 }, search: { maxConcurrent: 5 } } });
     const listeners: number[] = [];
     const released: string[] = [];
@@ -26,11 +26,29 @@ describe('the end of an exchange', () => {
     }));
     for (let i = 0; i < 3; i++) expect((await fetch(urlOf(server))).status).toBe(200);
     await expect.poll(() => released.length).toBe(6);
-    expect(listeners).toEqual([1, 1, 1]);
+    expect(listeners).toEqual([0, 0, 0]);
     expect(released).toEqual(['api', 'search', 'api', 'search', 'api', 'search']);
     expect(b.limits.get('api').running + b.limits.get('search').running).toBe(0);
     expect(b.observer.inFlight).toBe(0);
     expect(b.observer.windowHistogram('/search').count).toBe(3);
+  });
+
+  it('two observe() of different instances on one response each record it once, and a response that never ends is recorded when its client leaves', async () => {
+    const [one, two] = [createBallast({}), createBallast({})];
+    const server = await serve(one, http.createServer((req, res) => {
+      expect(observeNode(one.observer, req, res, () => '/x', req)).toBe(true);
+      expect(observeNode(two.observer, req, res, () => '/x', req)).toBe(true);
+      if (req.url === '/hang') res.write('partial');
+      else res.end('ok');
+    }));
+    for (let i = 0; i < 2; i++) expect((await fetch(urlOf(server))).status).toBe(200);
+    const hung = new AbortController();
+    const response = await fetch(`${urlOf(server)}/hang`, { signal: hung.signal });
+    expect(response.status).toBe(200);
+    hung.abort();
+    await expect.poll(() => one.observer.inFlight + two.observer.inFlight).toBe(0);
+    expect(one.observer.windowHistogram('/x').count).toBe(3);
+    expect(two.observer.windowHistogram('/x').count).toBe(3);
   });
 
   it('a limit reached after a wait, with another request observed meanwhile, releases with its own response, not that one', async () => {

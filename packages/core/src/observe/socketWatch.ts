@@ -1,0 +1,59 @@
+import { subscribe } from 'node:diagnostics_channel';
+import { Server as HttpServer } from 'node:http';
+import { Server as HttpsServer } from 'node:https';
+import type { Socket } from 'node:net';
+
+/** What a connection tells when the response holding it is over. */
+export interface Watched {
+  readonly res: object;
+  readonly ended: boolean;
+  end(): void;
+}
+
+const CURRENT = Symbol('ballast.exchange');
+type WatchedSocket = Socket & { [CURRENT]?: Watched | null; server?: unknown };
+
+/** Node's http server publishes every response's `finish` here (with its socket) once someone subscribes. */
+function onFinish(message: unknown): void {
+  const { response, socket } = message as { response: object; socket: WatchedSocket };
+  const watched = socket[CURRENT];
+  if (watched != null && watched.res === response) watched.end();
+}
+
+/** The connection closed: the response holding it (if not over yet) closes with it, whoever closed it. */
+function onSocketClose(this: WatchedSocket): void {
+  this[CURRENT]?.end();
+}
+
+let subscribed = false;
+
+/**
+ * Tells `watched.end()` once the response holding `socket` is over: it finished
+ * (one shared subscriber to Node's `http.server.response.finish` channel) or the
+ * connection closed (one `close` listener per connection, not per request). An
+ * Express response has a hidden class of its own, so a `close` listener on it
+ * costs three inline-cache misses per request (`_events`, `_eventsCount` read and
+ * written); a socket's class is shared. `false` (listen on the response instead)
+ * for a socket no Node http(s) server accepted, or one whose response is watched
+ * already (a second `observe()` on the same app).
+ */
+export function watchOnSocket(socket: Socket, watched: Watched): boolean {
+  const s = socket as WatchedSocket;
+  const current = s[CURRENT];
+  if (current === undefined) {
+    if (!(s.server instanceof HttpServer || s.server instanceof HttpsServer)) return false;
+    if (!subscribed) {
+      subscribed = true;
+      subscribe('http.server.response.finish', onFinish);
+    }
+    s.on('close', onSocketClose);
+  } else if (current !== null && !current.ended) return false;
+  s[CURRENT] = watched;
+  return true;
+}
+
+/** Lets go of an exchange that is over, so an idle connection keeps no response alive. */
+export function unwatch(socket: Socket, watched: Watched): void {
+  const s = socket as WatchedSocket;
+  if (s[CURRENT] === watched) s[CURRENT] = null;
+}

@@ -46,6 +46,31 @@ describe('express: per-request state kept in res.locals', () => {
     expect(ballast.limits.get('api').running).toBe(0);
   });
 
+  it('a limit without observe() adds no close listener to the response and releases once it is over, or when its client leaves', async () => {
+    const ballast = createBallast({ limits: { api: { maxConcurrent: 2 } } });
+    const b = ballastExpress(ballast);
+    const app = express();
+    const listeners: number[] = [];
+    app.get('/work', b.limit('api'), (_req, res) => {
+      listeners.push(res.listenerCount('close'));
+      res.json({ ok: true });
+    });
+    app.get('/hang', b.limit('api'), (_req, res) => {
+      res.write('partial');
+    });
+    const server = await serve(ballast, app);
+    for (let i = 0; i < 3; i++) expect((await request(server).get('/work')).status).toBe(200);
+    expect(listeners).toEqual([0, 0, 0]);
+    await expect.poll(() => ballast.limits.get('api').running).toBe(0);
+    const hung = new AbortController();
+    const { port } = server.address() as { port: number };
+    const response = await fetch(`http://127.0.0.1:${port}/hang`, { signal: hung.signal });
+    expect(ballast.limits.get('api').running).toBe(1);
+    hung.abort();
+    void response.body?.cancel().catch(() => undefined);
+    await expect.poll(() => ballast.limits.get('api').running).toBe(0);
+  });
+
   it('an app that shares one res.locals object between requests still records and releases each request', async () => {
     const ballast = createBallast({ limits: { api: { maxConcurrent: 4 } } });
     const b = ballastExpress(ballast);

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { HttpObserver } from '../observe/observer.js';
-import { unwatch, watchOnSocket } from '../observe/socketWatch.js';
+import { doneOnSocket, unwatch, watchOnSocket } from '../observe/socketWatch.js';
 
 const UNOBSERVED = Symbol.for('ballast.unobserved');
 
@@ -115,9 +115,10 @@ export function whenDone(req: IncomingMessage, res: ServerResponse, done: Done):
     exchange.add(done);
     return true;
   }
-  // The usual case: the response holds a live connection, so its `close` comes. A limit alone listens itself.
-  if (live(res.socket)) {
-    onClose(res, done);
+  // The usual case: the response holds a live connection, so its end comes. A limit alone watches it itself.
+  const socket = res.socket;
+  if (live(socket)) {
+    if (!doneOnSocket(socket, res, done)) onClose(res, done);
     return true;
   }
   // Finished but not closed yet is fine: its `close` is still to come.

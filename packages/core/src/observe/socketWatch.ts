@@ -57,3 +57,29 @@ export function unwatch(socket: Socket, watched: Watched): void {
   const s = socket as WatchedSocket;
   if (s[CURRENT] === watched) s[CURRENT] = null;
 }
+
+/** A callback told once when the response holding a connection is over (a limit without `observe()`). */
+class SocketDone implements Watched {
+  readonly res: object;
+  readonly #socket: Socket;
+  readonly #done: () => void;
+  ended = false;
+
+  constructor(res: object, socket: Socket, done: () => void) {
+    this.res = res;
+    this.#socket = socket;
+    this.#done = done;
+  }
+
+  end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    unwatch(this.#socket, this);
+    this.#done();
+  }
+}
+
+/** Calls `done` once the response `res`, holding `socket`, is over (see `watchOnSocket`); `false` when the connection cannot tell. */
+export function doneOnSocket(socket: Socket, res: object, done: () => void): boolean {
+  return watchOnSocket(socket, new SocketDone(res, socket, done));
+}

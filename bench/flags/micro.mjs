@@ -3,10 +3,14 @@
  * the adapters hand out) in the cases that cost differently, the first call of a
  * request (scope + cohort + decision), `ballast.flags.enabled` outside a request,
  * and unleash-client's `isEnabled` making the same decision (flexibleRollout,
- * userId stickiness, bootstrapped offline) as the peer.
+ * userId stickiness, bootstrapped offline) as the peer. `cases` also has whole
+ * Express requests, with and without one flag (callgrind.mjs counts them).
  */
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
+import { Duplex } from 'node:stream';
+import { pathToFileURL } from 'node:url';
+import express from 'express';
 import { InMemStorageProvider, Unleash } from 'unleash-client';
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -47,16 +51,52 @@ async function unleashPeer() {
 }
 
 /**
+ * One Express request per call, built as Express's server builds it: a connection of
+ * its own, an `IncomingMessage` with a fresh header string, a `ServerResponse` on
+ * that connection, then `app.handle` (which swaps both prototypes, so each gets a
+ * hidden class of its own, adds `res.locals`, routes, and the handler answers with
+ * `res.json`, reading what Express reads). Only that shape shows what a property read
+ * of a request costs in a real one (in the scope cases above it is a cached load).
+ */
+function expressRequest(app) {
+  const failed = (error) => {
+    if (error) throw error;
+  };
+  return (i) => {
+    const socket = new Duplex({ write: (_chunk, _encoding, done) => done(), read() {} });
+    const req = new IncomingMessage(socket);
+    req.method = 'GET';
+    req.url = '/checkout';
+    req.headers = { host: '127.0.0.1', connection: 'keep-alive', 'x-account-id': `acct-${i & 1023}` };
+    const res = new ServerResponse(req);
+    res.assignSocket(socket);
+    app.handle(req, res, failed);
+    return res.headersSent;
+  };
+}
+
+/**
  * The in-request cases on the given `@ballast/core` entry: `ring` (the ring decides, no
  * hash), `sticky` (the bucket of the key decides), `first` (a new request: scope, cohort,
- * decision), each a function of the iteration; `enabled` outside a request.
+ * decision), each a function of the iteration; `enabled` outside a request. `request` and
+ * `request-bare`: a whole Express request on an app that mounts `observe()`, whose handler answers
+ * with and without one `req.ballast.flag()` (the same app otherwise, through the given
+ * `@ballast/express` entry, which must use the same core).
  */
-export async function cases(core = '@ballast/core') {
-  const { createBallast, RequestScope } = await import(core);
+export async function cases(core = '@ballast/core', adapter = '@ballast/express') {
+  const entry = (name) => (name.startsWith('@') ? name : pathToFileURL(name).href);
+  const { createBallast, RequestScope } = await import(entry(core));
+  const { ballastExpress } = await import(entry(adapter));
   const flags = { newCheckout: { stage: 'beta', percent: 10 } };
   const cohort = (r) => ({ key: r.header('x-account-id') });
   const internal = createBallast({ stage: 'internal', flags });
   const beta = createBallast({ stage: 'beta', rollout: { cohort }, flags });
+  const withFlag = express();
+  const bare = express();
+  // observe() mounted where these requests do not pass: it is what `req.ballast` finds, and its own per-request work stays out of the count.
+  for (const app of [withFlag, bare]) app.use('/_ballast', ballastExpress(beta).observe());
+  withFlag.get('/checkout', (req, res) => res.json({ checkout: req.ballast.flag('newCheckout') ? 'new' : 'old' }));
+  bare.get('/checkout', (req, res) => res.json({ checkout: 'old' }));
   const accounts = Array.from({ length: 1024 }, (_, i) => `acct-${i}`);
   const responses = accounts.map((a) => request(a));
   const ringScope = new RequestScope(internal, responses[0]);
@@ -67,6 +107,8 @@ export async function cases(core = '@ballast/core') {
       sticky: () => bucketScope.flag('newCheckout'),
       first: (i) => new RequestScope(beta, responses[i & 1023]).flag('newCheckout'),
       enabled: (i) => beta.flags.enabled('newCheckout', { stage: 'beta', key: accounts[i & 1023] }),
+      request: expressRequest(withFlag),
+      'request-bare': expressRequest(bare),
     },
     accounts,
     stop: async () => {

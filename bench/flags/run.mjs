@@ -2,30 +2,35 @@
  * Flags: ns/op of one evaluation in a request (target ≤ 100 ns) beside unleash-client,
  * and the HTTP cost of one flag evaluation per request: Express + observe() with and
  * without `req.ballast.flag()` (target ≥ 0.99x), bare Express for reference, with
- * autocannon and then wrk. Every repetition starts fresh server processes and
- * measures the variants in rotated order; besides req/s it reports the server's
- * CPU time per request, the figure a quiet machine's req/s ratio follows.
+ * autocannon and then wrk. Many short rounds, each with fresh servers of the three
+ * variants started and warmed together, then measured one after the other in
+ * rotated order; the verdict comes from the pairs (with flag, without) of each round:
+ * ratio of medians of req/s and of server CPU time per request, each with a 95%
+ * bootstrap interval over whole pairs (bench/lib/paired.mjs).
  *
  *   npx --yes pnpm@10.34.8 build && node bench/flags/run.mjs      # about 9 minutes
- *   options: --ops=2000000 --runs=7 (in process); --seconds=8 --reps=7 --warmup=2 --connections=50 --tools=autocannon,wrk (HTTP)
- *   smoke: node bench/flags/run.mjs --ops=20000 --runs=1 --seconds=1 --reps=1 --warmup=0.5
+ *   options: --ops=2000000 --runs=7 (in process); --rounds=24 --seconds=2 --warmup=1 --connections=50 --tools=autocannon,wrk (HTTP)
+ *   smoke: node bench/flags/run.mjs --ops=20000 --runs=1 --rounds=2 --seconds=1 --warmup=0.5
  */
+import { loadavg } from 'node:os';
 import { LOAD_CORE, runJson, startServer } from '../http/lib/child.mjs';
+import { median } from '../http/lib/stats.mjs';
 import { wrk } from '../http/wrk.mjs';
+import { comparePairs } from '../lib/paired.mjs';
 import { runMicro } from './micro.mjs';
 
 const arg = (name, fallback) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
 const config = {
   ops: arg('ops', 2_000_000),
   runs: arg('runs', 7),
-  seconds: arg('seconds', 8),
-  reps: arg('reps', 7),
-  warmup: arg('warmup', 2),
+  rounds: arg('rounds', 24),
+  seconds: arg('seconds', 2),
+  warmup: arg('warmup', 1),
   connections: arg('connections', 50),
   // Both load generators by default: a ratio both agree on is not one client's artefact.
   tools: (process.argv.find((a) => a.startsWith('--tools='))?.split('=')[1] ?? 'autocannon,wrk').split(','),
 };
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const TARGET = 0.99;
 
 console.log(`flag() in process: ${config.ops} ops x ${config.runs} runs, median ns/op (target <= 100 ns)\n`);
 const micro = await runMicro(config);
@@ -48,53 +53,56 @@ async function measure(tool, server) {
   const run = await tools[tool](server.url, config.seconds);
   const after = await server.cpu();
   if (run.non2xx + (run.errors ?? 0) > 0) throw new Error(`${run.non2xx} non-2xx, ${run.errors} errors`);
-  return { requestsPerSecond: run.requestsPerSecond, cpuMicros: after - before, requests: run.total, cpuMicrosPerRequest: (after - before) / run.total };
+  return { requestsPerSecond: run.requestsPerSecond, cpuMicrosPerRequest: (after - before) / run.total };
 }
 
+/** One round: fresh servers of every variant, started and warmed together, then measured in `order`. */
+async function round(tool, order) {
+  const started = await Promise.allSettled(names.map((name) => startServer(new URL('./server.mjs', import.meta.url), [name])));
+  const servers = Object.fromEntries(started.flatMap((s, i) => (s.status === 'fulfilled' ? [[names[i], s.value]] : [])));
+  try {
+    const failed = started.find((s) => s.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
+    await Promise.all(names.map((name) => tools[tool](servers[name].url, config.warmup)));
+    const runs = {};
+    for (const name of order) runs[name] = await measure(tool, servers[name]);
+    return runs;
+  } finally {
+    for (const server of Object.values(servers)) await server.stop();
+  }
+}
+
+const x = (v) => v.toFixed(3);
+const interval = (m) => `${x(m.ratio)}x [${x(m.low)}-${x(m.high)}]`;
+
 /**
- * Every repetition starts fresh servers for all variants (start order alternating),
- * warms each, then measures them in rotated order; the ratios are taken within a
- * repetition, and their median and spread reported.
+ * `config.rounds` short rounds (see `round`), the order rotating so each variant runs
+ * first, second and third alike; a round's runs are seconds apart, under the same load.
+ * The pair that decides is (observe+flag, observe) of each round; (observe, bare) is for reference.
  */
 async function httpPhase(tool) {
-  const runs = Object.fromEntries(names.map((n) => [n, []]));
-  console.log(`\nHTTP with ${tool}, Express 5: ${config.reps} reps x ${config.seconds}s, ${config.connections} connections, fresh servers each rep`);
-  for (let rep = 0; rep < config.reps; rep++) {
-    const servers = new Map();
-    try {
-      for (const name of rep % 2 === 0 ? names : [...names].reverse()) servers.set(name, await startServer(new URL('./server.mjs', import.meta.url), [name]));
-      for (const name of names) await tools[tool](servers.get(name).url, config.warmup);
-      for (const name of names.map((_, i) => names[(i + rep) % names.length])) {
-        const run = await measure(tool, servers.get(name));
-        runs[name].push(run);
-        console.log(`  rep ${rep + 1} ${name.padEnd(13)} ${String(Math.round(run.requestsPerSecond)).padStart(6)} req/s  ${run.cpuMicrosPerRequest.toFixed(1).padStart(6)} us cpu/req`);
-      }
-    } finally {
-      for (const server of servers.values()) await server.stop();
-    }
-  }
-  const ratio = (name, base) => ({
-    rps: names.includes(base) ? runs[name].map((r, rep) => r.requestsPerSecond / runs[base][rep].requestsPerSecond) : [],
-    cpu: runs[name].map((r, rep) => runs[base][rep].cpuMicrosPerRequest / r.cpuMicrosPerRequest),
-  });
-  const spread = (xs) => `${median(xs).toFixed(3)} (${Math.min(...xs).toFixed(3)}-${Math.max(...xs).toFixed(3)})`;
-  console.log('\n  variant         req/s   us cpu/req   x observe: req/s          cpu                  x bare: req/s             cpu');
-  for (const n of names) {
-    const o = ratio(n, 'observe');
-    const b = ratio(n, 'bare');
+  const rounds = [];
+  console.log(`\nHTTP with ${tool}, Express 5: ${config.rounds} rounds x ${config.seconds}s per variant, ${config.connections} connections, fresh servers each round; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  for (let r = 0; r < config.rounds; r++) {
+    const order = names.map((_, i) => names[(i + r) % names.length]);
+    const runs = await round(tool, r % 6 < 3 ? order : [...order].reverse());
+    rounds.push(runs);
     console.log(
-      `  ${n.padEnd(13)} ${String(Math.round(median(runs[n].map((r) => r.requestsPerSecond)))).padStart(7)}   ${median(runs[n].map((r) => r.cpuMicrosPerRequest)).toFixed(1).padStart(10)}` +
-        `   ${spread(o.rps).padEnd(24)} ${spread(o.cpu).padEnd(20)} ${spread(b.rps).padEnd(24)} ${spread(b.cpu)}`,
+      `  round ${String(r + 1).padStart(2)}  ` +
+        names.map((n) => `${n} ${String(Math.round(runs[n].requestsPerSecond)).padStart(6)} req/s ${runs[n].cpuMicrosPerRequest.toFixed(1).padStart(6)} us`).join('   '),
     );
   }
-  const flag = ratio('observe+flag', 'observe');
-  // Pooled over every rep: all the CPU time over all the requests, so a short or noisy rep weighs what it served.
-  const pooled = (name) => runs[name].reduce((sum, r) => sum + r.cpuMicros, 0) / runs[name].reduce((sum, r) => sum + r.requests, 0);
+  const flag = comparePairs(rounds, { base: 'observe', other: 'observe+flag', rateKey: 'requestsPerSecond', cpuKey: 'cpuMicrosPerRequest', target: TARGET });
+  const observe = comparePairs(rounds, { base: 'bare', other: 'observe', rateKey: 'requestsPerSecond', cpuKey: 'cpuMicrosPerRequest' });
+  const medianOf = (name, key) => median(rounds.map((runs) => runs[name][key]));
+  console.log(`\n  medians: ${names.map((n) => `${n} ${Math.round(medianOf(n, 'requestsPerSecond'))} req/s, ${medianOf(n, 'cpuMicrosPerRequest').toFixed(1)} us cpu/req`).join('; ')}`);
+  console.log(`  observe() x bare (reference): req/s ${interval(observe.throughput)}, cpu ${interval(observe.cpu)}`);
   console.log(
-    `\n  one flag() per request (${tool}): ${median(flag.rps).toFixed(3)}x req/s, ${median(flag.cpu).toFixed(3)}x by server CPU per request ` +
-      `(pooled over the reps: ${(pooled('observe') / pooled('observe+flag')).toFixed(3)}x), of the same app without it (target >= 0.99x)`,
+    `  one flag() per request (${tool}), x the same app without it, ratio of medians [95% bootstrap, ${rounds.length} pairs], target >= ${TARGET}x:\n` +
+      `    req/s ${interval(flag.throughput)} ${flag.throughput.verdict} (pairs ${x(flag.throughput.pairLow)}-${x(flag.throughput.pairHigh)})\n` +
+      `    cpu   ${interval(flag.cpu)} ${flag.cpu.verdict}  (server CPU us per request, without / with)`,
   );
-  return { tool, runs, flagRatio: { rps: median(flag.rps), cpu: median(flag.cpu) } };
+  return flag;
 }
 
 for (const tool of config.tools) await httpPhase(tool);

@@ -2,7 +2,7 @@
 // and hand-written SQL (floor and ceiling). Needs PostgreSQL (DATABASE_URL, or
 // postgres://postgres@127.0.0.1:5432) and a built @ballast/core (`pnpm build`).
 // Options: --only=<substring of a system name>, --scenarios=enqueue,drain,http,latency, --quick (shorter runs),
-// sizes --drain=100000 --concurrency=32 --producers=10 --enqueue-ms --enqueue-rounds --latency-rate --latency-ms (or BENCH_DRAIN=...),
+// sizes --drain=100000 --concurrency=32 --producers=10 --enqueue-ms --enqueue-rounds --latency-rate --latency-ms (per round) --latency-rounds (or BENCH_DRAIN=...),
 // --ballast-remote (Ballast enqueues from an instance without a worker, as another process would).
 import { mkdir, writeFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { dropDatabase, freshDatabase, waitFor } from './lib/db.mjs';
 import { closedLoop, openLoop, percentile } from './lib/measure.mjs';
 import { makePoster, startReceiver } from './lib/receiver.mjs';
-import { printTable } from './lib/table.mjs';
+import { printLatencyVerdict, printTable } from './lib/table.mjs';
 import { ballastSystem, ballastWideSystem } from './systems/ballast.mjs';
 import { graphileSystem } from './systems/graphile.mjs';
 import { pgBossSystem } from './systems/pgboss.mjs';
@@ -27,13 +27,16 @@ const settings = {
   drainCount: size('drain', 100_000, 5000),
   concurrency: size('concurrency', 32, 32),
   latencyRate: size('latency-rate', 200, 200),
-  latencyMs: size('latency-ms', 10_000, 4000),
+  latencyMs: size('latency-ms', 5000, 2000),
+  latencyRounds: size('latency-rounds', 8, 3),
 };
 
 const scenarios = new Set((args.get('scenarios') ?? 'enqueue,drain,http,latency').split(','));
-const systems = [rawSystem('floor'), rawSystem('ceiling'), graphileSystem, pgBossSystem, ballastSystem, ballastWideSystem].filter(
-  (s) => !args.has('only') || s.name.toLowerCase().includes(args.get('only').toLowerCase()),
-);
+const allSystems = [rawSystem('floor'), rawSystem('ceiling'), graphileSystem, pgBossSystem, ballastSystem, ballastWideSystem];
+// --only=<part of a name>; a whole name (any case) picks that system alone (`--only=ballast` is not also the 256 variant).
+const only = args.get('only')?.toLowerCase();
+const exact = allSystems.filter((s) => s.name.toLowerCase() === only);
+const systems = exact.length > 0 ? exact : allSystems.filter((s) => only === undefined || s.name.toLowerCase().includes(only));
 
 async function withSystem(system, scenario, body) {
   const db = `bench_outbox_${system.name.replace(/[^a-z0-9]+/gi, '_').toLowerCase()}`;
@@ -103,25 +106,54 @@ async function drainRate(system, http) {
   }
 }
 
-async function latency(system) {
-  return withSystem(system, 'latency', async (s) => {
-    const sentAt = new Map();
-    const samples = [];
-    await s.startConsumer({
-      concurrency: settings.concurrency,
-      deliver: async (payload) => {
-        const t0 = sentAt.get(payload.i);
-        if (t0 !== undefined) samples.push(performance.now() - t0);
-      },
-    });
-    const total = await openLoop(settings.latencyRate, settings.latencyMs, (i) => {
-      sentAt.set(i, performance.now());
-      return s.enqueue(i);
-    });
-    await waitFor(async () => samples.length >= total, 'every latency sample', 60_000);
-    samples.sort((a, b) => a - b);
-    return { p50: percentile(samples, 50), p99: percentile(samples, 99) };
-  });
+/**
+ * Enqueue → delivery latency of every system, in interleaved rounds: all systems open at once (each
+ * consumer running), each round an open loop of `latencyRate`/s for `latencyMs` per system in a rotated
+ * order. A round's tail moves with the machine's load from one moment to the next: only rounds taken
+ * side by side make the comparison a verdict rather than one draw. Returns, per system, p50/p99 over
+ * all rounds' samples and each round's p50/p99.
+ */
+async function latencies(list) {
+  const open = [];
+  try {
+    for (const system of list) {
+      const db = `bench_outbox_lat_${system.name.replace(/[^a-z0-9]+/gi, '_').toLowerCase()}`;
+      const entry = { system, db, instance: await system.open(await freshDatabase(db), 'latency'), sentAt: new Map(), samples: [], rounds: [], next: 0 };
+      open.push(entry);
+      await entry.instance.startConsumer({
+        concurrency: settings.concurrency,
+        deliver: async (payload) => {
+          const t0 = entry.sentAt.get(payload.i);
+          if (t0 !== undefined) entry.samples.push(performance.now() - t0);
+        },
+      });
+    }
+    for (let round = 0; round < settings.latencyRounds; round++) {
+      for (let k = 0; k < open.length; k++) {
+        const entry = open[(round + k) % open.length];
+        entry.samples = [];
+        const total = await openLoop(settings.latencyRate, settings.latencyMs, () => {
+          const i = entry.next++;
+          entry.sentAt.set(i, performance.now());
+          return entry.instance.enqueue(i);
+        });
+        await waitFor(async () => entry.samples.length >= total, `every latency sample of ${entry.system.name}`, 60_000);
+        entry.rounds.push(entry.samples.sort((a, b) => a - b));
+      }
+    }
+    return new Map(
+      open.map(({ system, rounds }) => {
+        const all = rounds.flat().sort((a, b) => a - b);
+        const perRound = rounds.map((r) => ({ p50: percentile(r, 50), p99: percentile(r, 99) }));
+        return [system.name, { p50: percentile(all, 50), p99: percentile(all, 99), rounds: perRound }];
+      }),
+    );
+  } finally {
+    for (const e of open) {
+      await e.instance.close();
+      await dropDatabase(e.db);
+    }
+  }
 }
 
 async function step(label, measure) {
@@ -140,11 +172,15 @@ for (const system of systems) {
   process.stderr.write(`${system.name}:`);
   if (runs(system, 'drain')) ({ rate: r.drainNoop, cpuUs: r.drainNoopCpuUs } = await step('drain (no-op)', () => drainRate(system, false)));
   if (runs(system, 'http')) ({ rate: r.drainHttp, cpuUs: r.drainHttpCpuUs } = await step('drain (HTTP)', () => drainRate(system, true)));
-  if (runs(system, 'latency')) r.latency = await step('latency', () => latency(system));
   process.stderr.write('\n');
+}
+if (scenarios.has('latency')) {
+  process.stderr.write(`latency, ${settings.latencyRounds} interleaved rounds of ${settings.latencyMs / 1000} s at ${settings.latencyRate}/s…\n`);
+  for (const [name, latency] of await latencies(systems.filter((s) => runs(s, 'latency')))) results.get(name).latency = latency;
 }
 
 printTable(results, settings);
+printLatencyVerdict(results, settings);
 const file = new URL(`../results/outbox-${new Date().toISOString().replace(/[:.]/g, '-')}.json`, import.meta.url);
 await mkdir(new URL('.', file), { recursive: true });
 await writeFile(file, JSON.stringify({ settings, results: Object.fromEntries(results) }, null, 2));

@@ -73,7 +73,7 @@ export class OutboxConnection {
     return {
       kind: 'postgres',
       query: async (text, params) => (await ready()).query(text, params),
-      transaction: async (fn) => (await ready()).transaction(fn),
+      transaction: async (fn, options) => (await ready()).transaction(fn, options),
       listen: async (channel, handlers) => (await ready()).listen(channel, handlers),
       close: async () => {},
     };

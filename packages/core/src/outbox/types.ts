@@ -16,7 +16,9 @@ export interface OutboundMessage {
 /**
  * Delivers one message. Resolve = delivered. Throw `DeliveryError` (or any
  * error) to retry with backoff, `PermanentDeliveryError` to move it to dead.
- * Stop work when `signal` aborts (lease ending or shutdown).
+ * Stop work when `signal` aborts (lease ending or shutdown). The worker gives
+ * one signal to the messages of one claim (they share the lease): remove a
+ * listener you add once your delivery is over.
  */
 export type Deliver = (message: OutboundMessage, signal: AbortSignal) => Promise<void>;
 

@@ -1,3 +1,4 @@
+import { createServer, type AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   httpDestination,
@@ -88,6 +89,24 @@ describe('httpDestination', () => {
     await rx.waitForReceived(1);
     controller.abort('lease');
     expect(isDeliveryError(await pending)).toBe(true);
+  });
+
+  it.each([
+    ['answers 101 Switching Protocols (the request closes with neither a response nor an error)', 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\nConnection: Upgrade\r\n\r\n'],
+    ['sends the headers and part of the body, then closes', 'HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nab'],
+    ['sends part of the headers, then closes', 'HTTP/1.1 200 OK\r\nContent-Le'],
+  ])('fails, to be retried, when the downstream %s', async (_, answer) => {
+    const server = createServer((socket) => socket.once('data', () => socket.end(answer)));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      // A timeout far beyond the test's: only the request's own end may settle it.
+      const error = await httpDestination(`http://127.0.0.1:${port}/`, { timeoutMs: 600_000 })(message, new AbortController().signal).catch((e: unknown) => e);
+      expect(isDeliveryError(error)).toBe(true);
+      expect(isPermanentDeliveryError(error)).toBe(false);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it('refuses a malformed URL at configuration', () => {

@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { createBallast, isBallastConfigError, type Deliver } from '@ballast/core';
-import { createTestDatabase, needsEnv, uniqueName, until, type TestDatabase } from '@ballast/testkit';
+import { createTestDatabase, needsEnv, testBackends, uniqueName, until, type TestDatabase } from '@ballast/testkit';
+import { openDatabase, type SqlClient } from '../../src/outbox/store/index.js';
+import { silentLogger } from '../../src/util/logger.js';
 
 const noop: Deliver = async () => {};
 
@@ -115,5 +117,27 @@ describe.skipIf(server.skip)(server.title('a pool Ballast owns'), () => {
     // reach our listener (logged) instead of being an uncaught exception that ends the process.
     await ballast.stop();
     await until(() => warnings.includes('ballast: idle outbox database connection failed'));
+  });
+});
+
+describe.each(testBackends())('outbox store transactions (%s)', (backend) => {
+  let db: TestDatabase | undefined;
+  beforeAll(async () => {
+    db = await createTestDatabase({ backend });
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  it('sets a setLocal setting for that transaction only (the claim runs with JIT off, the session keeps its own)', async () => {
+    const store = await openDatabase(db?.database, '', silentLogger);
+    try {
+      const jit = async (client: SqlClient): Promise<unknown> => (await client.query<{ jit: string }>("SELECT current_setting('jit') AS jit"))[0]?.jit;
+      const session = await store.transaction(jit);
+      expect(await store.transaction(jit, { setLocal: `jit = ${session === 'on' ? 'off' : 'on'}` })).not.toBe(session);
+      expect(await store.transaction(jit)).toBe(session);
+    } finally {
+      await store.close();
+    }
   });
 });

@@ -26,7 +26,7 @@ export function pgDatabase(pgModule: PgModule, source: string | pg.Pool, logger:
   return {
     kind: 'postgres',
     query: (text, params) => run(pool, text, params),
-    async transaction(fn) {
+    async transaction(fn, options) {
       const client = await pool.connect();
       const sql: SqlClient = { query: (text, params) => run(client, text, params) };
       let broken: Error | undefined;
@@ -36,7 +36,8 @@ export function pgDatabase(pgModule: PgModule, source: string | pg.Pool, logger:
       };
       client.on('error', onClientError);
       try {
-        await client.query('BEGIN');
+        // One simple-protocol query for both: the claim's SET LOCAL cost a round trip of its own.
+        await client.query(options?.setLocal === undefined ? 'BEGIN' : `BEGIN; SET LOCAL ${options.setLocal}`);
         const result = await fn(sql);
         await client.query('COMMIT');
         return result;

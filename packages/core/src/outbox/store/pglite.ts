@@ -27,7 +27,11 @@ export async function pgliteDatabase(embedded: PgliteModule | undefined, source:
   return {
     kind: 'pglite',
     query: (text, params) => sql.query(text, params),
-    transaction: (fn) => db.transaction((tx) => fn(adapt(tx))),
+    transaction: (fn, options) =>
+      db.transaction(async (tx) => {
+        if (options?.setLocal !== undefined) await tx.query(`SET LOCAL ${options.setLocal}`);
+        return fn(adapt(tx));
+      }),
     async listen(channel, handlers) {
       const unsubscribe = await db.listen(channel, (payload) => handlers.notify(payload));
       return () => unsubscribe();

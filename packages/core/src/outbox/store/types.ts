@@ -4,6 +4,11 @@ export interface SqlClient {
   query<R = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<R[]>;
 }
 
+export interface TransactionOptions {
+  /** A setting for this transaction only, as `SET LOCAL` takes it: `name = value`. A constant, never user input. */
+  setLocal?: string;
+}
+
 /** Called by a LISTEN connection: `notify` on a NOTIFY, `reconnected` after it re-LISTENed (hints may have been lost). */
 export interface ListenHandlers {
   notify(payload: string): void;
@@ -16,8 +21,11 @@ export interface ListenHandlers {
  */
 export interface Database extends SqlClient {
   readonly kind: 'postgres' | 'pglite';
-  /** Runs `fn` in one transaction (BEGIN … COMMIT, ROLLBACK when it throws). */
-  transaction<T>(fn: (client: SqlClient) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` in one transaction (BEGIN … COMMIT, ROLLBACK when it throws). `setLocal` (e.g. `jit = off`) is
+   * set for the transaction alone, sent with the BEGIN: no round trip of its own.
+   */
+  transaction<T>(fn: (client: SqlClient) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /** LISTENs on `channel` on a dedicated connection that reconnects and re-LISTENs after failures. */
   listen(channel: string, handlers: ListenHandlers): Promise<() => Promise<void>>;
   /** Ends what Ballast opened; a pool or PGlite the user passed in stays open. */

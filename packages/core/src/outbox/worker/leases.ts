@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { DestinationRuntime } from '../destination.js';
 import type { ClaimedRow } from '../sql/index.js';
 import type { AbortReason } from './delivery.js';
@@ -6,15 +7,20 @@ import type { AbortReason } from './delivery.js';
 const LEASE_ABORT_FRACTION = 0.9;
 
 /**
- * The rows of one claim. They share one lease clock, so one timer (not one
- * per message) aborts whatever of the batch still runs near the lease's end.
- * Each running message has its own AbortController: a deliver function may
- * attach listeners to its signal freely.
+ * The rows of one claim. They share one lease clock, so one timer and one
+ * signal (not one per message: an AbortController per delivery was ~5 µs of
+ * CPU) abort whatever of the batch still runs near the lease's end or at
+ * shutdown. No row of a batch starts after it aborted: rows start within the
+ * first half of the lease, and not at all once the worker stops. The signal
+ * takes any number of listeners without a warning (a batch may run hundreds
+ * of deliveries, each free to listen).
  */
 export class LeaseBatch {
   /** `performance.now()` just before the claim was sent: the lease started no earlier. */
   readonly claimedAt: number;
-  readonly #running = new Set<AbortController>();
+  /** Made at the first start: a batch given back unstarted needs none. */
+  #controller: AbortController | undefined;
+  #running = 0;
   readonly #timer: NodeJS.Timeout;
   #open: number;
 
@@ -26,15 +32,18 @@ export class LeaseBatch {
   }
 
   /** A row of this batch starts; its signal aborts at the lease's end or on shutdown. */
-  begin(): AbortController {
-    const controller = new AbortController();
-    this.#running.add(controller);
-    return controller;
+  begin(): AbortSignal {
+    this.#running++;
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      setMaxListeners(0, this.#controller.signal);
+    }
+    return this.#controller.signal;
   }
 
-  /** A row of this batch is settled (delivered, retried, given back); `controller` if it had begun. */
-  end(controller?: AbortController): void {
-    if (controller !== undefined) this.#running.delete(controller);
+  /** A row of this batch is settled (delivered, retried, given back); `started` if it had begun. */
+  end(started: boolean): void {
+    if (started) this.#running--;
     if (--this.#open === 0) clearTimeout(this.#timer);
   }
 
@@ -43,8 +52,9 @@ export class LeaseBatch {
     return this.#open === 0;
   }
 
+  /** Aborts the rows running now (none may start after). */
   abort(reason: AbortReason): void {
-    for (const controller of this.#running) controller.abort(reason);
+    if (this.#running > 0) this.#controller?.abort(reason);
   }
 }
 

@@ -56,6 +56,14 @@ export class OutboxWorker {
   readonly #sleeper = new Sleeper();
   readonly #queue: LocalQueue;
   #rotation = 0;
+  /**
+   * The last claim round may have left ready rows in the table: a claim came back full, or room or a
+   * destination's allowance cut it short. Only then does a finished delivery wake the loop to claim
+   * again; otherwise anything new arrives with its own wake-up (an enqueue, NOTIFY, a retry's timer)
+   * and a claim per delivery would find nothing (at 200 messages/s, half the claims were empty, and a
+   * message enqueued during an empty claim waited for it to end).
+   */
+  #behind = false;
   #supervised: Supervised | undefined;
   #unlisten: (() => Promise<void>) | undefined;
 
@@ -160,14 +168,22 @@ export class OutboxWorker {
     const count = this.#destinations.length;
     const first = this.#rotation++ % Math.max(1, count);
     let filled = false;
+    let behind = false;
     for (let i = 0; i < count && !signal.aborted; i++) {
       const destination = this.#destinations[(first + i) % count] as DestinationRuntime;
       const room = this.#room();
-      if (room <= 0) break;
+      if (room <= 0) {
+        behind = true;
+        break;
+      }
       const limit = Math.min(room, settings.batchSize, destination.allowance);
-      if (limit <= 0) continue;
+      if (limit <= 0) {
+        behind = true;
+        continue;
+      }
       const claimedAt = performance.now();
       const rows = await this.#claims.claim(destination.name, limit);
+      behind ||= rows.length === limit;
       if (rows.length === 0) continue;
       filled ||= rows.length === limit;
       const batch = new LeaseBatch(rows.length, claimedAt, settings.leaseMs);
@@ -175,6 +191,7 @@ export class OutboxWorker {
       for (const row of rows) this.#queue.push({ destination, row, batch });
       this.#pump();
     }
+    this.#behind = behind;
     return filled;
   }
 
@@ -190,7 +207,7 @@ export class OutboxWorker {
   }
 
   #start({ destination, row, batch }: QueuedRow): void {
-    const controller = batch.begin();
+    const signal = batch.begin();
     const startedAt = performance.now();
     let attempting = true;
     // The slot frees when the attempt ends; writing the outcome (batched acks) overlaps the next deliveries.
@@ -202,16 +219,18 @@ export class OutboxWorker {
       this.#pump();
     };
     this.#attempting++;
-    const done = deliverClaimed(this.#ctx, destination, row, controller.signal, attempted).finally(() => {
+    const done = deliverClaimed(this.#ctx, destination, row, signal, attempted).finally(() => {
       attempted();
       this.#held.delete(done);
       this.#claims.settled(row.id);
-      this.#settled(batch, controller);
-      // Claim again once there is room for a good batch, at once when idle, or when the message had a
-      // key and nothing is queued (its successor may be ready now; with rows queued, the next claim
-      // comes soon enough and a bigger one costs less per row).
+      this.#settled(batch, true);
+      // When the last round left rows behind, claim again once there is room for a good batch, or at
+      // once when idle. When the message had a key and nothing is queued, claim again anyway: its
+      // successor may be ready now (with rows queued, the next claim comes soon enough and a bigger
+      // one costs less per row).
       const keyedIdle = row.key !== null && this.#queue.length === 0;
-      if (keyedIdle || this.#held.size + this.#queue.length === 0 || this.#room() >= this.#queue.lowWater()) this.wake();
+      const refill = this.#behind && (this.#held.size + this.#queue.length === 0 || this.#room() >= this.#queue.lowWater());
+      if (keyedIdle || refill) this.wake();
     });
     this.#held.add(done);
   }
@@ -235,8 +254,8 @@ export class OutboxWorker {
     await this.#giveBack(orphans);
   }
 
-  #settled(batch: LeaseBatch, controller?: AbortController): void {
-    batch.end(controller);
+  #settled(batch: LeaseBatch, started: boolean): void {
+    batch.end(started);
     if (batch.done) this.#batches.delete(batch);
   }
 
@@ -251,7 +270,7 @@ export class OutboxWorker {
     }
     for (const { batch, row } of rows) {
       this.#claims.settled(row.id);
-      this.#settled(batch);
+      this.#settled(batch, false);
     }
   }
 

@@ -26,6 +26,8 @@ export class AckBatcher {
   readonly #leaseMs: number;
   readonly #onAdvanced: (rows: AdvancedRow[], sentAt: number) => Promise<void>;
   #queue: Waiting[] = [];
+  /** Work that must see no ack in flight (see `between`), run before the next batch. */
+  #between: Array<() => Promise<void>> = [];
   #flushing = false;
 
   constructor(
@@ -54,9 +56,28 @@ export class AckBatcher {
     });
   }
 
+  /**
+   * Runs `fn` while no ack is being written: after the batch in flight (whose advanced rows have been
+   * handed to `onAdvanced` by then), before the next one. An ack that advances a key leases a row the
+   * worker learns of only from its answer, so a release of "rows leased to this worker that it does
+   * not hold" must not overlap one: it would give back a row about to be delivered.
+   */
+  between<T>(fn: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.#between.push(() => fn().then(resolve, reject));
+      if (!this.#flushing) void this.#flush();
+    });
+  }
+
   async #flush(): Promise<void> {
     this.#flushing = true;
-    while (this.#queue.length > 0) {
+    while (this.#queue.length > 0 || this.#between.length > 0) {
+      if (this.#between.length > 0) {
+        const runs = this.#between;
+        this.#between = [];
+        for (const run of runs) await run();
+        continue;
+      }
       const batch = this.#queue;
       this.#queue = [];
       try {

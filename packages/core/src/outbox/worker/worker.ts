@@ -137,7 +137,12 @@ export class OutboxWorker {
 
   async #loop(signal: AbortSignal, healthy: () => void): Promise<void> {
     if (this.#failed) {
-      const released = await this.#claims.releaseLost();
+      // With no ack in flight: one kept through the outage may be advancing keys to this worker right now.
+      const released = await untilAborted(
+        this.#acks.between(() => (signal.aborted ? Promise.resolve(undefined) : this.#claims.releaseLost())),
+        signal,
+      );
+      if (released === undefined) return;
       this.#failed = false;
       if (released > 0) this.#ctx.logger.warn({ released }, 'ballast: released outbox claims whose answer was lost with the connection');
     }
@@ -278,4 +283,14 @@ export class OutboxWorker {
   #wakeIn(ms: number): void {
     if (ms < this.#ctx.settings.pollIntervalMs && this.#supervised !== undefined) this.#sleeper.wakeIn(ms);
   }
+}
+
+/** `work`'s value, or `undefined` once `signal` aborts first (stopping must not wait for an outage to end). */
+function untilAborted<T>(work: Promise<T | undefined>, signal: AbortSignal): Promise<T | undefined> {
+  if (signal.aborted) return Promise.resolve(undefined);
+  return new Promise<T | undefined>((resolve, reject) => {
+    const onAbort = (): void => resolve(undefined);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }

@@ -10,8 +10,13 @@ interface Layer {
   handle?: { stack?: unknown };
 }
 
-/** The mount templates under which each `Route` object sits (usually one), found once per route. */
-const mountsByRoute = new WeakMap<object, string[]>();
+/**
+ * Per `Route` object, found once: its whole template when its mounts leave one choice
+ * (`/search` at the app, `/t/:tenant/search` under a single mount), which holds
+ * whatever `req.baseUrl` says; otherwise the mount templates it sits under, to
+ * pick from by `req.baseUrl`.
+ */
+const templatesByRoute = new WeakMap<object, string | string[]>();
 
 /**
  * Every chain of string mount templates from `stack` down to the layer of `route`,
@@ -55,13 +60,6 @@ function fits(template: string, baseUrl: string): boolean {
 }
 
 /**
- * The whole template of each `Route` whose mounts leave one choice (`/search` at the
- * app, `/t/:tenant/search` under a single mount): it holds whatever `req.baseUrl`
- * says, so a request reads neither that nor the route's path.
- */
-const fixedTemplates = new WeakMap<object, string>();
-
-/**
  * The route template Express matched, mount template included (`/t/:tenant/search`,
  * never `/t/acme/search`), known only once routing ran. Express keeps only the
  * matched value of a mount path (`req.baseUrl`); the mounts are read once per
@@ -74,26 +72,18 @@ const fixedTemplates = new WeakMap<object, string>();
 export function routeTemplate(req: Request): string | undefined {
   const route = (req as { route?: { path?: unknown } }).route;
   if (route === undefined) return undefined;
-  return fixedTemplates.get(route) ?? templateByMount(req, route);
-}
-
-function templateByMount(req: Request, route: { path?: unknown }): string {
-  const path = String(route.path);
-  let mounts = mountsByRoute.get(route);
-  if (mounts === undefined) {
+  let found = templatesByRoute.get(route);
+  if (found === undefined) {
     // While a sub-app handles a request, `req.app` is that sub-app.
     const app = req.app as MountedApp | undefined;
     const prefix = appPrefix(app);
-    mounts = prefix === undefined ? [] : mountsOf(app?.router?.stack, route, prefix, []);
-    mountsByRoute.set(route, mounts);
-    if (mounts.length === 1) {
-      const template = `${mounts[0]}${path}`;
-      fixedTemplates.set(route, template);
-      return template;
-    }
+    const mounts = prefix === undefined ? [] : mountsOf(app?.router?.stack, route, prefix, []);
+    found = mounts.length === 1 ? `${mounts[0]}${String(route.path)}` : mounts;
+    templatesByRoute.set(route, found);
   }
+  if (typeof found === 'string') return found;
+  const path = String(route.path);
   const baseUrl = req.baseUrl;
   if (baseUrl === '') return path;
-  const mount = mounts.length === 1 ? mounts[0] : mounts.find((m) => fits(m, baseUrl));
-  return `${mount ?? baseUrl}${path}`;
+  return `${found.find((m) => fits(m, baseUrl)) ?? baseUrl}${path}`;
 }

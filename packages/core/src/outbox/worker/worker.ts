@@ -173,22 +173,22 @@ export class OutboxWorker {
     const count = this.#destinations.length;
     const first = this.#rotation++ % Math.max(1, count);
     let filled = false;
-    let behind = false;
+    // Room or a destination's allowance cut the round short: ready rows may be left behind.
+    let cut = false;
     for (let i = 0; i < count && !signal.aborted; i++) {
       const destination = this.#destinations[(first + i) % count] as DestinationRuntime;
       const room = this.#room();
       if (room <= 0) {
-        behind = true;
+        cut = true;
         break;
       }
       const limit = Math.min(room, settings.batchSize, destination.allowance);
       if (limit <= 0) {
-        behind = true;
+        cut = true;
         continue;
       }
       const claimedAt = performance.now();
       const rows = await this.#claims.claim(destination.name, limit);
-      behind ||= rows.length === limit;
       if (rows.length === 0) continue;
       filled ||= rows.length === limit;
       const batch = new LeaseBatch(rows.length, claimedAt, settings.leaseMs);
@@ -196,7 +196,7 @@ export class OutboxWorker {
       for (const row of rows) this.#queue.push({ destination, row, batch });
       this.#pump();
     }
-    this.#behind = behind;
+    this.#behind = cut || filled;
     return filled;
   }
 

@@ -23,7 +23,8 @@ export function wrk(url, seconds, connections, headers = {}) {
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (chunk) => (out += chunk));
     child.on('error', (error) => reject(new Error(`wrk could not start (apt-get install -y wrk): ${error.message}`)));
-    child.on('exit', (code) => {
+    // 'close', not 'exit': the process may exit before its stdout has been read to the end (seen: exit 0, no output).
+    child.on('close', (code) => {
       const match = /Requests\/sec:\s+([\d.]+)/.exec(out);
       const total = /(\d+) requests in/.exec(out);
       const failed = /Non-2xx or 3xx responses: (\d+)/.exec(out);

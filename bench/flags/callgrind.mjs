@@ -10,13 +10,15 @@
  * difference is what the flag costs a real request: reads of a request's properties
  * miss V8's caches there, and the first three cases cannot show it).
  *
- * The requests run in one process, with and without the flag in alternating windows.
+ * The requests run in one process, with and without the flag in alternating windows,
+ * `batch` requests per turn of the event loop (as a server serves them), after
+ * `request-warmup` requests of each.
  *
- *   npx --yes pnpm@10.34.8 build && node bench/flags/callgrind.mjs [--ops=200000] [--warmup=200000] [--requests=2000] [--windows=3] [--reps=3] [--cases=ring,sticky,first,request] [--core=<dist entry> --express=<dist entry>]
+ *   npx --yes pnpm@10.34.8 build && node bench/flags/callgrind.mjs [--ops=200000] [--warmup=200000] [--requests=2000] [--windows=3] [--request-warmup=3000] [--batch=16] [--reps=3] [--cases=ring,sticky,first,request] [--core=<dist entry> --express=<dist entry>]
  *   --core, --express: the @ballast/core and @ballast/express entries to measure (e.g. an older build's
  *   dist/index.js of each, the adapter resolving that same core), for A/B
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,21 +40,32 @@ if (option('case', undefined) !== undefined) {
   const fns = option('case').split(',').map((name) => measure[name]);
   const windows = Number(option('windows', 1)) * fns.length;
   let sink = 0;
+  // Requests are served `batch` per turn of the event loop, as a server serves them: each dies young.
+  // Served all in one turn, a window's requests stayed alive together until its end (their nextTick
+  // callbacks keep them), were promoted, and started major GCs inside the windows that decided the difference.
+  const batch = Number(option('batch', 0)) || Infinity;
   /** One loop for the warm-up and the windows, so that the windows run the code the warm-up optimised. */
-  const calls = (fn, ops) => {
-    for (let i = 0; i < ops; i++) if (fn(i)) sink++;
+  const calls = async (fn, ops) => {
+    for (let i = 0; i < ops; ) {
+      const end = Math.min(ops, i + batch);
+      for (; i < end; i++) if (fn(i)) sink++;
+      if (batch !== Infinity) await new Promise((resolve) => setImmediate(resolve));
+    }
   };
-  for (const fn of fns) calls(fn, Number(option('warmup')));
+  for (const fn of fns) await calls(fn, Number(option('warmup')));
   await control('-i', 'on', String(process.pid));
   // A last window of no calls, bracketed alike: subtracted, it leaves out what zeroing and
   // dumping cost this process (a child process spawned each time).
   for (let w = 0; w <= windows; w++) {
     const fn = fns[fns.length === 1 ? 0 : sideOf(w)];
     const ops = w < windows ? Number(option('ops')) : 0;
-    // Each window starts from a collected heap: otherwise a window pays for the garbage of the ones before.
-    globalThis.gc();
+    // A window of one case starts from a collected heap: otherwise it pays for the garbage of the ones before.
+    // Not so the interleaved requests: a forced GC throws away optimised code, and each window then recompiled
+    // some 40 functions (about 240,000 instructions a request, and more on the side with more code); their
+    // pairs and medians take the GC as it comes, as a server does.
+    if (fns.length === 1) globalThis.gc();
     await control('-z', String(process.pid));
-    calls(fn, ops);
+    await calls(fn, ops);
     await control('-d', String(process.pid));
   }
   if (sink === -1) console.log(sink);
@@ -61,14 +74,44 @@ if (option('case', undefined) !== undefined) {
   const reps = Number(option('reps', 3));
   const core = option('core', '@ballast/core');
   const adapter = option('express', '@ballast/express');
-  /** Instructions per call in each window of one run in a fresh process under callgrind. */
-  async function count(caseOption, { ops, warmup, windows }) {
+  const COMPILE = /compiler::|Turbofan|Maglev|OptimizedCompilationJob|Pipeline/;
+  const GC = /Mark|Scaveng|Sweep|Heap::|heap::|Barrier|RecordWrite|Evacuat|Worklist|RememberedSet|SlotSet|BodyDescriptor|Collector|IterateObjectCache|GCTracer|MemoryAllocator|Ephemeron|Minor|Compaction/;
+  /**
+   * One dump's instructions outside TurboFan and the GC, and its calls of V8's IC miss
+   * handler. Both fall where they fall in a window (a major GC, a recompile) and move
+   * a window's total by a third; the rest is what requests do, and the misses (reads
+   * of properties V8 had no handler for: each request's and response's own hidden
+   * class) are a count that barely moves.
+   */
+  function split(file) {
+    const exclusive = execFileSync('callgrind_annotate', ['--inclusive=no', '--threshold=100', file], { encoding: 'utf8', maxBuffer: 1 << 28 });
+    let rest = 0;
+    for (const line of exclusive.split('\n')) {
+      const m = /^\s*([\d,]+) \([^)]*\)\s+(.*)$/.exec(line);
+      if (m === null || m[2].includes('PROGRAM TOTALS') || COMPILE.test(m[2]) || GC.test(m[2])) continue;
+      rest += Number(m[1].replaceAll(',', ''));
+    }
+    // Calls of Runtime_LoadIC_Miss: `cfn=` names the callee, the `calls=` line after it counts them.
+    const names = new Map();
+    let callee = '';
+    let misses = 0;
+    for (const line of readFileSync(file, 'utf8').split('\n')) {
+      const fn = /^c?fn=\((\d+)\)(?: (.*))?/.exec(line);
+      if (fn !== null) {
+        if (fn[2] !== undefined) names.set(fn[1], fn[2]);
+        if (line.startsWith('cfn=')) callee = names.get(fn[1]) ?? '';
+      } else if (line.startsWith('calls=') && callee.includes('Runtime_LoadIC_Miss')) misses += Number(line.slice(6).split(' ')[0]);
+    }
+    return { rest, misses };
+  }
+  /** Instructions per call in each window of one run in a fresh process under callgrind (`detail`: also `split`'s, per call). */
+  async function count(caseOption, { ops, warmup, windows, batch = 0, detail = false }) {
     const dir = mkdtempSync(join(tmpdir(), 'ballast-flags-cg-'));
     try {
       const self = fileURLToPath(import.meta.url);
       const child = spawn(
         'valgrind',
-        ['--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${join(dir, 'cg.%p')}`, '--dump-instr=no', process.execPath, '--single-threaded', '--expose-gc', self, `--case=${caseOption}`, `--ops=${ops}`, `--warmup=${warmup}`, `--windows=${windows}`, `--core=${core}`, `--express=${adapter}`],
+        ['--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${join(dir, 'cg.%p')}`, '--dump-instr=no', process.execPath, '--single-threaded', '--expose-gc', self, `--case=${caseOption}`, `--ops=${ops}`, `--warmup=${warmup}`, `--windows=${windows}`, `--batch=${batch}`, `--core=${core}`, `--express=${adapter}`],
         { stdio: ['ignore', 'inherit', 'ignore'] },
       );
       const code = await new Promise((resolve) => child.once('exit', resolve));
@@ -76,7 +119,11 @@ if (option('case', undefined) !== undefined) {
       const dumps = readdirSync(dir).filter((f) => /^cg\.\d+\.\d+$/.test(f)).sort((a, b) => Number(a.split('.').pop()) - Number(b.split('.').pop()));
       const counts = dumps.map((f) => Number(/^(?:summary|totals): (\d+)/m.exec(readFileSync(join(dir, f), 'utf8'))[1]));
       const none = counts.pop();
-      return counts.map((c) => (c - none) / ops);
+      const totals = counts.map((c) => (c - none) / ops);
+      if (!detail) return totals;
+      const parts = dumps.map((f) => split(join(dir, f)));
+      const empty = parts.pop();
+      return totals.map((total, w) => ({ total, rest: (parts[w].rest - empty.rest) / ops, misses: (parts[w].misses - empty.misses) / ops }));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -95,16 +142,24 @@ if (option('case', undefined) !== undefined) {
     // the difference is taken within each pair of windows, under the same state of the heap.
     const requests = Number(option('requests', 2000));
     const windows = Number(option('windows', 3));
-    const sides = [[], []];
-    const added = [];
+    const measures = { total: 'instructions per request', rest: 'the same without TurboFan and GC', misses: 'IC misses per request' };
+    const sides = Object.fromEntries(Object.keys(measures).map((m) => [m, [[], []]]));
+    const added = Object.fromEntries(Object.keys(measures).map((m) => [m, []]));
     for (let rep = 0; rep < reps; rep++) {
-      const perWindow = await count('request,request-bare', { ops: requests, warmup: requests, windows });
-      perWindow.forEach((x, w) => sides[sideOf(w)].push(x));
-      for (let w = 0; w + 1 < perWindow.length; w += 2) added.push(perWindow[w + sideOf(w)] - perWindow[w + 1 - sideOf(w)]);
+      const perWindow = await count('request,request-bare', { ops: requests, warmup: Number(option('request-warmup', 3000)), windows, batch: Number(option('batch', 16)), detail: true });
+      for (const m of Object.keys(measures)) {
+        perWindow.forEach((x, w) => sides[m][sideOf(w)].push(x[m]));
+        for (let w = 0; w + 1 < perWindow.length; w += 2) added[m].push(perWindow[w + sideOf(w)][m] - perWindow[w + 1 - sideOf(w)][m]);
+      }
     }
-    console.log(`  Express request, ${requests} requests a window, ${windows} windows a side per rep, instructions per request:`);
-    console.log(`    with one flag()     ${range(sides[0])}`);
-    console.log(`    without             ${range(sides[1])}`);
-    console.log(`    added by the flag   ${range(added)}   (within each pair of windows)`);
+    const fixed = (xs) => `${median(xs).toFixed(2).padStart(7)}   (${Math.min(...xs).toFixed(2)}-${Math.max(...xs).toFixed(2)})`;
+    console.log(`  Express request, ${requests} requests a window, ${windows} windows a side per rep:`);
+    for (const [m, label] of Object.entries(measures)) {
+      const show = m === 'misses' ? fixed : range;
+      console.log(`   ${label}:`);
+      console.log(`    with one flag()     ${show(sides[m][0])}`);
+      console.log(`    without             ${show(sides[m][1])}`);
+      console.log(`    added by the flag   ${show(added[m])}   (within each pair of windows)`);
+    }
   }
 }

@@ -20,7 +20,7 @@ function request(accountId) {
   req.method = 'GET';
   req.url = '/checkout';
   req.headers = { 'x-account-id': accountId };
-  return new ServerResponse(req);
+  return [req, new ServerResponse(req)];
 }
 
 /** Times `ops` calls of `fn(i)` and returns ns per call; the result is kept so nothing is optimised away. */
@@ -98,14 +98,16 @@ export async function cases(core = '@ballast/core', adapter = '@ballast/express'
   withFlag.get('/checkout', (req, res) => res.json({ checkout: req.ballast.flag('newCheckout') ? 'new' : 'old' }));
   bare.get('/checkout', (req, res) => res.json({ checkout: 'old' }));
   const accounts = Array.from({ length: 1024 }, (_, i) => `acct-${i}`);
-  const responses = accounts.map((a) => request(a));
-  const ringScope = new RequestScope(internal, responses[0]);
-  const bucketScope = new RequestScope(beta, responses[0]);
+  const exchanges = accounts.map((a) => request(a));
+  // Builds that predate the request argument (A/B with --core) take the response alone.
+  const scopeOf = RequestScope.length >= 3 ? (ballast, [req, res]) => new RequestScope(ballast, req, res) : (ballast, [, res]) => new RequestScope(ballast, res);
+  const ringScope = scopeOf(internal, exchanges[0]);
+  const bucketScope = scopeOf(beta, exchanges[0]);
   return {
     measure: {
       ring: () => ringScope.flag('newCheckout'),
       sticky: () => bucketScope.flag('newCheckout'),
-      first: (i) => new RequestScope(beta, responses[i & 1023]).flag('newCheckout'),
+      first: (i) => scopeOf(beta, exchanges[i & 1023]).flag('newCheckout'),
       enabled: (i) => beta.flags.enabled('newCheckout', { stage: 'beta', key: accounts[i & 1023] }),
       request: expressRequest(withFlag),
       'request-bare': expressRequest(bare),

@@ -23,7 +23,7 @@ function expressSetup(name) {
     const res = Object.setPrototypeOf({}, app.response);
     req.res = res;
     res.req = req;
-    if (name === 'express-own-property') req.ballastScope = new RequestScope(ballast, res);
+    if (name === 'express-own-property') req.ballastScope = new RequestScope(ballast, req, res);
     if (name === 'express-read') sink += req.ballast === undefined ? 0 : 1;
     return req;
   };
@@ -39,7 +39,7 @@ function koaSetup(name) {
   const res = {};
   return () => {
     const ctx = app.createContext(req, res);
-    if (name === 'koa-own-property') ctx.state.ballast = new RequestScope(ballast, ctx.res);
+    if (name === 'koa-own-property') ctx.state.ballast = new RequestScope(ballast, ctx.req, ctx.res);
     if (name === 'koa-read') sink += ctx.state.ballast === undefined ? 0 : 1;
     return ctx;
   };

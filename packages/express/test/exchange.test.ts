@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import request from 'supertest';
-import express from 'express';
-import { createBallast } from '@ballast/core';
+import express, { type Request } from 'express';
+import { createBallast, type Ballast } from '@ballast/core';
 import { ballastExpress } from '@ballast/express';
 import { servedApps } from '@ballast/testkit';
 
-/** req.ballast keeps its scope in res.locals under Express (see holderOf); these are the cases that could go wrong. */
-describe('express: per-request state kept in res.locals', () => {
+/** Per-request state under Express (req.ballast's scope, kept by request; the exchange observe() and limits keep): the cases that could go wrong. */
+describe('express: per-request state', () => {
   const serve = servedApps();
 
   it('req.ballast is one scope for the whole request, across an await, and observe() and the limit still record and release it', async () => {
@@ -119,5 +119,37 @@ describe('express: per-request state kept in res.locals', () => {
     expect(answers.map((a) => a.body)).toEqual(Array.from({ length: 5 }, () => ({ on: true })));
     expect(perRequest.map((reads) => new Set(reads).size)).toEqual([1, 1, 1, 1, 1]);
     expect(new Set(perRequest.map((reads) => reads[0])).size).toBe(5);
+  });
+
+  it('req.ballast is the instance of the app that handles the request, request after request across apps and sub-apps, and MissingScopeError where none is mounted', async () => {
+    const first = createBallast({});
+    const second = createBallast({});
+    try {
+      const which = (req: Request, res: express.Response): void => {
+        try {
+          res.json({ instance: req.ballast.ballast === first ? 'first' : req.ballast.ballast === second ? 'second' : 'other' });
+        } catch (error) {
+          res.json({ instance: (error as Error).name });
+        }
+      };
+      const appOf = (ballast: Ballast | undefined): express.Express => {
+        const app = express();
+        if (ballast !== undefined) app.use(ballastExpress(ballast).observe());
+        app.get('/which', which);
+        return app;
+      };
+      const [a, b, none, parent, sub] = [appOf(first), appOf(second), appOf(undefined), appOf(first), appOf(second)];
+      parent.use('/sub', sub);
+      const seen: unknown[] = [];
+      for (const [app, path] of [[a, '/which'], [b, '/which'], [none, '/which'], [a, '/which'], [parent, '/sub/which'], [parent, '/which'], [none, '/which']] as const) {
+        seen.push((await request(app).get(path).expect(200)).body.instance);
+      }
+      expect(seen).toEqual(['first', 'second', 'MissingScopeError', 'first', 'second', 'first', 'MissingScopeError']);
+      // Read off Express's request prototype itself (no request, no app): the same error, not a TypeError.
+      expect(() => (express.request as Request).ballast).toThrow(expect.objectContaining({ name: 'MissingScopeError' }));
+    } finally {
+      await first.stop();
+      await second.stop();
+    }
   });
 });

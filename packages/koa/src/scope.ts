@@ -48,7 +48,7 @@ class KoaState {
     if (this.#scope !== undefined) return this.#scope;
     const ballast = owners.of(this.#ctx.app);
     if (ballast === undefined) throw new MissingScopeError('ctx.state.ballast', 'app.use(k.observe()) (or k.limit(...)) to this app, with k = ballastKoa(ballast)');
-    return (this.#scope = new RequestScope(ballast, this.#ctx.res));
+    return (this.#scope = new RequestScope(ballast, this.#ctx.req, this.#ctx.res));
   }
 }
 Object.defineProperty(KoaState.prototype, 'ballast', { enumerable: false });

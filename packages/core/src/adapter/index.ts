@@ -15,4 +15,4 @@ export { isShed, shedReply, type Admission, type Queued, type Release } from '..
 export { observeNode, unobserved } from '../observe/index.js';
 export { nodeAdminRequest, writeNodeReply } from '../admin/index.js';
 export { requestErrorReply } from '../admin/index.js';
-export { ScopeOwners, scopeServes, tagMiddleware, taggedInstance } from '../scope/index.js';
+export { ScopeOwners, tagMiddleware, taggedInstance } from '../scope/index.js';

@@ -1,4 +1,4 @@
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Ballast } from '../ballast.js';
 import type { DependencyCall, ReadOptions } from '../dependencies/index.js';
 import type { DesyncOptions, DesyncResult } from '../outbox/index.js';
@@ -6,17 +6,6 @@ import { isOn } from '../flags/index.js';
 
 /** The header that lists the dependencies whose fallback or stale value a response used. */
 export const DEGRADED_HEADER = 'Ballast-Degraded';
-
-let serves: (scope: RequestScope, res: ServerResponse) => boolean;
-
-/**
- * Whether `scope` is the one built for response `res`: an adapter that keeps scopes
- * where requests may share them (Express's `res.locals`) checks with this instead of
- * keeping the response beside each scope (an allocation per request).
- */
-export function scopeServes(scope: RequestScope, res: ServerResponse): boolean {
-  return serves(scope, res);
-}
 
 /**
  * What a handler reaches as `req.ballast` (Express) or `ctx.state.ballast` (Koa).
@@ -26,18 +15,23 @@ export function scopeServes(scope: RequestScope, res: ServerResponse): boolean {
 export class RequestScope {
   /** The instance this request runs under. */
   readonly ballast: Ballast;
-  readonly #res: ServerResponse;
+  readonly #req: IncomingMessage;
+  readonly #res: ServerResponse | undefined;
   #degraded: string[] | undefined;
   /** The request's ring index (`-1` until the first `flag()` asks `rollout.cohort`) and sticky key. */
   #ring = -1;
   #key: string | undefined;
 
-  static {
-    serves = (scope, res) => scope.#res === res;
-  }
-
-  constructor(ballast: Ballast, res: ServerResponse) {
+  /**
+   * @param req the request (`rollout.cohort` sees it)
+   * @param res its response (where `Ballast-Degraded` goes); `undefined`: `req.res`, as Express
+   *   links them, read only when a degraded read needs it. Under Express each read of a request's
+   *   property misses V8's caches (its hidden class is its own): a `flag()` must not pay for one
+   *   it does not use.
+   */
+  constructor(ballast: Ballast, req: IncomingMessage, res: ServerResponse | undefined) {
     this.ballast = ballast;
+    this.#req = req;
     this.#res = res;
   }
 
@@ -90,7 +84,7 @@ export class RequestScope {
   flag(name: string): boolean {
     const flags = this.ballast.flags;
     if (this.#ring < 0) {
-      const cohort = flags.cohortOf(this.#res.req);
+      const cohort = flags.cohortOf(this.#req);
       this.#ring = flags.ringOf(cohort?.stage ?? undefined);
       this.#key = cohort?.key ?? undefined;
     }
@@ -102,6 +96,7 @@ export class RequestScope {
     const list = (this.#degraded ??= []);
     if (list.includes(dependency)) return;
     list.push(dependency);
-    if (!this.#res.headersSent) this.#res.setHeader(DEGRADED_HEADER, list.join(', '));
+    const res = this.#res ?? (this.#req as { res?: ServerResponse }).res;
+    if (res !== undefined && !res.headersSent) res.setHeader(DEGRADED_HEADER, list.join(', '));
   }
 }

@@ -3,12 +3,12 @@ import { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { createBallast, RequestScope, type FlagRequest } from '@ballast/core';
 
-function response(url: string, headers: Record<string, string | string[]>): ServerResponse {
+function request(url: string, headers: Record<string, string | string[]>): [IncomingMessage, ServerResponse] {
   const req = new IncomingMessage(new Socket());
   req.method = 'POST';
   req.url = url;
   req.headers = headers;
-  return new ServerResponse(req);
+  return [req, new ServerResponse(req)];
 }
 
 describe('the request a cohort function sees', () => {
@@ -24,7 +24,7 @@ describe('the request a cohort function sees', () => {
       },
       flags: { f: { stage: 'beta', percent: 100 } },
     });
-    const scope = new RequestScope(ballast, response('/checkout?step=2', { 'x-account-id': 'acct-7', 'x-ring': ['internal', 'beta'] }));
+    const scope = new RequestScope(ballast, ...request('/checkout?step=2', { 'x-account-id': 'acct-7', 'x-ring': ['internal', 'beta'] }));
     expect(scope.flag('f')).toBe(true);
     expect(scope.flag('f')).toBe(true);
     // Asked once per request, whatever the number of flags read.
@@ -48,9 +48,9 @@ describe('the request a cohort function sees', () => {
       },
       flags: { f: { stage: 'all', percent: 50 } },
     });
-    new RequestScope(ballast, response('/', { 'x-account-id': 'acct-1' })).flag('f');
-    new RequestScope(ballast, response('/', { 'x-account-id': ['acct-2', 'acct-3'] })).flag('f');
-    new RequestScope(ballast, response('/', {})).flag('f');
+    new RequestScope(ballast, ...request('/', { 'x-account-id': 'acct-1' })).flag('f');
+    new RequestScope(ballast, ...request('/', { 'x-account-id': ['acct-2', 'acct-3'] })).flag('f');
+    new RequestScope(ballast, ...request('/', {})).flag('f');
     expect(keys).toEqual(['acct-1', 'acct-1', 'acct-1', 'acct-2', 'acct-2', 'acct-2', undefined, undefined, undefined]);
     await ballast.stop();
   });

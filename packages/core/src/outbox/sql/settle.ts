@@ -124,6 +124,15 @@ export interface AckResult {
  * locked head is never passed over for the one after it. The worker asks for
  * it only while it runs and the destination's breaker lets messages through.
  *
+ * Every lookup of a next row runs before the first row is advanced (the sort
+ * over `next` reads all of it first). A lookup passes the index entries of the
+ * key's delivered messages and superseded versions and marks those dead to
+ * every snapshot, so the next lookup skips them without reading the table; an
+ * update writing into the same index page before the marks are set drops them
+ * (PostgreSQL gives up marking a page changed since it was read). Streamed,
+ * lookup then advance key by key, no entry was ever marked by an ack: 45-47
+ * outbox heap buffers per keyed message instead of 15 (200k rows, 1,000 keys).
+ *
  * The CTEs' results are joined on row addresses (`tid`), or not at all (an
  * UPDATE returns what the next one needs): the planner takes each CTE for one
  * row and joins them by nested loops, which over a batch of 250 keyed rows
@@ -167,7 +176,8 @@ export async function completeMessages(
      ), keys_held AS (
        SELECT n.destination, n.key, n.id, n.row_id, k.ctid AS lease_row,
               k.leased_until >= now() + $6 * interval '1 millisecond' AS covered
-       FROM next n JOIN ${s}.outbox_keys k ON k.destination = n.destination AND k.key = n.key AND k.locked_by = $3
+       FROM (SELECT * FROM next ORDER BY destination, key) n
+       JOIN ${s}.outbox_keys k ON k.destination = n.destination AND k.key = n.key AND k.locked_by = $3
      ), keys_renewed AS (
        UPDATE ${s}.outbox_keys k SET leased_until = now() + $6 * interval '${KEY_LEASE_SHARE} millisecond'
        FROM (SELECT * FROM keys_held WHERE NOT covered ORDER BY destination, key) n

@@ -11,7 +11,17 @@
  * would move a single window's figure by several percent. The variants run interleaved, `reps` fresh servers each;
  * medians and ranges are printed, and the cost each variant adds to its bare
  * framework in instructions and as a share of it. `node --single-threaded`:
- * no compiler or GC thread works beside the server.
+ * no compiler or GC thread works beside the server. **requests only** leaves
+ * out the optimizing compiler (`Runtime_CompileOptimized`, inclusive: once per
+ * function, not per request; it ran 20-150k instructions/request in some
+ * windows) and what runs in Node's timers (`node::Environment::RunTimers`,
+ * inclusive): their work comes per second, not per request, and a request runs
+ * tens of times slower under callgrind, so a periodic task (an observer's window
+ * turning every 5 s) counts tens of times heavier per request than on a real
+ * server. A collection inside either is then left out twice. **IC misses/req**:
+ * calls into V8's inline-cache miss handlers, exact whatever the compiler and
+ * the GC did; under Express each is about 2.1k instructions (a load) or 7k (a
+ * store that adds a property).
  *
  *   node bench/http/callgrind.mjs [reps] [requests] [warm-up] [connections] [windows] 'express bare' 'express + ballast limit' ...
  *   (defaults: 2 reps, 600 requests, 3000 warm-up, 8 connections, 5 windows, the Express variants)
@@ -29,7 +39,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { median, table } from './lib/stats.mjs';
 import { baselineOf } from './lib/apps.mjs';
-import { callgrindControl, send, startUnderCallgrind } from './lib/callgrind.mjs';
+import { callgrindControl, icMissesIn, send, startUnderCallgrind } from './lib/callgrind.mjs';
 
 const [reps = '2', requests = '600', warmUp = '3000', connections = '8', windowsArg = '5', ...named] = process.argv.slice(2);
 const windows = Number(windowsArg);
@@ -44,7 +54,8 @@ const GC = /Scaveng|Marking|MarkCompact|Sweep|Evacuat|Heap::|heap::base|Worklist
  * total by several percent, so the rest (the mutator) is the steadier figure.
  */
 function dumpInstructions(dir, pid, n) {
-  const text = execFileSync('callgrind_annotate', ['--inclusive=no', '--threshold=100', join(dir, `cg.${pid}.${n}`)], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  const file = join(dir, `cg.${pid}.${n}`);
+  const text = execFileSync('callgrind_annotate', ['--inclusive=no', '--threshold=100', file], { encoding: 'utf8', maxBuffer: 1 << 28 });
   let total = 0;
   let gc = 0;
   for (const line of text.split('\n')) {
@@ -54,7 +65,12 @@ function dumpInstructions(dir, pid, n) {
     if (line.includes('PROGRAM TOTALS')) total = count;
     else if (GC.test(line)) gc += count;
   }
-  return { total, gc };
+  const inclusive = execFileSync('callgrind_annotate', ['--inclusive=yes', '--threshold=100', file], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  const inclusiveOf = (pattern) => Number(pattern.exec(inclusive)?.[1].replaceAll(',', '') ?? 0);
+  const timers = inclusiveOf(/^\s*([\d,]+) \(.*node::Environment::RunTimers/m);
+  // The optimizing compiler at work in a window (it runs on this thread): once per function, not per request.
+  const compiler = inclusiveOf(/^\s*([\d,]+) \(.*Runtime_CompileOptimized\(/m) + inclusiveOf(/^\s*([\d,]+) \(.*Runtime_CompileOptimizedOSR\(/m);
+  return { total, gc, aside: timers + compiler, icMisses: icMissesIn(file) };
 }
 
 async function measure(variant) {
@@ -69,15 +85,19 @@ async function measure(variant) {
     callgrindControl(child.pid, '-z');
     const totals = [];
     const mutators = [];
+    const requestsOnly = [];
+    const misses = [];
     for (let n = 1; n <= windows; n++) {
       await send(target, Number(requests));
       // A dump zeroes the counters: each window counts on its own.
       callgrindControl(child.pid, '-d');
-      const { total, gc } = dumpInstructions(dir, child.pid, n);
+      const { total, gc, aside, icMisses } = dumpInstructions(dir, child.pid, n);
       totals.push(total / Number(requests));
       mutators.push((total - gc) / Number(requests));
+      requestsOnly.push((total - gc - aside) / Number(requests));
+      misses.push(icMisses / Number(requests));
     }
-    return { total: median(totals), mutator: median(mutators) };
+    return { total: median(totals), mutator: median(mutators), requestsOnly: median(requestsOnly), icMisses: median(misses) };
   } finally {
     agent.destroy();
     child.removeAllListeners('exit');
@@ -98,25 +118,27 @@ for (let rep = 0; rep < Number(reps); rep++) {
   for (const variant of order) {
     const perRequest = await measure(variant);
     results.get(variant).push(perRequest);
-    console.error(`rep ${rep + 1} ${variant}: ${Math.round(perRequest.total)} instructions/request, ${Math.round(perRequest.mutator)} outside the GC`);
+    console.error(`rep ${rep + 1} ${variant}: ${Math.round(perRequest.total)} instructions/request, ${Math.round(perRequest.mutator)} outside the GC, ${Math.round(perRequest.requestsOnly)} requests only, ${perRequest.icMisses.toFixed(2)} IC misses`);
   }
 }
 
 const k = (n) => `${(n / 1000).toFixed(1)}k`;
-const rows = [['variant', 'instr/req', 'range', 'added', 'x bare', 'outside GC', 'range', 'added', 'x bare']];
+const rows = [['variant', 'instr/req', 'range', 'added', 'x bare', 'outside GC', 'range', 'added', 'x bare', 'requests only', 'range', 'added', 'x bare', 'IC misses/req']];
 for (const [variant, values] of results) {
   const bare = results.get(baselineOf(variant));
   const cells = [variant];
-  for (const key of ['total', 'mutator']) {
+  for (const key of ['total', 'mutator', 'requestsOnly']) {
     const own = values.map((v) => v[key]);
     const m = median(own);
     cells.push(k(m), `${k(Math.min(...own))}-${k(Math.max(...own))}`);
     if (bare === undefined || bare === values) cells.push('', '');
     else {
       const base = median(bare.map((v) => v[key]));
-      cells.push(k(m - base), `+${((100 * (m - base)) / base).toFixed(1)}%`);
+      const share = (100 * (m - base)) / base;
+      cells.push(k(m - base), `${share < 0 ? '' : '+'}${share.toFixed(1)}%`);
     }
   }
+  cells.push(median(values.map((v) => v.icMisses)).toFixed(2));
   rows.push(cells);
 }
 console.log(`callgrind, ${reps} reps interleaved, each the median of ${windows} windows of ${requests} requests after ${warmUp} warm-up, ${connections} keep-alive connections`);

@@ -30,10 +30,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { oneRequest } from './lib/inprocess.mjs';
-import { baselineOf, floors, variants } from './lib/apps.mjs';
+import { baselineOf, floors, probes, variants } from './lib/apps.mjs';
 import { envNumber, table } from './lib/stats.mjs';
 
-const all = { ...variants, ...floors };
+const all = { ...variants, ...floors, ...probes };
 
 /**
  * Inside callgrind: warm up, start counting, then two dumps bracketed alike, of

@@ -1,9 +1,9 @@
 /** Child process: serves one throughput variant on a free port; reports its port and CPU time over IPC. */
 import { createServer } from 'node:http';
-import { floors, variants } from './lib/apps.mjs';
+import { floors, probes, variants } from './lib/apps.mjs';
 
 const name = process.argv[2];
-const make = variants[name] ?? floors[name];
+const make = variants[name] ?? floors[name] ?? probes[name];
 if (make === undefined) throw new Error(`unknown variant: ${name}`);
 
 const server = createServer(make());

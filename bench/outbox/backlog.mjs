@@ -6,7 +6,9 @@
 // bench/outbox/backlog.svg (linked from the README) and the samples to bench/results/.
 // The rows are inserted with one INSERT ... SELECT (an enqueue loop would take minutes at 1M).
 // Needs PostgreSQL (DATABASE_URL, or postgres://postgres@127.0.0.1:5432) and a built @ballast/core.
-//   node --expose-gc bench/outbox/backlog.mjs [--rows=1000000] [--keys=1000] [--sample-ms=5000] [--concurrency=16] [--modes=unkeyed,keyed]
+// BALLAST_CORE=<path to a built index.js> measures another build; --chart=off leaves the chart as it is (runs
+// smaller than the README's). Each run uses databases of its own (named after the process id).
+//   node --expose-gc bench/outbox/backlog.mjs [--rows=1000000] [--keys=1000] [--sample-ms=5000] [--concurrency=16] [--modes=unkeyed,keyed] [--chart=off]
 import { mkdir, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -36,7 +38,7 @@ async function fill(pool, keyed) {
 }
 
 async function drain(mode) {
-  const name = `bench_outbox_backlog_${mode}`;
+  const name = `bench_outbox_backlog_${mode}_${process.pid}`;
   const url = await freshDatabase(name);
   const pool = ownedPool(url, 4);
   let consumer;
@@ -99,7 +101,7 @@ if (results.keyed && results.unkeyed) console.log(`  keyed / unkeyed: ${(results
 console.log(`  load average after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 
 const charted = results.keyed ?? results.unkeyed;
-if (charted) {
+if (charted && args.get('chart') !== 'off') {
   const svg = lineChartSvg({
     title: `Ballast: ${rows.toLocaleString('en')}-row backlog ${charted.mode === 'keyed' ? `over ${keys} keys` : 'without keys'}, no-op deliver`,
     xLabel: 'seconds',

@@ -104,13 +104,32 @@ try {
   await new Promise((r) => setTimeout(r, 1500));
 
   const statements = new Map();
+  // Rows each claim leased, and per ack statement the rows it deleted and the keys' next rows it leased.
+  const fed = { claimed: 0, emptyClaims: 0, acked: 0, advanced: 0 };
   const pool = ownedPool(url, 10);
   pool.on('connect', (client) => {
     const query = client.query.bind(client);
     client.query = (config, values, callback) => {
       const text = typeof config === 'string' ? config : config?.text;
-      if (typeof text === 'string') statements.set(kind(text), (statements.get(kind(text)) ?? 0) + 1);
-      return query(config, values, callback);
+      const k = typeof text === 'string' ? kind(text) : undefined;
+      if (k !== undefined) statements.set(k, (statements.get(k) ?? 0) + 1);
+      if (k !== 'claim' && k !== 'ack') return query(config, values, callback);
+      const count = (answer) => {
+        if (k === 'claim') {
+          fed.claimed += answer.length;
+          if (answer.length === 0) fed.emptyClaims++;
+        } else for (const row of answer) fed[row.advanced ? 'advanced' : 'acked']++;
+      };
+      // pg.Pool#query passes a callback (as the last argument); a checked-out client is used with promises.
+      const wrap = (cb) => (error, result) => {
+        if (!error) count(result.rows);
+        cb(error, result);
+      };
+      if (typeof callback === 'function') return query(config, values, wrap(callback));
+      if (typeof values === 'function') return query(config, wrap(values));
+      const result = query(config, values);
+      result.then(({ rows: answer }) => count(answer), () => {});
+      return result;
     };
   });
   const before = await databaseCounters();
@@ -142,6 +161,13 @@ try {
   console.log(`  per message: ${per(total)} statements (${[...statements].map(([k, n]) => `${k} ${per(n)}`).join(', ')}), ${per(after.commits - before.commits)} commits, ${(
     (after.buffers - before.buffers) / rows
   ).toFixed(1)} buffers, worker CPU ${((cpu.user + cpu.system) / rows).toFixed(1)} µs`);
+  const claims = statements.get('claim') ?? 0;
+  const acks = statements.get('ack') ?? 0;
+  console.log(
+    `  feeding: ${per(fed.claimed)} of each message leased by a claim, ${per(fed.advanced)} by an ack advancing its key; ` +
+      `${(fed.claimed / Math.max(1, claims)).toFixed(1)} rows per claim (${fed.emptyClaims} of ${claims} claims empty), ` +
+      `${(fed.acked / Math.max(1, acks)).toFixed(1)} acks and ${(fed.advanced / Math.max(1, acks)).toFixed(1)} advanced rows per ack statement`,
+  );
   const byRelation = [...relationsAfter.io]
     .map(([rel, n]) => [rel, (n - (relationsBefore.io.get(rel) ?? 0)) / rows])
     .filter(([, n]) => n >= 0.05)

@@ -2,15 +2,18 @@
 // bench receiver (in this process, as in run.mjs) through Ballast's httpDestination and through the
 // plain poster the other systems' tasks use. Reports CPU µs per message (process.cpuUsage: steadier
 // than wall-clock on a busy machine), interleaved over rounds, medians.
-//   node bench/outbox/http-cost.mjs [--n=20000] [--concurrency=32] [--rounds=3]
-// Each POST gets its own AbortSignal, as the worker's deliveries do.
+//   node bench/outbox/http-cost.mjs [--n=20000] [--concurrency=32] [--rounds=3] [--batch=250]
+// POSTs share one AbortSignal per 250 (--batch), as the worker's deliveries share their claimed batch's:
+// what a long-lived signal holds decides what the young collections can free (see README).
 // BALLAST_CORE=<path to a built index.js> measures another build (BALLAST_CORE_B adds a second one).
+import { setMaxListeners } from 'node:events';
 import { makePoster, startReceiver } from './lib/receiver.mjs';
 
 const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=')));
 const n = Number(args.get('n') ?? 20_000);
 const concurrency = Number(args.get('concurrency') ?? 32);
 const rounds = Number(args.get('rounds') ?? 3);
+const batch = Number(args.get('batch') ?? 250);
 
 const builds = [['ballast', process.env.BALLAST_CORE ?? '@ballast/core']];
 if (process.env.BALLAST_CORE_B) builds.push(['ballast B', process.env.BALLAST_CORE_B]);
@@ -19,7 +22,15 @@ const senders = [['plain poster', makePoster(receiver.url, concurrency)]];
 for (const [label, path] of builds) {
   const { httpDestination } = await import(path);
   const deliver = httpDestination(receiver.url);
-  senders.push([label, (i) => deliver({ id: String(i), destination: 'bench', key: undefined, idempotencyKey: `ik-${i}`, payload: { i }, attempt: 1 }, new AbortController().signal)]);
+  let controller;
+  const signalFor = (i) => {
+    if (i % batch === 0 || controller === undefined) {
+      controller = new AbortController();
+      setMaxListeners(0, controller.signal);
+    }
+    return controller.signal;
+  };
+  senders.push([label, (i) => deliver({ id: String(i), destination: 'bench', key: undefined, idempotencyKey: `ik-${i}`, payload: { i }, attempt: 1 }, signalFor(i))]);
 }
 
 async function cpuPerMessage(send) {

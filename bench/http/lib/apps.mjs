@@ -11,6 +11,7 @@
 import { createBallast } from '@ballast/core';
 import { ballastExpress } from '@ballast/express';
 import { ballastKoa } from '@ballast/koa';
+import { subscribe } from 'node:diagnostics_channel';
 import { bulkhead } from 'cockatiel';
 import express from 'express';
 import { rateLimit } from 'express-rate-limit';
@@ -117,6 +118,20 @@ export const floors = {
   'koa no-op app+route': () => {
     const pass = async (_ctx, next) => next();
     return koaApp({ appLevel: [pass], route: [pass] });
+  },
+};
+
+/**
+ * Variants that take a layer apart, for the instruction counters only (`callgrind.mjs`,
+ * `instructions.mjs`; no req/s pass runs them): `observe()` alone, and bare Express
+ * with one no-op subscriber to Node's `http.server.response.finish` channel (what
+ * Node's server does per response once anyone subscribes, as `observe()` does).
+ */
+export const probes = {
+  'express + ballast observe': () => expressApp({ appLevel: [ballastExpress(ballast()).observe()] }),
+  'express + finish subscriber': () => {
+    subscribe('http.server.response.finish', () => {});
+    return expressApp();
   },
 };
 

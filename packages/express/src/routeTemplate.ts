@@ -60,6 +60,14 @@ function fits(template: string, baseUrl: string): boolean {
 }
 
 /**
+ * Read as `req[ROUTE]`, through a variable key: a named read of a property of an
+ * Express request misses V8's caches on every request (a hidden class of its own)
+ * and goes to the runtime; a keyed read whose cache went megamorphic finds an own
+ * property (the router sets `req.route`) in the object's own descriptors.
+ */
+const ROUTE = 'route';
+
+/**
  * The route template Express matched, mount template included (`/t/:tenant/search`,
  * never `/t/acme/search`), known only once routing ran. Express keeps only the
  * matched value of a mount path (`req.baseUrl`); the mounts are read once per
@@ -70,7 +78,7 @@ function fits(template: string, baseUrl: string): boolean {
  * template for) reads `req.baseUrl` too.
  */
 export function routeTemplate(req: Request): string | undefined {
-  const route = (req as { route?: { path?: unknown } }).route;
+  const route = (req as unknown as Record<string, { path?: unknown } | undefined>)[ROUTE];
   if (route === undefined) return undefined;
   let found = templatesByRoute.get(route);
   if (found === undefined) {

@@ -29,6 +29,13 @@ function fnv1a(text: string, seed: number): number {
 export class RouteCap {
   readonly capacity: number;
   readonly #sketch = new Float32Array(ROWS * WIDTH);
+  /**
+   * Whether any count went into the sketch, i.e. the table was ever full: until then
+   * every count is zero and the decay has nothing to halve. Its 16k cells cost about
+   * 27M instructions a turn (bench/http/callgrind.mjs, a served request: about 0.5M),
+   * which an app with fewer routes than the cap never needs.
+   */
+  #counted = false;
   #victims: RouteSeries[] = [];
 
   constructor(capacity: number) {
@@ -43,6 +50,7 @@ export class RouteCap {
    * returns the series to give up for it, or `undefined` to record it as overflow.
    */
   admit(route: string): RouteSeries | undefined {
+    this.#counted = true;
     const h1 = fnv1a(route, 0x811c9dc5);
     const h2 = fnv1a(route, 0x01000193) | 1;
     let estimate = Infinity;
@@ -61,7 +69,7 @@ export class RouteCap {
 
   /** When the window turns: decay every count and choose the next victims among `candidates` (the evictable series). */
   rotate(candidates: RouteSeries[], full: boolean): void {
-    for (let i = 0; i < this.#sketch.length; i++) this.#sketch[i]! *= 0.5;
+    if (this.#counted) for (let i = 0; i < this.#sketch.length; i++) this.#sketch[i]! *= 0.5;
     for (const series of candidates) series.hits *= 0.5;
     if (!full) {
       this.#victims = [];

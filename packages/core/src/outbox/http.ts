@@ -1,4 +1,4 @@
-import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
+import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { urlToHttpOptions } from 'node:url';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { DeliveryError, PermanentDeliveryError } from './errors.js';
@@ -48,19 +48,67 @@ export function httpDestination(url: string, options: HttpDestinationOptions = {
   const request = secure ? httpsRequest : httpRequest;
   // The URL taken apart once: given the URL object, node:http takes it apart again on every request.
   const { protocol, hostname, port, path, auth } = urlToHttpOptions(target);
-  const extra = options.headers ?? {};
-  const hasExtra = Object.keys(extra).length > 0;
+  const fixed = fixedHeaders(target, auth, options.headers ?? {});
   const shared: PostTarget = { where: `POST ${target.toString()}`, timeoutMs: options.timeoutMs ?? 10_000 };
 
   return (message, signal) =>
     new Promise<void>((resolve, reject) => {
       if (signal.aborted) return reject(failure(shared.where, signal.reason ?? 'aborted'));
       const body = JSON.stringify(message.payload);
-      const headers = headersFor(message, Buffer.byteLength(body));
-      const req = request({ protocol, hostname, port, path, auth, method: 'POST', agent, headers: hasExtra ? { ...extra, ...headers } : headers });
+      const req = request({ protocol, hostname, port, path, agent, method: 'POST', headers: headersFor(fixed, message, Buffer.byteLength(body)) });
       new Post(shared, signal, req, resolve, reject);
       req.end(body);
     });
+}
+
+/** The headers this destination sets on every message; ours win over `options.headers` of the same name. */
+const OWN_HEADERS = new Set(['content-type', 'content-length', 'idempotency-key', 'ballast-destination', 'ballast-attempt']);
+
+/** The headers every request of one destination carries, taken apart once. */
+interface FixedHeaders {
+  list: string[];
+  /** The extras' `Ballast-Key`, sent when the message has no key. */
+  key: [string, string] | undefined;
+}
+
+/**
+ * What every request carries besides the message's own headers, as node:http's flat list
+ * `[name, value, ...]`: the caller's extra headers (one per name, the last given; `Ballast-Key` kept
+ * apart, as it is sent only for a message without a key), then `Host` and, for a URL with credentials,
+ * `Authorization`, unless the extras set them. Handed a list, node:http writes the headers as they are
+ * (checking each name and value, as `setHeader` does) instead of setting them one by one into its
+ * header map, and it adds neither `Host` nor `Authorization` itself: hence both here.
+ */
+function fixedHeaders(target: URL, auth: string | null | undefined, extra: Record<string, string>): FixedHeaders {
+  const byName = new Map<string, [string, string]>();
+  for (const [name, value] of Object.entries(extra)) {
+    const lower = name.toLowerCase();
+    if (!OWN_HEADERS.has(lower)) byName.set(lower, [name, value]);
+  }
+  const key = byName.get('ballast-key');
+  byName.delete('ballast-key');
+  if (!byName.has('host')) byName.set('host', ['host', target.host]);
+  if (auth && !byName.has('authorization')) byName.set('authorization', ['authorization', `Basic ${Buffer.from(auth).toString('base64')}`]);
+  return { list: [...byName.values()].flat(), key };
+}
+
+function headersFor({ list, key }: FixedHeaders, message: OutboundMessage, length: number): string[] {
+  const headers = [
+    'content-type',
+    'application/json',
+    'content-length',
+    String(length),
+    'idempotency-key',
+    message.idempotencyKey,
+    'ballast-destination',
+    message.destination,
+    'ballast-attempt',
+    String(message.attempt),
+  ];
+  if (message.key !== undefined) headers.push('ballast-key', message.key);
+  else if (key !== undefined) headers.push(key[0], key[1]);
+  for (let i = 0; i < list.length; i++) headers.push(list[i] as string);
+  return headers;
 }
 
 /** What every POST of one destination shares. */
@@ -79,8 +127,38 @@ const kPost = Symbol('ballast.post');
 type TrackedRequest = ClientRequest & { [kPost]: Post };
 
 /**
+ * The POSTs in flight under one signal, as a list through the POSTs themselves, which one listener per
+ * signal aborts. A POST does not listen on the signal: the worker hands one signal to a whole claimed
+ * batch (up to `batchSize` deliveries), and what a long-lived signal holds lives in the old generation.
+ * A listener per POST (node's EventTarget leaves a removed listener linked to its neighbours), or a Set
+ * of them, kept finished POSTs reachable from there through young collections: measured with one
+ * signal over 20,000 POSTs (--trace-gc-nvp, @ballast/core loaded), 2.8 KB promoted per POST and 2-3
+ * mark-compacts, the plain poster of bench/outbox nothing. A POST unlinks itself and clears its links
+ * when it settles, so a dead one reaches nothing: 0.03 KB per POST, no mark-compact.
+ */
+interface InFlight {
+  head: Post | null;
+}
+
+const inFlightBySignal = new WeakMap<AbortSignal, InFlight>();
+
+function inFlightOn(signal: AbortSignal): InFlight {
+  let list = inFlightBySignal.get(signal);
+  if (list === undefined) {
+    const posts: InFlight = { head: null };
+    list = posts;
+    inFlightBySignal.set(signal, posts);
+    // Each POST aborted leaves the list (it settles), so the head moves on.
+    signal.addEventListener('abort', () => {
+      for (let post = posts.head; post !== null; post = posts.head) post.aborted();
+    }, { once: true });
+  }
+  return list;
+}
+
+/**
  * One POST in flight. Its listeners are shared functions that find it on the
- * request (and it is the signal's listener itself, through `handleEvent`): no
+ * request (its signal's one listener finds it in `inFlightBySignal`): no
  * closures per message. It settles exactly once, at the first of: an error,
  * the timeout, the signal, or the request's `close` — which node:http emits
  * for every request, also when the connection ends with neither a response
@@ -93,6 +171,9 @@ class Post {
   readonly #resolve: () => void;
   readonly #reject: (error: unknown) => void;
   readonly #timer: NodeJS.Timeout;
+  #list: InFlight | null;
+  #previous: Post | null = null;
+  #next: Post | null = null;
   response: IncomingMessage | undefined;
   settled = false;
 
@@ -107,11 +188,15 @@ class Post {
     req.on('response', onResponse);
     req.on('close', onRequestClose);
     this.#timer = setTimeout(onTimeout, target.timeoutMs, this);
-    signal.addEventListener('abort', this);
+    const list = inFlightOn(signal);
+    this.#list = list;
+    this.#next = list.head;
+    if (list.head !== null) list.head.#previous = this;
+    list.head = this;
   }
 
   /** The signal fired. */
-  handleEvent(): void {
+  aborted(): void {
     this.fail(this.#signal.reason ?? 'aborted');
   }
 
@@ -143,7 +228,11 @@ class Post {
   #settle(): void {
     this.settled = true;
     clearTimeout(this.#timer);
-    this.#signal.removeEventListener('abort', this);
+    const list = this.#list as InFlight;
+    if (this.#previous === null) list.head = this.#next;
+    else this.#previous.#next = this.#next;
+    if (this.#next !== null) this.#next.#previous = this.#previous;
+    this.#previous = this.#next = this.#list = null;
   }
 }
 
@@ -162,18 +251,6 @@ function onRequestClose(this: ClientRequest): void {
 
 function onTimeout(post: Post): void {
   post.timedOut();
-}
-
-function headersFor(message: OutboundMessage, length: number): OutgoingHttpHeaders {
-  const headers: OutgoingHttpHeaders = {
-    'content-type': 'application/json',
-    'content-length': length,
-    'idempotency-key': message.idempotencyKey,
-    'ballast-destination': message.destination,
-    'ballast-attempt': message.attempt,
-  };
-  if (message.key !== undefined) headers['ballast-key'] = message.key;
-  return headers;
 }
 
 /** Classifies a complete response; throws for anything but 2xx. */

@@ -42,7 +42,7 @@ export interface OutboxWorkerOptions {
   batchSize?: number;
   /** Most deliveries in flight at once in this process. Default `16`. */
   concurrency?: number;
-  /** How long a claim holds a message before another worker may take it (database clock). Default `30000`. */
+  /** How long a claim holds a message before another worker may take it (database clock); a keyed message's key, whose worker died, up to 10% longer. Default `30000`. */
   leaseMs?: number;
   /** Poll at least this often; NOTIFY only wakes the worker sooner. Default `1000`. */
   pollIntervalMs?: number;

@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { createServer, type AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -42,6 +43,17 @@ describe('httpDestination', () => {
       attempt: 2,
     });
     expect(rx.received[0]?.headers.authorization).toBe('Bearer t');
+  });
+
+  it('sends Host, and the extra headers beside its own, its own winning over an extra of the same name', async () => {
+    const headers = { 'X-Tenant': 'a', 'Content-Type': 'text/plain', 'ballast-attempt': '9', 'Ballast-Key': 'from-options' };
+    const deliver = httpDestination(`${rx.url}/hook`, { headers });
+    await deliver(message, new AbortController().signal);
+    await deliver({ ...message, key: undefined }, new AbortController().signal);
+    const [keyed, unkeyed] = rx.received.map((r) => r.headers);
+    expect(keyed).toMatchObject({ host: new URL(rx.url).host, 'x-tenant': 'a', 'content-type': 'application/json', 'ballast-attempt': '2', 'ballast-key': 'acct-1' });
+    // The extras' Ballast-Key goes out only when the message has no key of its own.
+    expect(unkeyed).toMatchObject({ 'content-type': 'application/json', 'ballast-key': 'from-options' });
   });
 
   it("keeps the URL's path, query and credentials on every request", async () => {
@@ -89,6 +101,20 @@ describe('httpDestination', () => {
     await rx.waitForReceived(1);
     controller.abort('lease');
     expect(isDeliveryError(await pending)).toBe(true);
+  });
+
+  it('aborts every POST in flight under one signal, listening on it once whatever their number', async () => {
+    const controller = new AbortController();
+    const deliver = httpDestination(rx.url);
+    const done = await deliver(message, controller.signal).then(() => 'delivered');
+    rx.failNext(3, 'hang');
+    const pending = [1, 2, 3].map((i) => deliver({ ...message, attempt: i }, controller.signal).catch((e: unknown) => e));
+    await rx.waitForReceived(4);
+    // One listener for the signal (not one per POST: node keeps removed listeners linked to their neighbours).
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(1);
+    controller.abort('lease');
+    for (const error of await Promise.all(pending)) expect(isDeliveryError(error)).toBe(true);
+    expect(done).toBe('delivered');
   });
 
   it.each([

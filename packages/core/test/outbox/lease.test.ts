@@ -110,6 +110,35 @@ describe.each(testBackends())('leases on the database clock (%s)', (backend) => 
     expect(await claim('other')).toHaveLength(1);
   });
 
+  it("an advancing ack keeps the key's lease at least as long as its next message's, rewriting the key row only when it would not be", async () => {
+    const schema = await fresh();
+    for (let i = 0; i < 4; i++) await put(schema, 'k');
+    const ack = (row: ClaimedRow, leaseMs: number) => completeMessages(db, schema, 'w', [ackOf(row)], { flags: [true], leaseMs });
+    /** The key row's version, and whether its lease lasts at least as long as message `id`'s. */
+    const keyLease = async (id: string) =>
+      (
+        await db.query<{ version: string; covers: boolean }>(
+          `SELECT k.xmin::text || k.ctid::text AS version, k.leased_until >= o.run_at AS covers
+           FROM ${schema}.outbox_keys k JOIN ${schema}.outbox o ON o.key = k.key WHERE o.id = $1`,
+          [id],
+        )
+      )[0];
+    const [first] = await claimMessages(db, schema, { destination: 'd', limit: 10, workerId: 'w', leaseMs: 60_000 });
+    // The claim's key lease ends with its message's: the first advance must renew it.
+    const second = (await ack(first as ClaimedRow, 60_000)).advanced[0] as ClaimedRow;
+    const renewed = await keyLease(second.id);
+    expect(renewed?.covers).toBe(true);
+    // Renewed with room to spare: the next advance leases its message without rewriting the key row.
+    const third = (await ack(second, 60_000)).advanced[0] as ClaimedRow;
+    expect(await keyLease(third.id)).toEqual({ version: renewed?.version, covers: true });
+    // A longer lease than the key has left: renewed again.
+    const fourth = (await ack(third, 600_000)).advanced[0] as ClaimedRow;
+    const longer = await keyLease(fourth.id);
+    expect(longer?.covers).toBe(true);
+    expect(longer?.version).not.toBe(renewed?.version);
+    expect(await claimMessages(db, schema, { destination: 'd', limit: 10, workerId: 'other', leaseMs: 60_000 })).toEqual([]);
+  });
+
   it('a keyed ack does not advance into a paused destination or to a message not ready yet, and frees the key', async () => {
     const schema = await fresh();
     const putKeyed = (delayMs: number) =>

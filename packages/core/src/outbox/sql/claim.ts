@@ -10,7 +10,7 @@ export interface ClaimedRow {
   attempts: number;
   /** For a keyed row, its place in this claim's walk over the keys (pass the last one's key as the next `afterKey`). */
   key_order: number | null;
-  /** For a keyed row, where its key's lease row (`outbox_keys`) is: the ack frees it there, without an index descent. */
+  /** For a keyed row, where its key's lease row (`outbox_keys`) was when leased; null without a key. Acks find the key row by its key (see `completeMessages`). */
   lease_row: string | null;
   /** Where the leased row is (`ctid`): only its lease holder changes it, so the ack deletes it there, without an index descent. */
   row_id: string;

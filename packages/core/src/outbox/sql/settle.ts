@@ -11,6 +11,19 @@ export interface LeaseRef {
 
 const GUARD = 'id = $1 AND locked_by = $2 AND attempts = $3';
 
+/**
+ * An ack that advances a key renews the key's lease for this many times
+ * `leaseMs`, and only once what is left of it would end before the next
+ * message's lease (`leaseMs`). Rewriting the key row was a third of a keyed
+ * ack's buffers and time (a row version, a WAL record and an index probe per
+ * message); now a key advanced many times a second is rewritten once every
+ * tenth of a lease. The price: a key whose worker died stays locked up to 10%
+ * past its message's lease (33 s instead of 30 s by default) before another
+ * worker takes it. Never less than the message's lease: no other worker can
+ * take a key while its message is leased.
+ */
+const KEY_LEASE_SHARE = 1.1;
+
 /** A delivered message to delete: its lease, where the row is (`ClaimedRow.row_id`) and its key's lease row (`lease_row`; null without a key). */
 export interface AckRef extends LeaseRef {
   rowId: string;
@@ -81,17 +94,28 @@ export interface AckResult {
  * destination. Each row is deleted at the address its claim returned
  * (`rowId`), compared with its id and lease: no index descent; a row changed
  * since (another worker re-claimed it) matches nothing. A keyed message's key
- * lease is freed at the address its claim returned (`leaseRow`), in key order
- * as claims take them: no index descent, no separate lock.
+ * lease is freed (or renewed, see below) in key order as claims take them, no
+ * separate lock, found through the key's primary key, not at the address its
+ * claim returned (`leaseRow`, which only says the message has a key): each
+ * ack rewrites one key row per keyed message, and only a page read through an
+ * index (or a sequential scan) is ever pruned, never one read by address. With
+ * every key row read by address its pages never got their space back, no
+ * update fit on its row's page (0% HOT), and the table and its index grew by
+ * a row version per message: 25-32 buffers per message at 200k rows over 1,000
+ * keys, against 3-4 for the probe and an in-place (HOT) update.
  * A key row changed since (the lease expired and another worker took it) no
  * longer matches `locked_by` and stays as it is. The idempotency keys the
  * caller supplied are recorded as delivered in the same statement
  * (`outbox_delivered`).
  *
  * Ack and advance: for a keyed message whose `advance` flag is set, the key's
- * lease is not freed but renewed for `leaseMs`, and the key's next message is
- * leased to the same worker in the same statement, so the worker delivers it
- * without a claim (no walk over the heads, no key row probe, no round trip).
+ * lease is not freed but kept, and the key's next message is leased to the
+ * same worker for `leaseMs` in the same statement, so the worker delivers it
+ * without a claim (no walk over the heads, no round trip). The key's lease
+ * must last at least as long as its message's; it is renewed only when it
+ * would not, and then for `KEY_LEASE_SHARE` times `leaseMs`, so a key advanced
+ * many times a second has its row rewritten once every tenth of a lease, not
+ * once per message (see `KEY_LEASE_SHARE`).
  * The next message is the key's head: its lowest pending id (a redriven dead
  * message or a late-committing smaller id comes first, as in a claim), taken
  * only when it is ready (not waiting out a retry delay), not locked by another
@@ -99,6 +123,15 @@ export interface AckResult {
  * destination is not paused. Picking the head comes before locking it, so a
  * locked head is never passed over for the one after it. The worker asks for
  * it only while it runs and the destination's breaker lets messages through.
+ *
+ * Every lookup of a next row runs before the first row is advanced (the sort
+ * over `next` reads all of it first). A lookup passes the index entries of the
+ * key's delivered messages and superseded versions and marks those dead to
+ * every snapshot, so the next lookup skips them without reading the table; an
+ * update writing into the same index page before the marks are set drops them
+ * (PostgreSQL gives up marking a page changed since it was read). Streamed,
+ * lookup then advance key by key, no entry was ever marked by an ack: 45-47
+ * outbox heap buffers per keyed message instead of 15 (200k rows, 1,000 keys).
  *
  * The CTEs' results are joined on row addresses (`tid`), or not at all (an
  * UPDATE returns what the next one needs): the planner takes each CTE for one
@@ -125,7 +158,9 @@ export async function completeMessages(
        USING unnest($1::bigint[], $2::int[], $4::tid[], $5::bool[], $7::tid[]) AS a(id, attempt, lease_row, advance, row_id)${durable ? '' : ', async_commit'}
        WHERE o.ctid = a.row_id AND o.id = a.id AND o.attempts = a.attempt AND o.locked_by = $3
        RETURNING o.id, o.destination, o.key, o.idempotency_key, o.idempotency_supplied, a.lease_row, coalesce(a.advance, false) AS advance
-     ), ${recordDelivered(s, 'done')}, heads AS (
+     ), ${recordDelivered(s, 'done')}, paused AS MATERIALIZED (
+       SELECT name FROM ${s}.outbox_destinations WHERE paused
+     ), heads AS (
        SELECT d.destination, d.key, d.lease_row, h.id, h.row_id FROM done d
        CROSS JOIN LATERAL (
          SELECT o.id, o.run_at, o.ctid AS row_id FROM ${s}.outbox o
@@ -133,16 +168,25 @@ export async function completeMessages(
          ORDER BY o.key, o.id LIMIT 1
        ) h
        WHERE d.advance AND d.lease_row IS NOT NULL AND h.run_at <= now()
-         AND NOT EXISTS (SELECT 1 FROM ${s}.outbox_destinations p WHERE p.name = d.destination AND p.paused)
+         AND NOT EXISTS (SELECT 1 FROM paused p WHERE p.name = d.destination)
      ), next AS (
        SELECT h.* FROM heads h JOIN ${s}.outbox o ON o.ctid = h.row_id
        WHERE o.id = h.id AND o.state = 'pending' AND o.run_at <= now()
        FOR UPDATE OF o SKIP LOCKED
-     ), keys_kept AS (
-       UPDATE ${s}.outbox_keys k SET leased_until = now() + $6 * interval '1 millisecond'
+     ), keys_held AS (
+       SELECT n.destination, n.key, n.id, n.row_id, k.ctid AS lease_row,
+              k.leased_until >= now() + $6 * interval '1 millisecond' AS covered
        FROM (SELECT * FROM next ORDER BY destination, key) n
-       WHERE k.ctid = n.lease_row AND k.destination = n.destination AND k.key = n.key AND k.locked_by = $3
+       JOIN ${s}.outbox_keys k ON k.destination = n.destination AND k.key = n.key AND k.locked_by = $3
+     ), keys_renewed AS (
+       UPDATE ${s}.outbox_keys k SET leased_until = now() + $6 * interval '${KEY_LEASE_SHARE} millisecond'
+       FROM (SELECT * FROM keys_held WHERE NOT covered ORDER BY destination, key) n
+       WHERE k.destination = n.destination AND k.key = n.key AND k.locked_by = $3
        RETURNING k.ctid AS lease_row, n.id, n.row_id
+     ), keys_kept AS (
+       SELECT lease_row, id, row_id FROM keys_held WHERE covered
+       UNION ALL
+       SELECT lease_row, id, row_id FROM keys_renewed
      ), keys_freed AS (
        UPDATE ${s}.outbox_keys k SET locked_by = NULL, leased_until = now()
        FROM (
@@ -150,7 +194,7 @@ export async function completeMessages(
          AND NOT EXISTS (SELECT 1 FROM next n WHERE n.lease_row = d.lease_row)
          ORDER BY d.destination, d.key
        ) d
-       WHERE k.ctid = d.lease_row AND k.destination = d.destination AND k.key = d.key AND k.locked_by = $3
+       WHERE k.destination = d.destination AND k.key = d.key AND k.locked_by = $3
      ), advanced AS (
        UPDATE ${s}.outbox o SET attempts = o.attempts + 1, locked_by = $3, run_at = now() + $6 * interval '1 millisecond'
        FROM keys_kept k

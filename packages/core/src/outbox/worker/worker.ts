@@ -213,19 +213,24 @@ export class OutboxWorker {
 
   #start({ destination, row, batch }: QueuedRow): void {
     const signal = batch.begin();
-    const startedAt = performance.now();
     let attempting = true;
-    // The slot frees when the attempt ends; writing the outcome (batched acks) overlaps the next deliveries.
-    const attempted = (): void => {
-      if (!attempting) return;
+    this.#attempting++;
+    // Both callbacks inline: the build keeps function names (`keepNames`), which wraps a closure bound to a
+    // name in an `Object.defineProperty` call each time it is made (~5k instructions per delivery).
+    // `then`, not `finally`: deliverClaimed never rejects, and `finally` costs two more promises per message.
+    const done = deliverClaimed(this.#ctx, destination, row, signal, (durationMs) => {
+      // The slot frees when the attempt ends; writing the outcome (batched acks) overlaps the next deliveries.
       attempting = false;
       this.#attempting--;
-      this.#queue.observe(performance.now() - startedAt);
+      this.#queue.observe(durationMs);
       this.#pump();
-    };
-    this.#attempting++;
-    const done = deliverClaimed(this.#ctx, destination, row, signal, attempted).finally(() => {
-      attempted();
+    }).then(() => {
+      if (attempting) {
+        // deliverClaimed calls back on every path; should it ever not, the slot still frees.
+        attempting = false;
+        this.#attempting--;
+        this.#pump();
+      }
       this.#held.delete(done);
       this.#claims.settled(row.id);
       this.#settled(batch, true);

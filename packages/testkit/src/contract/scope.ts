@@ -66,7 +66,7 @@ export function scopeContract(harness: AdapterHarness): void {
     });
 
     it('answers an OutboxFullError from desync with 503 JSON and Retry-After, like a shed', async () => {
-      db = await createTestDatabase({ backend: 'pglite' });
+      db = await createTestDatabase();
       const write: RouteSpec = { method: 'post', path: '/orders', limits: ['api'], handler: async ({ scope }) => ({ status: 202, body: await scope.desync('billing', { n: 1 }) }) };
       const a = await start(
         { routes: [write], errors: true },

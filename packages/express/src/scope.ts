@@ -1,4 +1,4 @@
-import express, { type Application, type Request } from 'express';
+import express, { type Request } from 'express';
 import { MissingScopeError, RequestScope, type Ballast } from '@ballast/core';
 import { ScopeOwners, taggedInstance } from '@ballast/core/adapter';
 
@@ -20,7 +20,16 @@ function findIn(stack: readonly Layer[] | undefined, depth = 0): Ballast | undef
   return undefined;
 }
 
-export const owners = new ScopeOwners<Application>((app) => findIn((app as { router?: { stack?: Layer[] } }).router?.stack));
+/**
+ * The instance that serves each app, found by the app's request prototype: Express makes
+ * `app.request` (which holds `app`) the prototype of each request its app handles, a
+ * sub-app's while the sub-app handles it. So the prototype names the app, and getting
+ * it is no property read of the request (see `scopes`).
+ */
+export const owners = new ScopeOwners<object>((prototype) => {
+  const app = (prototype as { app?: { router?: { stack?: Layer[] } } }).app;
+  return app === undefined ? undefined : findIn(app.router?.stack);
+});
 
 /**
  * The scope of each request, by request. Not a property of the request or of `res.locals`:
@@ -31,23 +40,10 @@ export const owners = new ScopeOwners<Application>((app) => findIn((app as { rou
  * instance); a WeakMap finds the request by identity, with none.
  */
 const scopes = new WeakMap<Request, RequestScope>();
-/** The prototype of the last request that found its instance, and that instance. */
-let lastPrototype: object | null = null;
-let lastOwner: Ballast | undefined;
-
-/**
- * The instance that serves `req`'s app. Express makes `app.request` (which holds
- * `app`) the prototype of each request its app handles, a sub-app's while the sub-app
- * handles it: the prototype names the app, and reading it is no property read.
- */
+/** The instance that serves `req`'s app (see `owners`). */
 function ownerOf(req: Request): Ballast {
-  const prototype = Object.getPrototypeOf(req) as object | null;
-  if (prototype === lastPrototype && lastOwner !== undefined) return lastOwner;
-  const app = req.app as Application | undefined;
-  const ballast = app === undefined ? undefined : owners.of(app);
+  const ballast = owners.of(Object.getPrototypeOf(req) as object);
   if (ballast === undefined) throw new MissingScopeError('req.ballast', 'app.use(b.observe()) (or b.limit(...)) to this app, with b = ballastExpress(ballast)');
-  lastPrototype = prototype;
-  lastOwner = ballast;
   return ballast;
 }
 

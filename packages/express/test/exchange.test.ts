@@ -121,6 +121,24 @@ describe('express: per-request state', () => {
     expect(new Set(perRequest.map((reads) => reads[0])).size).toBe(5);
   });
 
+  it('req.ballast lets go of its scope once the response finished (a scope left in the scopes map would keep its request alive through young-generation GCs), and a read after that gets a new one', async () => {
+    const ballast = createBallast({ flags: { f: { stage: 'all' } } });
+    const b = ballastExpress(ballast);
+    const app = express();
+    app.use(b.observe());
+    const same: boolean[] = [];
+    app.get('/work', (req, res) => {
+      const during = req.ballast;
+      res.on('finish', () => same.push(req.ballast === during, req.ballast === req.ballast));
+      res.json({ on: during.flag('f') });
+    });
+    const server = await serve(ballast, app);
+    for (let i = 0; i < 3; i++) expect((await request(server).get('/work')).body).toEqual({ on: true });
+    await expect.poll(() => same.length).toBe(6);
+    // Not the scope of the request's handling; a read after finish keeps the new one until its own entry is dropped.
+    expect(same).toEqual([false, true, false, true, false, true]);
+  });
+
   it('req.ballast is the instance of the app that handles the request, request after request across apps and sub-apps, and MissingScopeError where none is mounted', async () => {
     const first = createBallast({});
     const second = createBallast({});

@@ -29,10 +29,10 @@ function proceed(next: Next, release: Release): Promise<void> {
   return chain;
 }
 
-/** The route template @koa/router matched, known only once routing ran. */
+/** The route template @koa/router matched, known only once routing ran (a string but for a RegExp route: no `String()` call then). */
 const routeOf = (ctx: Context): string | undefined => {
   const matched = (ctx as { _matchedRoute?: unknown })._matchedRoute;
-  return matched === undefined ? undefined : String(matched);
+  return typeof matched === 'string' || matched === undefined ? matched : String(matched);
 };
 
 /** The Koa 3 adapter: middleware factories bound to one Ballast instance. */

@@ -62,7 +62,7 @@ class Exchange {
     if (this.socket !== null) unwatch(this.socket, this);
     const res = this.res;
     const left = unobservedOpen !== 0 && res[UNOBSERVED] === true;
-    this.observer.end(left ? null : this.routeOf(this.subject), ownField<number>(res, STATUS_CODE), this.startedAt);
+    this.observer.end(left ? null : this.routeOf(this.subject), statusCodeOf(res), this.startedAt);
     this.done?.();
     if (this.more !== null) for (const done of this.more) done();
   }
@@ -71,17 +71,25 @@ class Exchange {
 type ServedResponse = ServerResponse & { [UNOBSERVED]?: true };
 
 /**
- * `target[key]` for an own property of a request or response, through a keyed
- * read (the key a variable, not a name in the code). Under Express every request
+ * `res.statusCode` and `res.socket`, own properties of a response (set by
+ * `ServerResponse`'s constructor), each through a keyed read (the key a
+ * variable, not a name in the code) of its own. Under Express every request
  * and response has a hidden class of its own (see `Exchange`), so a named read
  * misses V8's caches whenever Node's or Express's code has not read the same name
  * on it first, and goes to the runtime (about 2.1k instructions each on a real
  * server, bench/http/callgrind.mjs); a keyed read whose cache went megamorphic
  * finds an own property in the object's own descriptors, without the runtime.
- * `statusCode` and `socket` are own properties (set by `ServerResponse`'s constructor).
+ * One read site per key: under Koa, whose responses share one hidden class, a
+ * site that only ever sees one key and one class stays monomorphic (a few
+ * instructions), where a helper shared by both keys went megamorphic on Koa too
+ * (about 250 instructions a read).
  */
-function ownField<T>(target: object, key: string): T {
-  return (target as Record<string, T>)[key] as T;
+function statusCodeOf(res: ServerResponse): number {
+  return (res as unknown as Record<string, number>)[STATUS_CODE] as number;
+}
+
+function socketOf(res: ServerResponse): Socket | null {
+  return (res as unknown as Record<string, Socket | null>)[SOCKET] as Socket | null;
 }
 
 const STATUS_CODE = 'statusCode';
@@ -133,7 +141,7 @@ export function whenDone(req: IncomingMessage, res: ServerResponse, done: Done):
     return true;
   }
   // The usual case: the response holds a live connection, so its end comes. A limit alone watches it itself.
-  const socket = ownField<Socket | null>(res, SOCKET);
+  const socket = socketOf(res);
   if (live(socket)) {
     if (!doneOnSocket(socket, res, done)) onClose(res, done);
     return true;
@@ -187,7 +195,7 @@ export function observeNode<S>(
   routeOf: (subject: S) => string | undefined,
   subject: S,
 ): boolean {
-  const socket = ownField<Socket | null>(res, SOCKET);
+  const socket = socketOf(res);
   const startedAt = observer.begin(socket ?? req.socket);
   const exchange = new Exchange(res, observer, startedAt, routeOf as (subject: unknown) => string | undefined, subject);
   // Queued behind another response or already over: no limit joins it, it ends like a limit's release would.

@@ -3,13 +3,13 @@
  * and the HTTP cost of one flag evaluation per request: Express + observe() with and
  * without `req.ballast.flag()` (target ≥ 0.99x), bare Express for reference, with
  * autocannon and then wrk. Many short rounds, each with fresh servers of the three
- * variants started and warmed together, then measured one after the other in
+ * variants started together and warmed one by one, then measured one after the other in
  * rotated order; the verdict comes from the pairs (with flag, without) of each round:
  * ratio of medians of req/s and of server CPU time per request, each with a 95%
  * bootstrap interval over whole pairs (bench/lib/paired.mjs).
  *
- *   npx --yes pnpm@10.34.8 build && node bench/flags/run.mjs      # about 9 minutes
- *   options: --ops=2000000 --runs=7 (in process); --rounds=24 --seconds=2 --warmup=1 --connections=50 --tools=autocannon,wrk (HTTP)
+ *   npx --yes pnpm@10.34.8 build && node bench/flags/run.mjs      # about 14 minutes
+ *   options: --ops=2000000 --runs=7 (in process); --rounds=24 --seconds=2 --warmup=3 (s per server) --connections=50 --tools=autocannon,wrk (HTTP)
  *   smoke: node bench/flags/run.mjs --ops=20000 --runs=1 --rounds=2 --seconds=1 --warmup=0.5
  */
 import { loadavg } from 'node:os';
@@ -25,7 +25,7 @@ const config = {
   runs: arg('runs', 7),
   rounds: arg('rounds', 24),
   seconds: arg('seconds', 2),
-  warmup: arg('warmup', 1),
+  warmup: arg('warmup', 3),
   connections: arg('connections', 50),
   // Both load generators by default: a ratio both agree on is not one client's artefact.
   tools: (process.argv.find((a) => a.startsWith('--tools='))?.split('=')[1] ?? 'autocannon,wrk').split(','),
@@ -56,14 +56,16 @@ async function measure(tool, server) {
   return { requestsPerSecond: run.requestsPerSecond, cpuMicrosPerRequest: (after - before) / run.total };
 }
 
-/** One round: fresh servers of every variant, started and warmed together, then measured in `order`. */
+/** One round: fresh servers of every variant, started together, each warmed alone, then measured in `order`. */
 async function round(tool, order) {
   const started = await Promise.allSettled(names.map((name) => startServer(new URL('./server.mjs', import.meta.url), [name])));
   const servers = Object.fromEntries(started.flatMap((s, i) => (s.status === 'fulfilled' ? [[names[i], s.value]] : [])));
   try {
     const failed = started.find((s) => s.status === 'rejected');
     if (failed !== undefined) throw failed.reason;
-    await Promise.all(names.map((name) => tools[tool](servers[name].url, config.warmup)));
+    // One after the other, each alone on the server core: warmed at once they shared it, and the server
+    // with the flag, slower per request, was measured less warm (0.942x with 1 s at once, 0.960-0.980x with 4 s).
+    for (const name of names) await tools[tool](servers[name].url, config.warmup);
     const runs = {};
     for (const name of order) runs[name] = await measure(tool, servers[name]);
     return runs;

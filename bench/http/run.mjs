@@ -7,8 +7,8 @@
  *   npx --yes pnpm@10.34.8 build && node bench/http/run.mjs
  *
  * Environment: BENCH_SECONDS (per throughput run, default 4), BENCH_WARMUP_SECONDS (1.5),
- * BENCH_REPETITIONS (5), BENCH_CONNECTIONS (100), BENCH_PIPELINING (1), BENCH_WRK_ROUNDS (10) and
- * BENCH_WRK_SECONDS (2) for the wrk pass,
+ * BENCH_REPETITIONS (5), BENCH_CONNECTIONS (100), BENCH_PIPELINING (1), BENCH_WRK_ROUNDS (10),
+ * BENCH_WRK_SECONDS (2) and BENCH_WRK_WARMUP_SECONDS (3, per server) for the wrk pass,
  * BENCH_PAIRED (0; 1 adds the paired phase, about 4 more minutes), BENCH_OVERLOAD_SECONDS (10),
  * BENCH_ONLY (comma list of throughput,wrk,adapter,micro,overload; default all).
  */
@@ -66,7 +66,7 @@ if (only.has('throughput')) {
 if (only.has('wrk')) {
   report.wrkConfig = {
     seconds: envNumber('BENCH_WRK_SECONDS', 2),
-    warmupSeconds: envNumber('BENCH_WARMUP_SECONDS', 1.5),
+    warmupSeconds: envNumber('BENCH_WRK_WARMUP_SECONDS', 3),
     rounds: envNumber('BENCH_WRK_ROUNDS', 10),
     connections: envNumber('BENCH_CONNECTIONS', 100),
   };

@@ -64,7 +64,7 @@ async function withServers(names, use) {
 
 /**
  * Many short pairs, each a variant and its bare baseline: two fresh server
- * processes (same history: started together, warmed together), then one wrk run
+ * processes (same history: started together, each warmed alone for as long), then one wrk run
  * each, the variant first in every other pair. Pairs rotate through the
  * variants round by round, so slow drifts of the machine land on all alike; a
  * pair's two runs are seconds apart, under the same load. Ratios of medians
@@ -84,7 +84,9 @@ export async function runWrk(config) {
       const baseline = baselineOf(name);
       if (!bareOnes.has(baseline)) throw new Error(`no bare baseline for ${name}`);
       const pair = await withServers([baseline, name], async ([base, variant]) => {
-        await Promise.all([base, variant].map((server) => wrk(server.url, config.warmupSeconds, config.connections)));
+        // One after the other, each alone on the server core: warmed at once, the two shared it, each got half
+        // the warm-up, and the cheaper server served more requests of it (the heavier one was measured less warm).
+        for (const server of [base, variant]) await wrk(server.url, config.warmupSeconds, config.connections);
         const order = (round + i) % 2 === 0 ? ['bare', 'layered'] : ['layered', 'bare'];
         const measured = {};
         for (const side of order) measured[side] = await measure(side === 'bare' ? base : variant, config);

@@ -25,7 +25,8 @@ export function flagsContract(harness: AdapterHarness): void {
     const apps = runningApps(harness);
     let ballast: Ballast | undefined;
 
-    const start = async (options: BallastOptions, delay: { slowMs: number } = { slowMs: 0 }): Promise<RunningApp> => {
+    /** How the new code path behaves: `slowMs` of extra latency, or a 500 while `failing`. */
+    const start = async (options: BallastOptions, path: { slowMs: number; failing?: boolean } = { slowMs: 0 }): Promise<RunningApp> => {
       ballast = createBallast({ admin, rollout, ...options });
       return apps.start(ballast, {
         observe: true,
@@ -36,9 +37,9 @@ export function flagsContract(harness: AdapterHarness): void {
             path: '/checkout',
             handler: async ({ scope }) => {
               const fresh = scope.flag('newCheckout');
-              // The new code path is the slow one; twice in one request answers the same (sticky key).
-              if (fresh && delay.slowMs > 0) await sleep(delay.slowMs);
-              return { body: { fresh, again: scope.flag('newCheckout') } };
+              // The new code path is the slow (or failing) one; twice in one request answers the same (sticky key).
+              if (fresh && path.slowMs > 0) await sleep(path.slowMs);
+              return { status: fresh && path.failing === true ? 500 : 200, body: { fresh, again: scope.flag('newCheckout') } };
             },
           },
         ],
@@ -189,26 +190,36 @@ export function flagsContract(harness: AdapterHarness): void {
       expect(cleared.checks['flag:newCheckout']).toBeUndefined();
     });
 
-    it('judges the guard only on requests after the change: slow ones before it never roll it back', async () => {
-      const delay = { slowMs: 80 };
+    it('judges the guard only on requests after the change: failures before it never count', async () => {
+      // Errors, not latency: a status does not depend on how loaded the machine is, so
+      // neither does the verdict (a fast request can take 75 ms on a busy CI machine).
+      const path = { slowMs: 0, failing: true };
       const a = await start(
         {
-          observe: { windowMs: 5000, evaluateIntervalMs: 20 },
-          flags: { newCheckout: { stage: 'beta', percent: 100, guard: { expression: 'p99(latency, /checkout) < 50ms', minSamples: 3 }, guardWindowMs: 400 } },
+          observe: { windowMs: 60_000, evaluateIntervalMs: 20 },
+          flags: { newCheckout: { stage: 'beta', percent: 100, guard: { expression: 'error_rate(/checkout) < 5%', minSamples: 5 } } },
         },
-        delay,
+        path,
       );
-      // Slow before the change (the window's p99 is well above 50 ms), fast after it.
-      await Promise.all(Array.from({ length: 8 }, () => get(a, 'beta').expect(200)));
-      delay.slowMs = 0;
-      const rolled: unknown[] = [];
-      ballast!.events.on('flag:rolled-back', (e) => rolled.push(e));
-      await request(a.server).post(`${PREFIX}/flags/newCheckout/promote`).set(as(WRITE)).expect(200);
+      // Failing before the change: the sliding window's error rate is 100 %.
+      await Promise.all(Array.from({ length: 8 }, () => get(a, 'beta').expect(500)));
+      path.failing = false;
+      let failedAfterChange = false;
+      const rolled: (BallastEvents['flag:rolled-back'] & { failedAfterChange: boolean })[] = [];
+      ballast!.events.on('flag:rolled-back', (e) => rolled.push({ ...e, failedAfterChange }));
+      const promoted = await request(a.server).post(`${PREFIX}/flags/newCheckout/promote`).set(as(WRITE)).expect(200);
+      expect(promoted.body.state).toEqual({ stage: 'all', percent: 10 });
+      // Ten good answers after the change: a guard that counted the eight failures (8 of 18) would fail.
       for (let i = 0; i < 10; i++) await get(a, 'all').expect(200);
-      // Wait until the watch is over, then check nothing stepped back.
-      while (ballast!.flags.view('newCheckout').guard?.watchingUntil !== null) await sleep(50);
-      expect(rolled).toEqual([]);
-      expect(ballast!.flags.state('newCheckout')).toEqual({ stage: 'all', percent: 10 });
+      // Then one failure (the internal ring always takes the new path): 1 of 11 is above 5 %, and
+      // only from here on may the guard fail, judging 1 of 11, not 9 of 19.
+      path.failing = true;
+      failedAfterChange = true;
+      await get(a, 'internal').expect(500);
+      await expect.poll(() => rolled.length, { timeout: 20_000 }).toBe(1);
+      expect(rolled[0]).toMatchObject({ from: { stage: 'all', percent: 10 }, to: { stage: 'beta', percent: 100 }, observedUnit: '%', failedAfterChange: true });
+      expect(rolled[0]!.observedValue).toBeCloseTo(100 / 11, 2);
+      expect(ballast!.flags.state('newCheckout')).toEqual({ stage: 'beta', percent: 100 });
     });
   });
 }

@@ -215,8 +215,18 @@ export function observeNode<S>(
  */
 let unobservedOpen = 0;
 
-function forgetUnobserved(): void {
+function forget(): void {
   unobservedOpen--;
+}
+
+/**
+ * Forgets a marked response on the tick after its `close`, not in it: when its
+ * client leaves, Node's own listener on the connection emits the response's
+ * `close` before the connection's `close` reaches the exchange, which would then
+ * find no marked response and record it.
+ */
+function forgetUnobserved(): void {
+  process.nextTick(forget);
 }
 
 /**
@@ -229,6 +239,5 @@ export function unobserved(res: ServerResponse): void {
   if (served[UNOBSERVED] === true) return;
   served[UNOBSERVED] = true;
   unobservedOpen++;
-  // After the exchange's own listener, which reads the mark.
   res.once('close', forgetUnobserved);
 }

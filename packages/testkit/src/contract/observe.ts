@@ -1,4 +1,6 @@
 import http from 'node:http';
+import net from 'node:net';
+import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import request from 'supertest';
 import { createBallast, type Ballast, type BallastEvents } from '@ballast/core';
@@ -146,6 +148,33 @@ export function observeContract(harness: AdapterHarness): void {
       expect(routes).toEqual(['/items/:id', 'unmatched']);
       expect(ballast.observer.windowHistogram('/items/:id').count).toBe(3);
       expect(ballast.observer.windowHistogram().count).toBe(4);
+    });
+
+    it('leaves out an admin request whose client leaves before its response, as it leaves out one that completes', async () => {
+      const writer = 'observe-contract-writer-secret';
+      const ballast = createBallast({ admin: { tokens: { ops: { secret: writer, role: 'write' } } }, flags: { f: { stage: 'internal' } } });
+      const app = await running.start(ballast, {
+        observe: true,
+        adminPrefix: '/_ballast',
+        routes: [{ method: 'get', path: '/items', handler: () => ({ body: { ok: true } }) }],
+      });
+      await request(app.server).get('/items').expect(200);
+      await until(() => ballast.observer.windowHistogram().count === 1 && ballast.observer.inFlight === 0);
+      // A fresh connection, a PATCH whose body never comes in full: the admin API waits for it, then the client leaves.
+      const { port } = app.server.address() as { port: number };
+      const socket = net.connect(port, '127.0.0.1');
+      socket.on('error', () => {
+        /* the client's own leaving */
+      });
+      await once(socket, 'connect');
+      socket.write(`PATCH /_ballast/flags/f HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${writer}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"pe`);
+      await until(() => ballast.observer.inFlight === 1);
+      socket.destroy();
+      await until(() => ballast.observer.inFlight === 0);
+      // Counted or not is decided when the exchange ends, which has happened once nothing is in flight.
+      expect(ballast.observer.windowHistogram().count).toBe(1);
+      expect(ballast.observer.series().map((s) => s.route)).toEqual(['/items']);
+      expect(ballast.flags.get('f').state).toEqual({ stage: 'internal', percent: 100 });
     });
 
     it('exposes every metric family with plausible values, parsed back from the Prometheus text', async () => {

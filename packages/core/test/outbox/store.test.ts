@@ -68,12 +68,23 @@ describe.skipIf(server.skip)(server.title('a pg.Pool given by the user'), () => 
     const appName = uniqueName('app');
     // idleTimeoutMillis 0: the idle connection must still be there to be killed, however slow the machine.
     const pool = new pg.Pool({ connectionString: db.url, application_name: appName, max: 2, idleTimeoutMillis: 0 });
+    const schema = uniqueName('ob');
     const ballast = createBallast({
-      outbox: { database: pool, schema: uniqueName('ob'), destinations: { d: { deliver: noop } }, worker: { enabled: false } },
+      outbox: { database: pool, schema, destinations: { d: { deliver: noop } }, worker: { enabled: false } },
     });
     await ballast.start();
     expect(pool.listenerCount('error')).toBe(1);
+    // The enqueue sends other instances a wake-up NOTIFY through the pool 25 ms later. Wait for it to arrive
+    // and for the pool to be idle again: a connection killed while that NOTIFY runs fails the NOTIFY (which
+    // Ballast ignores) instead of emitting 'error' on the pool (seen once under CI load: the test hung).
+    const listener = new pg.Client({ connectionString: db.url });
+    await listener.connect();
+    await listener.query(`LISTEN "${schema}_outbox"`);
+    const hinted = new Promise((resolve) => listener.once('notification', resolve));
     await ballast.outbox.enqueue('d', {});
+    await hinted;
+    await listener.end();
+    await until(() => pool.totalCount > 0 && pool.idleCount === pool.totalCount);
     // Kill the pool's idle connection from the server side: pg emits 'error' on the pool.
     const killed = new Promise((resolve) => pool.once('error', resolve));
     await db.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1`, [appName]);

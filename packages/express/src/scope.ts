@@ -1,7 +1,6 @@
-import { subscribe } from 'node:diagnostics_channel';
 import express, { type Request } from 'express';
 import { MissingScopeError, RequestScope, type Ballast } from '@ballast/core';
-import { ScopeOwners, taggedInstance } from '@ballast/core/adapter';
+import { ScopeOwners, onResponseFinish, taggedInstance } from '@ballast/core/adapter';
 
 interface Layer {
   handle?: unknown;
@@ -40,7 +39,7 @@ export const owners = new ScopeOwners<object>((prototype) => {
  * `res.locals` took three such reads (`req.res`, `res.locals`, then `req.app` for the
  * instance); a WeakMap finds the request by identity, with none.
  *
- * An entry is deleted once its response finished (`forget`). V8's young-generation GC
+ * An entry is deleted once its response finished (`onResponseFinish`). V8's young-generation GC
  * treats a WeakMap's values as strong (only a full GC honours the weak keys), and a scope
  * holds its request: left in the map, every finished request survived its scavenges with
  * all it references and was promoted to the old generation. That cost a request with one
@@ -50,11 +49,7 @@ export const owners = new ScopeOwners<object>((prototype) => {
  */
 const scopes = new WeakMap<Request, RequestScope>();
 
-/** Node publishes each response's finish on this channel; `forget` subscribes once the first scope exists. */
-const FINISH = 'http.server.response.finish';
-function forget(message: unknown): void {
-  scopes.delete((message as { request: Request }).request);
-}
+/** Registered once the first scope exists. */
 let forgetting = false;
 /** The instance that serves `req`'s app (see `owners`). */
 function ownerOf(req: Request): Ballast {
@@ -83,7 +78,7 @@ export function defineRequestScope(): void {
         scopes.set(this, scope);
         if (!forgetting) {
           forgetting = true;
-          subscribe(FINISH, forget);
+          onResponseFinish((request) => scopes.delete(request as Request));
         }
       }
       return scope;

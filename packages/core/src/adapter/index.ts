@@ -8,9 +8,11 @@
  * `requestErrorReply(error)` is a Ballast error's JSON answer (`undefined` for others);
  * `tagMiddleware` and `ScopeOwners` let `req.ballast` find the instance an app mounts.
  * `whenDone` calls a function once when the exchange is over: the response
- * closed (finished or not) or the client left, pipelined or not.
+ * closed (finished or not) or the client left, pipelined or not. `onResponseFinish`
+ * tells of every finished response, with its request.
  */
 export { whenDone } from '../http/exchange.js';
+export { onResponseFinish } from '../observe/socketWatch.js';
 export { isShed, shedReply, type Admission, type Queued, type Release } from '../limits/index.js';
 export { observeNode, unobserved } from '../observe/index.js';
 export { nodeAdminRequest, writeNodeReply } from '../admin/index.js';

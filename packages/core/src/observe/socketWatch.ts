@@ -13,19 +13,44 @@ export interface Watched {
 const CURRENT = Symbol('ballast.exchange');
 type WatchedSocket = Socket & { [CURRENT]?: Watched | null; server?: unknown };
 
+/** Told of every response a Node http(s) server finished, with its request (see `onResponseFinish`). */
+type FinishListener = (request: object, response: object) => void;
+const finishListeners: FinishListener[] = [];
+
 /** Node's http server publishes every response's `finish` here (with its socket) once someone subscribes. */
 function onFinish(message: unknown): void {
-  const { response, socket } = message as { response: object; socket: WatchedSocket };
+  const { request, response, socket } = message as { request: object; response: object; socket: WatchedSocket };
   const watched = socket[CURRENT];
   if (watched != null && watched.res === response) watched.end();
+  for (const listener of finishListeners) listener(request, response);
+}
+
+let subscribed = false;
+
+function subscribeOnce(): void {
+  if (subscribed) return;
+  subscribed = true;
+  subscribe('http.server.response.finish', onFinish);
+}
+
+/**
+ * Calls `listener(request, response)` for every response a Node http(s) server
+ * finishes, through the one subscriber to Node's `http.server.response.finish`
+ * channel that watching connections uses too. A response whose client left
+ * before it finished is not told.
+ *
+ * @example
+ * onResponseFinish((request) => scopes.delete(request));
+ */
+export function onResponseFinish(listener: FinishListener): void {
+  finishListeners.push(listener);
+  subscribeOnce();
 }
 
 /** The connection closed: the response holding it (if not over yet) closes with it, whoever closed it. */
 function onSocketClose(this: WatchedSocket): void {
   this[CURRENT]?.end();
 }
-
-let subscribed = false;
 
 /**
  * Tells `watched.end()` once the response holding `socket` is over: it finished
@@ -42,10 +67,7 @@ export function watchOnSocket(socket: Socket, watched: Watched): boolean {
   const current = s[CURRENT];
   if (current === undefined) {
     if (!(s.server instanceof HttpServer || s.server instanceof HttpsServer)) return false;
-    if (!subscribed) {
-      subscribed = true;
-      subscribe('http.server.response.finish', onFinish);
-    }
+    subscribeOnce();
     s.on('close', onSocketClose);
   } else if (current !== null && !current.ended) return false;
   s[CURRENT] = watched;

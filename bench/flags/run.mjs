@@ -3,19 +3,21 @@
  * and the HTTP cost of one flag evaluation per request: Express + observe() with and
  * without `req.ballast.flag()` (target ≥ 0.99x), bare Express for reference, with
  * autocannon and then wrk. Many short rounds, each with fresh servers of the three
- * variants started together and warmed one by one, then measured one after the other in
- * rotated order; the verdict comes from the pairs (with flag, without) of each round:
- * ratio of medians of req/s and of server CPU time per request, each with a 95%
- * bootstrap interval over whole pairs (bench/lib/paired.mjs).
+ * variants started together and warmed one by one, then measured: with wrk all three at
+ * the same time, sharing the server core (the median of each round's own ratios), with
+ * autocannon one after the other in rotated order (the ratio of medians); the verdict
+ * comes from the pairs (with flag, without) of each round, for req/s and for server CPU
+ * time per request, each with a 95% bootstrap interval over whole pairs (bench/lib/paired.mjs).
  *
  *   npx --yes pnpm@10.34.8 build && node bench/flags/run.mjs      # about 14 minutes
- *   options: --ops=2000000 --runs=7 (in process); --rounds=24 --seconds=2 --warmup=3 (s per server) --connections=50 --tools=autocannon,wrk (HTTP)
+ *   options: --ops=2000000 --runs=7 (in process); --rounds=24 --seconds=2 --warmup=3 (s per server) --connections=50 --tools=autocannon,wrk
+ *   --together=1 (wrk: a round's servers measured at the same time; 0: one after the other) (HTTP)
  *   smoke: node bench/flags/run.mjs --ops=20000 --runs=1 --rounds=2 --seconds=1 --warmup=0.5
  */
 import { loadavg } from 'node:os';
 import { LOAD_CORE, runJson, startServer } from '../http/lib/child.mjs';
 import { median } from '../http/lib/stats.mjs';
-import { wrk } from '../http/wrk.mjs';
+import { measureTogether, wrk } from '../http/wrk.mjs';
 import { comparePairs } from '../lib/paired.mjs';
 import { runMicro } from './micro.mjs';
 
@@ -27,6 +29,8 @@ const config = {
   seconds: arg('seconds', 2),
   warmup: arg('warmup', 3),
   connections: arg('connections', 50),
+  // 1: the three servers of a round are measured at the same time with wrk, sharing the server core (see `round`).
+  together: arg('together', 1) === 1,
   // Both load generators by default: a ratio both agree on is not one client's artefact.
   tools: (process.argv.find((a) => a.startsWith('--tools='))?.split('=')[1] ?? 'autocannon,wrk').split(','),
 };
@@ -66,6 +70,13 @@ async function round(tool, order) {
     // One after the other, each alone on the server core: warmed at once they shared it, and the server
     // with the flag, slower per request, was measured less warm (0.942x with 1 s at once, 0.960-0.980x with 4 s).
     for (const name of names) await tools[tool](servers[name].url, config.warmup);
+    if (config.together && tool === 'wrk') {
+      // At the same time: a swing of the machine's speed slows all three alike, and each round's own ratios hold.
+      const measured = await measureTogether(names.map((name) => servers[name]), config, { path: 'checkout', headers: HEADERS });
+      const failures = measured.reduce((sum, run) => sum + run.non2xx, 0);
+      if (failures > 0) throw new Error(`${failures} non-2xx`);
+      return Object.fromEntries(names.map((name, i) => [name, measured[i]]));
+    }
     const runs = {};
     for (const name of order) runs[name] = await measure(tool, servers[name]);
     return runs;
@@ -84,7 +95,8 @@ const interval = (m) => `${x(m.ratio)}x [${x(m.low)}-${x(m.high)}]`;
  */
 async function httpPhase(tool) {
   const rounds = [];
-  console.log(`\nHTTP with ${tool}, Express 5: ${config.rounds} rounds x ${config.seconds}s per variant, ${config.connections} connections, fresh servers each round; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  const when = config.together && tool === 'wrk' ? 'all three at the same time' : 'one after the other';
+  console.log(`\nHTTP with ${tool}, Express 5: ${config.rounds} rounds x ${config.seconds}s per variant, ${when}, ${config.connections} connections, fresh servers each round; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   for (let r = 0; r < config.rounds; r++) {
     const order = names.map((_, i) => names[(i + r) % names.length]);
     const runs = await round(tool, r % 6 < 3 ? order : [...order].reverse());
@@ -94,13 +106,15 @@ async function httpPhase(tool) {
         names.map((n) => `${n} ${String(Math.round(runs[n].requestsPerSecond)).padStart(6)} req/s ${runs[n].cpuMicrosPerRequest.toFixed(1).padStart(6)} us`).join('   '),
     );
   }
-  const flag = comparePairs(rounds, { base: 'observe', other: 'observe+flag', rateKey: 'requestsPerSecond', cpuKey: 'cpuMicrosPerRequest', target: TARGET });
-  const observe = comparePairs(rounds, { base: 'bare', other: 'observe', rateKey: 'requestsPerSecond', cpuKey: 'cpuMicrosPerRequest' });
+  const together = config.together && tool === 'wrk';
+  const statistic = together ? 'median of ratios' : 'ratio of medians';
+  const flag = comparePairs(rounds, { base: 'observe', other: 'observe+flag', rateKey: 'requestsPerSecond', cpuKey: 'cpuMicrosPerRequest', target: TARGET, statistic });
+  const observe = comparePairs(rounds, { base: 'bare', other: 'observe', rateKey: 'requestsPerSecond', cpuKey: 'cpuMicrosPerRequest', statistic });
   const medianOf = (name, key) => median(rounds.map((runs) => runs[name][key]));
   console.log(`\n  medians: ${names.map((n) => `${n} ${Math.round(medianOf(n, 'requestsPerSecond'))} req/s, ${medianOf(n, 'cpuMicrosPerRequest').toFixed(1)} us cpu/req`).join('; ')}`);
   console.log(`  observe() x bare (reference): req/s ${interval(observe.throughput)}, cpu ${interval(observe.cpu)}`);
   console.log(
-    `  one flag() per request (${tool}), x the same app without it, ratio of medians [95% bootstrap, ${rounds.length} pairs], target >= ${TARGET}x:\n` +
+    `  one flag() per request (${tool}), x the same app without it, ${statistic} [95% bootstrap, ${rounds.length} pairs], target >= ${TARGET}x:\n` +
       `    req/s ${interval(flag.throughput)} ${flag.throughput.verdict} (pairs ${x(flag.throughput.pairLow)}-${x(flag.throughput.pairHigh)})\n` +
       `    cpu   ${interval(flag.cpu)} ${flag.cpu.verdict}  (server CPU us per request, without / with)`,
   );

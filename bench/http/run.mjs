@@ -8,7 +8,9 @@
  *
  * Environment: BENCH_SECONDS (per throughput run, default 4), BENCH_WARMUP_SECONDS (1.5),
  * BENCH_REPETITIONS (5), BENCH_CONNECTIONS (100), BENCH_PIPELINING (1), BENCH_WRK_ROUNDS (10),
- * BENCH_WRK_SECONDS (2) and BENCH_WRK_WARMUP_SECONDS (3, per server) for the wrk pass,
+ * BENCH_WRK_SECONDS (2), BENCH_WRK_WARMUP_SECONDS (3, per server) and BENCH_WRK_TOGETHER
+ * (1: a pair's servers measured at the same time; 0: one after the other) and BENCH_WRK_VARIANTS
+ * (comma list; default all) for the wrk pass,
  * BENCH_PAIRED (0; 1 adds the paired phase, about 4 more minutes), BENCH_OVERLOAD_SECONDS (10),
  * BENCH_ONLY (comma list of throughput,wrk,adapter,micro,overload; default all).
  */
@@ -69,6 +71,10 @@ if (only.has('wrk')) {
     warmupSeconds: envNumber('BENCH_WRK_WARMUP_SECONDS', 3),
     rounds: envNumber('BENCH_WRK_ROUNDS', 10),
     connections: envNumber('BENCH_CONNECTIONS', 100),
+    // A pair's two servers measured at the same time (see runWrk); 0: one after the other.
+    together: envNumber('BENCH_WRK_TOGETHER', 1) === 1,
+    // Only these variants (comma list of names, as the table prints them); default all.
+    variants: process.env.BENCH_WRK_VARIANTS?.split(',').map((name) => name.trim()),
   };
   report.wrk = await runWrk({ ...report.wrkConfig, log });
 }

@@ -122,7 +122,8 @@ function overloadTable(o) {
 function wrkTable(rows, config) {
   console.log(
     `\nwrk, paired (${config.rounds} rounds: each a pair of fresh servers per variant, bare and variant, ${config.seconds}s each, ` +
-      `alternating order, ${config.connections} connections). x bare: ratio of medians over the pairs, req/s variant / bare and ` +
+      `${config.together ? 'measured at the same time' : 'one after the other, alternating order'}, ${config.connections} connections). ` +
+      `x bare: ${config.together ? 'median of the pairs\' ratios' : 'ratio of medians over the pairs'}, req/s variant / bare and ` +
       `server CPU per request bare / variant, [95% bootstrap interval]; verdict: meets (whole interval >= target), misses (wholly below), undecided`,
   );
   const interval = (m) => `${fixed(m.ratio)} [${fixed(m.low)}-${fixed(m.high)}]`;

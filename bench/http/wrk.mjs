@@ -42,6 +42,20 @@ async function measure(server, config) {
   return { ...run, cpuMicrosPerRequest: (cpuAfter - cpuBefore) / run.total };
 }
 
+/**
+ * One wrk run at each of `servers` at the same time (one wrk process each, all on
+ * the load core), with each server's CPU time per request served. The servers
+ * share the server core, so a change in the machine's speed during the run slows
+ * them alike, and the ratio of their req/s is the ratio of their CPU costs.
+ * `path` is appended to each server's URL (which ends in `/`).
+ */
+export async function measureTogether(servers, config, { path = '', headers = {} } = {}) {
+  const before = await Promise.all(servers.map((server) => server.cpu()));
+  const runs = await Promise.all(servers.map((server) => wrk(`${server.url}${path}`, config.seconds, config.connections, headers)));
+  const after = await Promise.all(servers.map((server) => server.cpu()));
+  return runs.map((run, i) => ({ ...run, cpuMicrosPerRequest: (after[i] - before[i]) / run.total, cpuShare: (after[i] - before[i]) / (config.seconds * 1e6) }));
+}
+
 /** Issue 9's targets, as users mount Ballast (req/s and CPU per request, x bare); floors and controls have none. */
 export const WRK_TARGETS = {
   'express + ballast limit': 0.97,
@@ -65,18 +79,27 @@ async function withServers(names, use) {
 /**
  * Many short pairs, each a variant and its bare baseline: two fresh server
  * processes (same history: started together, each warmed alone for as long), then one wrk run
- * each, the variant first in every other pair. Pairs rotate through the
- * variants round by round, so slow drifts of the machine land on all alike; a
- * pair's two runs are seconds apart, under the same load. Ratios of medians
- * (req/s, and server CPU time per request) with 95% bootstrap intervals over
- * pairs (bench/lib/paired.mjs) and a verdict per target; the no-op floors and
- * a bare control (its interval should hold 1.00) are paired the same way.
+ * each. Pairs rotate through the variants round by round, so slow drifts of the
+ * machine land on all alike. Ratios (req/s, and server CPU time per request)
+ * with 95% bootstrap intervals over pairs (bench/lib/paired.mjs) and a verdict
+ * per target; the no-op floors and a bare control (its interval should hold
+ * 1.00) are paired the same way.
  *
- * @param config {{ seconds: number, warmupSeconds: number, rounds: number, connections: number, log: (line: string) => void }}
+ * With `together` (the default of run.mjs), a pair's two servers are measured at
+ * the same time, sharing the server core (`measureTogether`), and each pair's own
+ * ratio is summarised (median of ratios), which holds while the machine's speed
+ * swings (README: pairs of near-identical servers ranged 0.87-1.06 that way and
+ * 0.59-1.25 one after the other, in the same hour). Without it they are measured
+ * one after the other, the variant first in every other pair, and the medians of
+ * each side are compared.
+ *
+ * @param config {{ seconds: number, warmupSeconds: number, rounds: number, connections: number, together: boolean, variants?: string[], log: (line: string) => void }}
  */
 export async function runWrk(config) {
   const bareOnes = new Set(activeVariants().filter((name) => name.endsWith('bare')));
-  const names = [...activeVariants().filter((name) => name.includes('ballast') || name.endsWith('(control)')), ...Object.keys(floors)];
+  const all = [...activeVariants().filter((name) => name.includes('ballast') || name.endsWith('(control)')), ...Object.keys(floors)];
+  const names = config.variants === undefined ? all : all.filter((name) => config.variants.includes(name));
+  if (names.length === 0) throw new Error(`BENCH_WRK_VARIANTS matches none of: ${all.join(', ')}`);
   const pairs = Object.fromEntries(names.map((name) => [name, []]));
   for (let round = 0; round < config.rounds; round++) {
     for (let i = 0; i < names.length; i++) {
@@ -87,6 +110,10 @@ export async function runWrk(config) {
         // One after the other, each alone on the server core: warmed at once, the two shared it, each got half
         // the warm-up, and the cheaper server served more requests of it (the heavier one was measured less warm).
         for (const server of [base, variant]) await wrk(server.url, config.warmupSeconds, config.connections);
+        if (config.together) {
+          const [bare, layered] = await measureTogether([base, variant], config);
+          return { bare, layered };
+        }
         const order = (round + i) % 2 === 0 ? ['bare', 'layered'] : ['layered', 'bare'];
         const measured = {};
         for (const side of order) measured[side] = await measure(side === 'bare' ? base : variant, config);
@@ -106,7 +133,7 @@ export async function runWrk(config) {
     baseline: baselineOf(name),
     target: WRK_TARGETS[name],
     pairCount: pairs[name].length,
-    ...comparePairs(pairs[name], { base: 'bare', other: 'layered', rateKey: 'requestsPerSecond', cpuKey: 'cpuMicrosPerRequest', target: WRK_TARGETS[name] }),
+    ...comparePairs(pairs[name], { base: 'bare', other: 'layered', rateKey: 'requestsPerSecond', cpuKey: 'cpuMicrosPerRequest', target: WRK_TARGETS[name], statistic: config.together ? 'median of ratios' : 'ratio of medians' }),
     failures: pairs[name].reduce((sum, p) => sum + p.layered.non2xx + p.bare.non2xx, 0),
     pairs: pairs[name],
   }));

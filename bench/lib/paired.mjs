@@ -49,19 +49,30 @@ export function verdictOf({ low, high }, target, pairCount) {
 export const medianOf = (pairs, side, key) => median(pairs.map((p) => p[side][key]));
 
 /**
- * Two ratios of medians over `pairs` of `{ [base]: run, [other]: run }`, each with its
+ * Two ratios over `pairs` of `{ [base]: run, [other]: run }`, each with its
  * interval and verdict against `target` (none when `target` is undefined):
  * `throughput`, other's `rateKey` over base's (higher is faster), and `cpu`, base's
  * `cpuKey` over other's (CPU per unit of work: the throughput ratio a saturated
- * core shows, and far steadier on a busy machine).
+ * core shows, and far steadier on a busy machine). `statistic`: `'ratio of medians'`
+ * (the median of each side, divided: for sides measured one after the other) or
+ * `'median of ratios'` (each pair's own ratio: for sides measured at the same time,
+ * whose ratio holds while the machine's speed swings).
  */
-export function comparePairs(pairs, { base, other, rateKey, cpuKey, target }) {
+export function comparePairs(pairs, { base, other, rateKey, cpuKey, target, statistic = 'ratio of medians' }) {
   const judge = (interval) => ({ ...interval, verdict: target === undefined ? '' : verdictOf(interval, target, pairs.length) });
-  const perPair = pairs.map((p) => p[other][rateKey] / p[base][rateKey]);
+  const rateRatio = (p) => p[other][rateKey] / p[base][rateKey];
+  const cpuRatio = (p) => p[base][cpuKey] / p[other][cpuKey];
+  const perPair = pairs.map(rateRatio);
+  // Sides measured at the same moment share the machine's speed: their pair's own ratio is what to summarise.
+  const summarise =
+    statistic === 'median of ratios'
+      ? { rate: (ps) => median(ps.map(rateRatio)), cpu: (ps) => median(ps.map(cpuRatio)) }
+      : { rate: (ps) => medianOf(ps, other, rateKey) / medianOf(ps, base, rateKey), cpu: (ps) => medianOf(ps, base, cpuKey) / medianOf(ps, other, cpuKey) };
   return {
+    statistic,
     [base]: { [rateKey]: medianOf(pairs, base, rateKey), [cpuKey]: medianOf(pairs, base, cpuKey) },
     [other]: { [rateKey]: medianOf(pairs, other, rateKey), [cpuKey]: medianOf(pairs, other, cpuKey) },
-    throughput: { ...judge(withInterval(pairs, (ps) => medianOf(ps, other, rateKey) / medianOf(ps, base, rateKey))), pairLow: Math.min(...perPair), pairHigh: Math.max(...perPair) },
-    cpu: judge(withInterval(pairs, (ps) => medianOf(ps, base, cpuKey) / medianOf(ps, other, cpuKey))),
+    throughput: { ...judge(withInterval(pairs, summarise.rate)), pairLow: Math.min(...perPair), pairHigh: Math.max(...perPair) },
+    cpu: judge(withInterval(pairs, summarise.cpu)),
   };
 }

@@ -72,10 +72,11 @@ async function round(tool, order) {
     for (const name of names) await tools[tool](servers[name].url, config.warmup);
     if (config.together && tool === 'wrk') {
       // At the same time: a swing of the machine's speed slows all three alike, and each round's own ratios hold.
-      const measured = await measureTogether(names.map((name) => servers[name]), config, { path: 'checkout', headers: HEADERS });
+      // Their wrk processes start in the round's rotated order, so that none is always first.
+      const measured = await measureTogether(order.map((name) => servers[name]), config, { path: 'checkout', headers: HEADERS });
       const failures = measured.reduce((sum, run) => sum + run.non2xx, 0);
       if (failures > 0) throw new Error(`${failures} non-2xx`);
-      return Object.fromEntries(names.map((name, i) => [name, measured[i]]));
+      return Object.fromEntries(order.map((name, i) => [name, measured[i]]));
     }
     const runs = {};
     for (const name of order) runs[name] = await measure(tool, servers[name]);

@@ -110,11 +110,13 @@ export async function runWrk(config) {
         // One after the other, each alone on the server core: warmed at once, the two shared it, each got half
         // the warm-up, and the cheaper server served more requests of it (the heavier one was measured less warm).
         for (const server of [base, variant]) await wrk(server.url, config.warmupSeconds, config.connections);
+        const bareFirst = (round + i) % 2 === 0;
         if (config.together) {
-          const [bare, layered] = await measureTogether([base, variant], config);
-          return { bare, layered };
+          // Their wrk processes start together, the variant's first in every other pair.
+          const [first, second] = await measureTogether(bareFirst ? [base, variant] : [variant, base], config);
+          return bareFirst ? { bare: first, layered: second } : { bare: second, layered: first };
         }
-        const order = (round + i) % 2 === 0 ? ['bare', 'layered'] : ['layered', 'bare'];
+        const order = bareFirst ? ['bare', 'layered'] : ['layered', 'bare'];
         const measured = {};
         for (const side of order) measured[side] = await measure(side === 'bare' ? base : variant, config);
         return measured;

@@ -88,8 +88,8 @@ async function withServers(names, use) {
  * With `together` (the default of run.mjs), a pair's two servers are measured at
  * the same time, sharing the server core (`measureTogether`), and each pair's own
  * ratio is summarised (median of ratios), which holds while the machine's speed
- * swings (README: pairs of near-identical servers ranged 0.87-1.06 that way and
- * 0.59-1.25 one after the other, in the same hour). Without it they are measured
+ * swings (README: bench/flags' pairs, with and without one flag, ranged 0.87-1.06
+ * that way and 0.59-1.25 one after the other, in the same hour). Without it they are measured
  * one after the other, the variant first in every other pair, and the medians of
  * each side are compared.
  *

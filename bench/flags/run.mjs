@@ -30,10 +30,11 @@ const config = {
   warmup: arg('warmup', 3),
   connections: arg('connections', 50),
   // 1: the three servers of a round are measured at the same time with wrk, sharing the server core (see `round`).
-  together: arg('together', 1) === 1,
+  together: arg('together', 1),
   // Both load generators by default: a ratio both agree on is not one client's artefact.
   tools: (process.argv.find((a) => a.startsWith('--tools='))?.split('=')[1] ?? 'autocannon,wrk').split(','),
 };
+if (config.together !== 0 && config.together !== 1) throw new Error(`--together must be 0 or 1, got ${config.together}`);
 const TARGET = 0.99;
 
 console.log(`flag() in process: ${config.ops} ops x ${config.runs} runs, median ns/op (target <= 100 ns)\n`);
@@ -51,13 +52,20 @@ const tools = {
   wrk: (url, seconds) => wrk(`${url}checkout`, seconds, config.connections, HEADERS),
 };
 
-/** One measured run with the server's CPU time per request served (what a quiet, saturated core's req/s follows). */
+/** Whether `tool`'s runs measure a round's servers at the same time (wrk with `--together=1`). */
+const together = (tool) => config.together === 1 && tool === 'wrk';
+
+/** A measured run's req/s and server CPU per request (what a quiet, saturated core's req/s follows); throws on failed requests. */
+function checked(run) {
+  if (run.non2xx + (run.errors ?? 0) > 0) throw new Error(`${run.non2xx} non-2xx, ${run.errors ?? 0} errors`);
+  return { requestsPerSecond: run.requestsPerSecond, cpuMicrosPerRequest: run.cpuMicrosPerRequest };
+}
+
+/** One measured run of one server, alone. */
 async function measure(tool, server) {
   const before = await server.cpu();
   const run = await tools[tool](server.url, config.seconds);
-  const after = await server.cpu();
-  if (run.non2xx + (run.errors ?? 0) > 0) throw new Error(`${run.non2xx} non-2xx, ${run.errors} errors`);
-  return { requestsPerSecond: run.requestsPerSecond, cpuMicrosPerRequest: (after - before) / run.total };
+  return checked({ ...run, cpuMicrosPerRequest: ((await server.cpu()) - before) / run.total });
 }
 
 /** One round: fresh servers of every variant, started together, each warmed alone, then measured in `order`. */
@@ -70,13 +78,11 @@ async function round(tool, order) {
     // One after the other, each alone on the server core: warmed at once they shared it, and the server
     // with the flag, slower per request, was measured less warm (0.942x with 1 s at once, 0.960-0.980x with 4 s).
     for (const name of names) await tools[tool](servers[name].url, config.warmup);
-    if (config.together && tool === 'wrk') {
+    if (together(tool)) {
       // At the same time: a swing of the machine's speed slows all three alike, and each round's own ratios hold.
       // Their wrk processes start in the round's rotated order, so that none is always first.
       const measured = await measureTogether(order.map((name) => servers[name]), config, { path: 'checkout', headers: HEADERS });
-      const failures = measured.reduce((sum, run) => sum + run.non2xx, 0);
-      if (failures > 0) throw new Error(`${failures} non-2xx`);
-      return Object.fromEntries(order.map((name, i) => [name, measured[i]]));
+      return Object.fromEntries(order.map((name, i) => [name, checked(measured[i])]));
     }
     const runs = {};
     for (const name of order) runs[name] = await measure(tool, servers[name]);
@@ -96,7 +102,7 @@ const interval = (m) => `${x(m.ratio)}x [${x(m.low)}-${x(m.high)}]`;
  */
 async function httpPhase(tool) {
   const rounds = [];
-  const when = config.together && tool === 'wrk' ? 'all three at the same time' : 'one after the other';
+  const when = together(tool) ? 'all three at the same time' : 'one after the other';
   console.log(`\nHTTP with ${tool}, Express 5: ${config.rounds} rounds x ${config.seconds}s per variant, ${when}, ${config.connections} connections, fresh servers each round; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   for (let r = 0; r < config.rounds; r++) {
     const order = names.map((_, i) => names[(i + r) % names.length]);
@@ -107,8 +113,7 @@ async function httpPhase(tool) {
         names.map((n) => `${n} ${String(Math.round(runs[n].requestsPerSecond)).padStart(6)} req/s ${runs[n].cpuMicrosPerRequest.toFixed(1).padStart(6)} us`).join('   '),
     );
   }
-  const together = config.together && tool === 'wrk';
-  const statistic = together ? 'median of ratios' : 'ratio of medians';
+  const statistic = together(tool) ? 'median of ratios' : 'ratio of medians';
   const flag = comparePairs(rounds, { base: 'observe', other: 'observe+flag', rateKey: 'requestsPerSecond', cpuKey: 'cpuMicrosPerRequest', target: TARGET, statistic });
   const observe = comparePairs(rounds, { base: 'bare', other: 'observe', rateKey: 'requestsPerSecond', cpuKey: 'cpuMicrosPerRequest', statistic });
   const medianOf = (name, key) => median(rounds.map((runs) => runs[name][key]));

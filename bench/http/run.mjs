@@ -65,6 +65,14 @@ if (only.has('throughput')) {
 }
 
 // The verdict pass with wrk: many short alternating pairs, each a variant and its bare baseline in fresh servers.
+/** `1` or `0` from the environment (unset: `fallback`); anything else is an error. */
+function envSwitch(name, fallback) {
+  const value = process.env[name];
+  if (value === undefined || value === '') return fallback;
+  if (value !== '0' && value !== '1') throw new Error(`${name} must be 0 or 1, got ${value}`);
+  return value === '1';
+}
+
 if (only.has('wrk')) {
   report.wrkConfig = {
     seconds: envNumber('BENCH_WRK_SECONDS', 2),
@@ -72,7 +80,7 @@ if (only.has('wrk')) {
     rounds: envNumber('BENCH_WRK_ROUNDS', 10),
     connections: envNumber('BENCH_CONNECTIONS', 100),
     // A pair's two servers measured at the same time (see runWrk); 0: one after the other.
-    together: envNumber('BENCH_WRK_TOGETHER', 1) === 1,
+    together: envSwitch('BENCH_WRK_TOGETHER', true),
     // Only these variants (comma list of names, as the table prints them); default all.
     variants: process.env.BENCH_WRK_VARIANTS?.split(',').map((name) => name.trim()),
   };

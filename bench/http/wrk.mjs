@@ -34,26 +34,19 @@ export function wrk(url, seconds, connections, headers = {}) {
   });
 }
 
-/** One measured wrk run, with the server's CPU time per request served. */
-async function measure(server, config) {
-  const cpuBefore = await server.cpu();
-  const run = await wrk(server.url, config.seconds, config.connections);
-  const cpuAfter = await server.cpu();
-  return { ...run, cpuMicrosPerRequest: (cpuAfter - cpuBefore) / run.total };
-}
-
 /**
  * One wrk run at each of `servers` at the same time (one wrk process each, all on
- * the load core), with each server's CPU time per request served. The servers
- * share the server core, so a change in the machine's speed during the run slows
- * them alike, and the ratio of their req/s is the ratio of their CPU costs.
- * `path` is appended to each server's URL (which ends in `/`).
+ * the load core), with each server's CPU time per request served; a single server
+ * is measured alone. Servers measured together share the server core, so a change
+ * in the machine's speed during the run slows them alike, and the ratio of their
+ * req/s is the ratio of their CPU costs. `path` is appended to each server's URL
+ * (which ends in `/`).
  */
 export async function measureTogether(servers, config, { path = '', headers = {} } = {}) {
   const before = await Promise.all(servers.map((server) => server.cpu()));
   const runs = await Promise.all(servers.map((server) => wrk(`${server.url}${path}`, config.seconds, config.connections, headers)));
   const after = await Promise.all(servers.map((server) => server.cpu()));
-  return runs.map((run, i) => ({ ...run, cpuMicrosPerRequest: (after[i] - before[i]) / run.total, cpuShare: (after[i] - before[i]) / (config.seconds * 1e6) }));
+  return runs.map((run, i) => ({ ...run, cpuMicrosPerRequest: (after[i] - before[i]) / run.total }));
 }
 
 /** Issue 9's targets, as users mount Ballast (req/s and CPU per request, x bare); floors and controls have none. */
@@ -118,7 +111,7 @@ export async function runWrk(config) {
         }
         const order = bareFirst ? ['bare', 'layered'] : ['layered', 'bare'];
         const measured = {};
-        for (const side of order) measured[side] = await measure(side === 'bare' ? base : variant, config);
+        for (const side of order) [measured[side]] = await measureTogether([side === 'bare' ? base : variant], config);
         return measured;
       });
       pairs[name].push(pair);

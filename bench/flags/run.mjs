@@ -11,13 +11,14 @@
  *
  *   npx --yes pnpm@10.34.8 build && node bench/flags/run.mjs      # about 14 minutes
  *   options: --ops=2000000 --runs=7 (in process); --rounds=24 --seconds=2 --warmup=3 (s per server) --connections=50 --tools=autocannon,wrk
- *   --together=1 (wrk: a round's servers measured at the same time; 0: one after the other) (HTTP)
+ *   --together=1 (wrk: a round's servers measured at the same time; 0: each alone on the core, in turn)
+ *   --windows=4 (wrk with --together=0: each server measured alone this many times, in turn, `seconds` each) (HTTP)
  *   smoke: node bench/flags/run.mjs --ops=20000 --runs=1 --rounds=2 --seconds=1 --warmup=0.5
  */
 import { loadavg } from 'node:os';
 import { LOAD_CORE, runJson, startServer } from '../http/lib/child.mjs';
 import { median } from '../http/lib/stats.mjs';
-import { measureTogether, wrk } from '../http/wrk.mjs';
+import { measureAlternating, measureTogether, pairStatistic, wrk } from '../http/wrk.mjs';
 import { comparePairs } from '../lib/paired.mjs';
 import { runMicro } from './micro.mjs';
 
@@ -31,10 +32,13 @@ const config = {
   connections: arg('connections', 50),
   // 1: the three servers of a round are measured at the same time with wrk, sharing the server core (see `round`).
   together: arg('together', 1),
+  // Not together: each server alone on the core this many times in turn (A B C, C B A, ...), `seconds` each time.
+  windows: arg('windows', 4),
   // Both load generators by default: a ratio both agree on is not one client's artefact.
   tools: (process.argv.find((a) => a.startsWith('--tools='))?.split('=')[1] ?? 'autocannon,wrk').split(','),
 };
 if (config.together !== 0 && config.together !== 1) throw new Error(`--together must be 0 or 1, got ${config.together}`);
+if (!Number.isInteger(config.windows) || config.windows < 1) throw new Error(`--windows must be a whole number >= 1, got ${config.windows}`);
 const TARGET = 0.99;
 
 console.log(`flag() in process: ${config.ops} ops x ${config.runs} runs, median ns/op (target <= 100 ns)\n`);
@@ -68,6 +72,9 @@ async function measure(tool, server) {
   return checked({ ...run, cpuMicrosPerRequest: ((await server.cpu()) - before) / run.total });
 }
 
+/** wrk without `--together`: each server alone on the core, `config.windows` times in turn (see `measureAlternating`). */
+const alternates = (tool) => tool === 'wrk' && config.together === 0;
+
 /** One round: fresh servers of every variant, started together, each warmed alone, then measured in `order`. */
 async function round(tool, order) {
   const started = await Promise.allSettled(names.map((name) => startServer(new URL('./server.mjs', import.meta.url), [name])));
@@ -82,6 +89,10 @@ async function round(tool, order) {
       // At the same time: a swing of the machine's speed slows all three alike, and each round's own ratios hold.
       // Their wrk processes start in the round's rotated order, so that none is always first.
       const measured = await measureTogether(order.map((name) => servers[name]), config, { path: 'checkout', headers: HEADERS });
+      return Object.fromEntries(order.map((name, i) => [name, checked(measured[i])]));
+    }
+    if (alternates(tool)) {
+      const measured = await measureAlternating(order.map((name) => servers[name]), { ...config, together: false }, { path: 'checkout', headers: HEADERS });
       return Object.fromEntries(order.map((name, i) => [name, checked(measured[i])]));
     }
     const runs = {};
@@ -102,7 +113,7 @@ const interval = (m) => `${x(m.ratio)}x [${x(m.low)}-${x(m.high)}]`;
  */
 async function httpPhase(tool) {
   const rounds = [];
-  const when = together(tool) ? 'all three at the same time' : 'one after the other';
+  const when = together(tool) ? 'all three at the same time' : alternates(tool) ? `each alone, ${config.windows} times in turn` : 'one after the other';
   console.log(`\nHTTP with ${tool}, Express 5: ${config.rounds} rounds x ${config.seconds}s per variant, ${when}, ${config.connections} connections, fresh servers each round; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   for (let r = 0; r < config.rounds; r++) {
     const order = names.map((_, i) => names[(i + r) % names.length]);
@@ -113,7 +124,7 @@ async function httpPhase(tool) {
         names.map((n) => `${n} ${String(Math.round(runs[n].requestsPerSecond)).padStart(6)} req/s ${runs[n].cpuMicrosPerRequest.toFixed(1).padStart(6)} us`).join('   '),
     );
   }
-  const statistic = together(tool) ? 'median of ratios' : 'ratio of medians';
+  const statistic = tool === 'wrk' ? pairStatistic({ together: together(tool), windows: config.windows }) : 'ratio of medians';
   const flag = comparePairs(rounds, { base: 'observe', other: 'observe+flag', rateKey: 'requestsPerSecond', cpuKey: 'cpuMicrosPerRequest', target: TARGET, statistic });
   const observe = comparePairs(rounds, { base: 'bare', other: 'observe', rateKey: 'requestsPerSecond', cpuKey: 'cpuMicrosPerRequest', statistic });
   const medianOf = (name, key) => median(rounds.map((runs) => runs[name][key]));

@@ -81,9 +81,12 @@ if (only.has('wrk')) {
     connections: envNumber('BENCH_CONNECTIONS', 100),
     // A pair's two servers measured at the same time (see runWrk); 0: one after the other.
     together: envSwitch('BENCH_WRK_TOGETHER', true),
+    // Not together: each server alone on the core this many times in turn (A B, B A, ...), each time BENCH_WRK_SECONDS.
+    windows: envNumber('BENCH_WRK_WINDOWS', 4),
     // Only these variants (comma list of names, as the table prints them); default all.
     variants: process.env.BENCH_WRK_VARIANTS?.split(',').map((name) => name.trim()),
   };
+  if (!Number.isInteger(report.wrkConfig.windows)) throw new Error(`BENCH_WRK_WINDOWS must be a whole number, got ${report.wrkConfig.windows}`);
   report.wrk = await runWrk({ ...report.wrkConfig, log });
 }
 

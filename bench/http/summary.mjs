@@ -1,5 +1,6 @@
 /** Prints the summary tables and the target checks of one run.mjs report. */
 import { fixed, table } from './lib/stats.mjs';
+import { pairStatistic } from './wrk.mjs';
 
 /** Targets of issue 9, as users mount Ballast: Express observe + limit ≥ 0.95x, Koa's ≥ 0.97x, limit alone ≥ 0.97x. */
 const targetOf = (variant) => (variant === 'express + ballast observe+limit' ? 0.95 : 0.97);
@@ -120,10 +121,14 @@ function overloadTable(o) {
 
 
 function wrkTable(rows, config) {
+  const how = config.together
+    ? `${config.seconds}s each, measured at the same time`
+    : config.windows > 1
+      ? `each alone ${config.windows} times in turn, ${config.seconds}s a time`
+      : `${config.seconds}s each, one after the other, alternating order`;
   console.log(
-    `\nwrk, paired (${config.rounds} rounds: each a pair of fresh servers per variant, bare and variant, ${config.seconds}s each, ` +
-      `${config.together ? 'measured at the same time' : 'one after the other, alternating order'}, ${config.connections} connections). ` +
-      `x bare: ${config.together ? 'median of the pairs\' ratios' : 'ratio of medians over the pairs'}, req/s variant / bare and ` +
+    `\nwrk, paired (${config.rounds} rounds: each a pair of fresh servers per variant, bare and variant, ${how}, ${config.connections} connections). ` +
+      `x bare: ${pairStatistic(config) === 'median of ratios' ? 'median of the pairs\' ratios' : 'ratio of medians over the pairs'}, req/s variant / bare and ` +
       `server CPU per request bare / variant, [95% bootstrap interval]; verdict: meets (whole interval >= target), misses (wholly below), undecided`,
   );
   const interval = (m) => `${fixed(m.ratio)} [${fixed(m.low)}-${fixed(m.high)}]`;

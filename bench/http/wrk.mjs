@@ -49,6 +49,35 @@ export async function measureTogether(servers, config, { path = '', headers = {}
   return runs.map((run, i) => ({ ...run, cpuMicrosPerRequest: (after[i] - before[i]) / run.total }));
 }
 
+/**
+ * Each of `servers` measured alone, `config.windows` times in turn, the order reversed
+ * every other time (A B, B A, A B, ...): a drift of the machine's speed within the
+ * round lands on all of them alike, and no server shares the core with another while
+ * it is measured (measured together, the servers' code and data evict each other from
+ * the core's caches at every switch, which weighs on the one with more code on its
+ * request path; a server deployed one per core does not pay that). Per server: req/s
+ * over its windows, requests served, non-2xx, and CPU time per request.
+ */
+export async function measureAlternating(servers, config, options = {}) {
+  const sums = servers.map(() => ({ seconds: 0, total: 0, cpuMicros: 0, non2xx: 0 }));
+  for (let window = 0; window < config.windows; window++) {
+    const order = servers.map((_, i) => i);
+    if (window % 2 === 1) order.reverse();
+    for (const i of order) {
+      const [run] = await measureTogether([servers[i]], config, options);
+      const sum = sums[i];
+      sum.seconds += run.total / run.requestsPerSecond;
+      sum.total += run.total;
+      sum.cpuMicros += run.cpuMicrosPerRequest * run.total;
+      sum.non2xx += run.non2xx;
+    }
+  }
+  return sums.map((sum) => ({ requestsPerSecond: sum.total / sum.seconds, total: sum.total, non2xx: sum.non2xx, cpuMicrosPerRequest: sum.cpuMicros / sum.total }));
+}
+
+/** How a pair's ratios are summarised: each pair's own ratio once its sides are measured under the same conditions. */
+export const pairStatistic = (config) => (config.together || config.windows > 1 ? 'median of ratios' : 'ratio of medians');
+
 /** Issue 9's targets, as users mount Ballast (req/s and CPU per request, x bare); floors and controls have none. */
 export const WRK_TARGETS = {
   'express + ballast limit': 0.97,
@@ -82,11 +111,12 @@ async function withServers(names, use) {
  * the same time, sharing the server core (`measureTogether`), and each pair's own
  * ratio is summarised (median of ratios), which holds while the machine's speed
  * swings (README: bench/flags' pairs, with and without one flag, ranged 0.87-1.06
- * that way and 0.59-1.25 one after the other, in the same hour). Without it they are measured
- * one after the other, the variant first in every other pair, and the medians of
- * each side are compared.
+ * that way and 0.59-1.25 one after the other, in the same hour). Without it each is
+ * measured alone on the core, `windows` times in turn (`measureAlternating`), the
+ * variant first in every other pair; with two or more windows each pair's own ratio
+ * is summarised too, with one the medians of each side are compared.
  *
- * @param config {{ seconds: number, warmupSeconds: number, rounds: number, connections: number, together: boolean, variants?: string[], log: (line: string) => void }}
+ * @param config {{ seconds: number, warmupSeconds: number, rounds: number, connections: number, together: boolean, windows: number, variants?: string[], log: (line: string) => void }}
  */
 export async function runWrk(config) {
   const bareOnes = new Set(activeVariants().filter((name) => name.endsWith('bare')));
@@ -109,10 +139,9 @@ export async function runWrk(config) {
           const [first, second] = await measureTogether(bareFirst ? [base, variant] : [variant, base], config);
           return bareFirst ? { bare: first, layered: second } : { bare: second, layered: first };
         }
-        const order = bareFirst ? ['bare', 'layered'] : ['layered', 'bare'];
-        const measured = {};
-        for (const side of order) [measured[side]] = await measureTogether([side === 'bare' ? base : variant], config);
-        return measured;
+        // Alone on the core in turn, `windows` times, the variant first in every other pair.
+        const [first, second] = await measureAlternating(bareFirst ? [base, variant] : [variant, base], config);
+        return bareFirst ? { bare: first, layered: second } : { bare: second, layered: first };
       });
       pairs[name].push(pair);
       config.log(
@@ -128,7 +157,7 @@ export async function runWrk(config) {
     baseline: baselineOf(name),
     target: WRK_TARGETS[name],
     pairCount: pairs[name].length,
-    ...comparePairs(pairs[name], { base: 'bare', other: 'layered', rateKey: 'requestsPerSecond', cpuKey: 'cpuMicrosPerRequest', target: WRK_TARGETS[name], statistic: config.together ? 'median of ratios' : 'ratio of medians' }),
+    ...comparePairs(pairs[name], { base: 'bare', other: 'layered', rateKey: 'requestsPerSecond', cpuKey: 'cpuMicrosPerRequest', target: WRK_TARGETS[name], statistic: pairStatistic(config) }),
     failures: pairs[name].reduce((sum, p) => sum + p.layered.non2xx + p.bare.non2xx, 0),
     pairs: pairs[name],
   }));

@@ -92,7 +92,7 @@ async function round(tool, order) {
       return Object.fromEntries(order.map((name, i) => [name, checked(measured[i])]));
     }
     if (alternates(tool)) {
-      const measured = await measureAlternating(order.map((name) => servers[name]), { ...config, together: false }, { path: 'checkout', headers: HEADERS });
+      const measured = await measureAlternating(order.map((name) => servers[name]), config, { path: 'checkout', headers: HEADERS });
       return Object.fromEntries(order.map((name, i) => [name, checked(measured[i])]));
     }
     const runs = {};

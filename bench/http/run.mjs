@@ -79,7 +79,7 @@ if (only.has('wrk')) {
     warmupSeconds: envNumber('BENCH_WRK_WARMUP_SECONDS', 3),
     rounds: envNumber('BENCH_WRK_ROUNDS', 10),
     connections: envNumber('BENCH_CONNECTIONS', 100),
-    // A pair's two servers measured at the same time (see runWrk); 0: one after the other.
+    // A pair's two servers measured at the same time (see runWrk); 0: each alone on the core, in turn.
     together: envSwitch('BENCH_WRK_TOGETHER', true),
     // Not together: each server alone on the core this many times in turn (A B, B A, ...), each time BENCH_WRK_SECONDS.
     windows: envNumber('BENCH_WRK_WINDOWS', 4),

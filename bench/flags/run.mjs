@@ -72,9 +72,6 @@ async function measure(tool, server) {
   return checked({ ...run, cpuMicrosPerRequest: ((await server.cpu()) - before) / run.total });
 }
 
-/** wrk without `--together`: each server alone on the core, `config.windows` times in turn (see `measureAlternating`). */
-const alternates = (tool) => tool === 'wrk' && config.together === 0;
-
 /** One round: fresh servers of every variant, started together, each warmed alone, then measured in `order`. */
 async function round(tool, order) {
   const started = await Promise.allSettled(names.map((name) => startServer(new URL('./server.mjs', import.meta.url), [name])));
@@ -85,14 +82,12 @@ async function round(tool, order) {
     // One after the other, each alone on the server core: warmed at once they shared it, and the server
     // with the flag, slower per request, was measured less warm (0.942x with 1 s at once, 0.960-0.980x with 4 s).
     for (const name of names) await tools[tool](servers[name].url, config.warmup);
-    if (together(tool)) {
+    if (tool === 'wrk') {
       // At the same time: a swing of the machine's speed slows all three alike, and each round's own ratios hold.
-      // Their wrk processes start in the round's rotated order, so that none is always first.
-      const measured = await measureTogether(order.map((name) => servers[name]), config, { path: 'checkout', headers: HEADERS });
-      return Object.fromEntries(order.map((name, i) => [name, checked(measured[i])]));
-    }
-    if (alternates(tool)) {
-      const measured = await measureAlternating(order.map((name) => servers[name]), config, { path: 'checkout', headers: HEADERS });
+      // Else each alone on the core, `config.windows` times in turn (see `measureAlternating`).
+      // Either way in the round's rotated order, so that none is always first.
+      const measureWrk = together(tool) ? measureTogether : measureAlternating;
+      const measured = await measureWrk(order.map((name) => servers[name]), config, { path: 'checkout', headers: HEADERS });
       return Object.fromEntries(order.map((name, i) => [name, checked(measured[i])]));
     }
     const runs = {};
@@ -113,7 +108,7 @@ const interval = (m) => `${x(m.ratio)}x [${x(m.low)}-${x(m.high)}]`;
  */
 async function httpPhase(tool) {
   const rounds = [];
-  const when = together(tool) ? 'all three at the same time' : alternates(tool) ? `each alone, ${config.windows} times in turn` : 'one after the other';
+  const when = together(tool) ? 'all three at the same time' : tool === 'wrk' ? `each alone, ${config.windows} times in turn` : 'one after the other';
   console.log(`\nHTTP with ${tool}, Express 5: ${config.rounds} rounds x ${config.seconds}s per variant, ${when}, ${config.connections} connections, fresh servers each round; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   for (let r = 0; r < config.rounds; r++) {
     const order = names.map((_, i) => names[(i + r) % names.length]);

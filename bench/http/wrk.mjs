@@ -133,14 +133,10 @@ export async function runWrk(config) {
         // One after the other, each alone on the server core: warmed at once, the two shared it, each got half
         // the warm-up, and the cheaper server served more requests of it (the heavier one was measured less warm).
         for (const server of [base, variant]) await wrk(server.url, config.warmupSeconds, config.connections);
+        // The variant goes first in every other pair: its wrk process starts first (together), or it is measured first (alone, in turn).
         const bareFirst = (round + i) % 2 === 0;
-        if (config.together) {
-          // Their wrk processes start together, the variant's first in every other pair.
-          const [first, second] = await measureTogether(bareFirst ? [base, variant] : [variant, base], config);
-          return bareFirst ? { bare: first, layered: second } : { bare: second, layered: first };
-        }
-        // Alone on the core in turn, `windows` times, the variant first in every other pair.
-        const [first, second] = await measureAlternating(bareFirst ? [base, variant] : [variant, base], config);
+        const measure = config.together ? measureTogether : measureAlternating;
+        const [first, second] = await measure(bareFirst ? [base, variant] : [variant, base], config);
         return bareFirst ? { bare: first, layered: second } : { bare: second, layered: first };
       });
       pairs[name].push(pair);

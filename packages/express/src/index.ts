@@ -13,6 +13,7 @@ import {
 import type { ErrorRequestHandler, NextFunction, RequestHandler, Response } from 'express';
 import { routeTemplate } from './routeTemplate.js';
 import { defineRequestScope } from './scope.js';
+import { shareShape } from './shape.js';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -61,12 +62,16 @@ export function ballastExpress(ballast: Ballast): BallastExpress {
       const observer = ballast.observer;
       observer.start();
       return mounted<RequestHandler>(function ballastObserve(req, res, next) {
+        shareShape(req);
+        shareShape(res);
         if (observeNode(observer, req, res, routeTemplate, req)) next();
       });
     },
     limit(...names) {
       const gate = ballast.limits.gate(names);
       return mounted<RequestHandler>(function ballastLimit(req, res, next) {
+        shareShape(req);
+        shareShape(res);
         const admission = gate.admit();
         if (typeof admission === 'function') return whenDone(req, res, admission) ? next() : undefined;
         if (isShed(admission)) return writeNodeReply(res, shedReply(admission));

@@ -62,8 +62,8 @@ describe('express: one hidden class for requests and responses behind Ballast', 
     // The premise, on the Node this runs: Express leaves each request and response a hidden class of its own.
     expect(await shapesOf('bare')).toEqual({ requests: 40, requestMapChanges: 40, responseMapChanges: 40, fast: 40 });
     for (const mount of ['limit', 'observe'] as const) {
-      // V8 finds the shared class in a small cache indexed by a hash of addresses: in a few processes in a hundred
-      // another object's class takes the same slot on every request (README, "Express's hidden classes"). A fresh process then.
+      // V8 finds the shared class in a small cache indexed by a hash of addresses: in about one process in twenty the
+      // request's and the response's entries share a slot and evict each other (README, "Express's hidden classes"). A fresh process then.
       let report = await shapesOf(mount);
       for (let attempt = 1; attempt < 3 && report.requestMapChanges + report.responseMapChanges > 0; attempt++) report = await shapesOf(mount);
       expect(report, mount).toEqual({ requests: 40, requestMapChanges: 0, responseMapChanges: 0, fast: 0 });

@@ -37,7 +37,8 @@ export const owners = new ScopeOwners<object>((prototype) => {
  * hidden class of its own, so every read of one of their properties misses V8's caches
  * (about 2,000 instructions) and every property added builds a new hidden class. Reaching
  * `res.locals` took three such reads (`req.res`, `res.locals`, then `req.app` for the
- * instance); a WeakMap finds the request by identity, with none.
+ * instance); a WeakMap finds the request by identity, with none. `observe()` and `limit()` give
+ * requests one shared class (shape.ts), but `req.ballast` is read in apps and on paths without them too.
  *
  * An entry is deleted once its response finished (`onResponseFinish`). V8's young-generation GC
  * treats a WeakMap's values as strong (only a full GC honours the weak keys), and a scope

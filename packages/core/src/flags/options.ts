@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { parseSettings } from '../settings/validate.js';
 import { DEFAULT_STAGES, OFF } from './settings.js';
 
-/** The framework-free request a `cohort` function sees. */
+/** The framework-free request a `cohort` function sees: readable during that call only (copy what you need; read later, it throws). */
 export interface FlagRequest {
   method: string;
   /** The path without the query string. */

@@ -31,6 +31,8 @@ export class FlagRegistry {
   readonly #rings = new Map<string, number>();
   readonly #instanceRing: number;
   readonly #cohort: ((request: FlagRequest) => Cohort) | undefined;
+  /** What `cohort` sees of a request (see `NodeFlagRequest`). */
+  readonly #view = new NodeFlagRequest();
   readonly #rank: (state: FlagState) => number;
   readonly #changes: FlagChanges;
   /** What the guards leave behind: watches and last rollbacks. */
@@ -110,10 +112,11 @@ export class FlagRegistry {
   /**
    * Who a request is, from `rollout.cohort` (`undefined` without one: the instance's
    * ring, no key; `ringOf` turns its stage into a ring). The cohort sees a view that
-   * reads the request only for the fields it asks for.
+   * reads the request only for the fields it asks for, and only during the call.
    */
   cohortOf(req: IncomingMessage): Cohort | undefined {
-    return this.#cohort?.(new NodeFlagRequest(req)) ?? undefined;
+    const cohort = this.#cohort;
+    return cohort === undefined ? undefined : (this.#view.ask(cohort, req) ?? undefined);
   }
 
   state(name: string): FlagState {

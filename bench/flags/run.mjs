@@ -10,7 +10,7 @@
  * time per request, each with a 95% bootstrap interval over whole pairs (bench/lib/paired.mjs).
  *
  *   npx --yes pnpm@10.34.8 build && node bench/flags/run.mjs      # about 14 minutes
- *   options: --ops=2000000 --runs=7 (in process); --rounds=24 --seconds=2 --warmup=3 (s per server) --connections=50 --tools=autocannon,wrk
+ *   options: --ops=2000000 --runs=7 (in process); --rounds=24 --seconds=2 --warmup=8 (s per server) --connections=50 --tools=autocannon,wrk
  *   --together=1 (wrk: a round's servers measured at the same time; 0: each alone on the core, in turn)
  *   --windows=4 (wrk with --together=0: each server measured alone this many times, in turn, `seconds` each) (HTTP)
  *   smoke: node bench/flags/run.mjs --ops=20000 --runs=1 --rounds=2 --seconds=1 --warmup=0.5
@@ -28,7 +28,7 @@ const config = {
   runs: arg('runs', 7),
   rounds: arg('rounds', 24),
   seconds: arg('seconds', 2),
-  warmup: arg('warmup', 3),
+  warmup: arg('warmup', 8),
   connections: arg('connections', 50),
   // 1: the three servers of a round are measured at the same time with wrk, sharing the server core (see `round`).
   together: arg('together', 1),

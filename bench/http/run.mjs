@@ -76,7 +76,8 @@ function envSwitch(name, fallback) {
 if (only.has('wrk')) {
   report.wrkConfig = {
     seconds: envNumber('BENCH_WRK_SECONDS', 2),
-    warmupSeconds: envNumber('BENCH_WRK_WARMUP_SECONDS', 3),
+    // Long enough for V8 to finish optimizing (see README: about 140 functions in the first 4 s, 35-50 in the next 4, then 0-4).
+    warmupSeconds: envNumber('BENCH_WRK_WARMUP_SECONDS', 8),
     rounds: envNumber('BENCH_WRK_ROUNDS', 10),
     connections: envNumber('BENCH_CONNECTIONS', 100),
     // A pair's two servers measured at the same time (see runWrk); 0: each alone on the core, in turn.

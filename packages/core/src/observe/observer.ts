@@ -43,6 +43,8 @@ export class HttpObserver implements WindowReader {
   /** Which routes keep a series once `MAX_ROUTES` are known (the overflow series is not counted). */
   readonly #cap = new RouteCap(MAX_ROUTES);
   #overflow: RouteSeries | undefined;
+  /** The series the last request was recorded in (forgotten when the cap drops a series). */
+  #last: RouteSeries | undefined;
   readonly #servers = new ServerWatch();
   readonly #rotateListeners: (() => void)[] = [];
   /** Open `since()` windows; empty on almost every request, so the request path pays one size check. */
@@ -109,7 +111,9 @@ export class HttpObserver implements WindowReader {
     const durationMs = nowMs() - startedAt;
     this.active = true;
     const name = route ?? UNMATCHED_ROUTE;
-    const series = this.#series.get(name) ?? this.#add(name);
+    // Most requests go to the route the last one went to (the same template string): no map lookup then.
+    let series = this.#last;
+    if (series === undefined || series.route !== name) series = this.#last = this.#series.get(name) ?? this.#add(name);
     const cls = statusClassOf(status);
     series.record(this.#slot, durationMs, cls);
     this.sink?.(series.route, cls, durationMs);
@@ -177,6 +181,7 @@ export class HttpObserver implements WindowReader {
       const victim = route === OVERFLOW_ROUTE ? undefined : this.#cap.admit(route);
       if (victim === undefined) return (this.#overflow ??= this.#create(OVERFLOW_ROUTE));
       this.#series.delete(victim.route);
+      this.#last = undefined;
       const series = this.#create(route);
       series.hits = this.#cap.admittedHits;
       return series;

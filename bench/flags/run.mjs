@@ -9,7 +9,7 @@
  * comes from the pairs (with flag, without) of each round, for req/s and for server CPU
  * time per request, each with a 95% bootstrap interval over whole pairs (bench/lib/paired.mjs).
  *
- *   npx --yes pnpm@10.34.8 build && node bench/flags/run.mjs      # about 14 minutes
+ *   npx --yes pnpm@10.34.8 build && node bench/flags/run.mjs      # about 23 minutes
  *   options: --ops=2000000 --runs=7 (in process); --rounds=24 --seconds=2 --warmup=8 (s per server) --connections=50 --tools=autocannon,wrk
  *   --together=1 (wrk: a round's servers measured at the same time; 0: each alone on the core, in turn)
  *   --windows=4 (wrk with --together=0: each server measured alone this many times, in turn, `seconds` each) (HTTP)

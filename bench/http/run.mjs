@@ -2,7 +2,7 @@
  * The HTTP benches of the limits issue: throughput against bare frameworks and
  * peers (autocannon, then the Ballast variants again with wrk), the whole
  * request in process, the admission micro benchmark, and open-loop overload.
- * Build first (about 12 minutes on 2 cores):
+ * Build first (the run takes about 35 minutes on 2 cores):
  *
  *   npx --yes pnpm@10.34.8 build && node bench/http/run.mjs
  *

@@ -43,7 +43,10 @@ export class HttpObserver implements WindowReader {
   /** Which routes keep a series once `MAX_ROUTES` are known (the overflow series is not counted). */
   readonly #cap = new RouteCap(MAX_ROUTES);
   #overflow: RouteSeries | undefined;
-  /** The series the last request was recorded in (forgotten when the cap drops a series). */
+  /**
+   * The series the last request was recorded in. Only `end` sets it; the cap drops a
+   * series only inside `#add`, which `end` calls and then points this at the new series.
+   */
   #last: RouteSeries | undefined;
   readonly #servers = new ServerWatch();
   readonly #rotateListeners: (() => void)[] = [];
@@ -181,7 +184,6 @@ export class HttpObserver implements WindowReader {
       const victim = route === OVERFLOW_ROUTE ? undefined : this.#cap.admit(route);
       if (victim === undefined) return (this.#overflow ??= this.#create(OVERFLOW_ROUTE));
       this.#series.delete(victim.route);
-      this.#last = undefined;
       const series = this.#create(route);
       series.hits = this.#cap.admittedHits;
       return series;

@@ -14,11 +14,14 @@ function request(url: string, headers: Record<string, string | string[]>): [Inco
 describe('the request a cohort function sees', () => {
   it('answers header() destructured, case-insensitively, the first of a repeated header, and the path without its query', async () => {
     const seen: Partial<FlagRequest>[] = [];
+    const read: (string | undefined)[] = [];
     const ballast = createBallast({
       stage: 'beta',
       rollout: {
         cohort: ({ header, method, path }) => {
           seen.push({ method, path, header });
+          // Read during the call: the view answers only then.
+          read.push(header('x-ring'), header('x-missing'));
           return { key: header('X-Account-Id'), stage: header('x-ring') };
         },
       },
@@ -30,6 +33,7 @@ describe('the request a cohort function sees', () => {
     // Asked once per request, whatever the number of flags read.
     expect(seen).toHaveLength(1);
     expect(seen[0]).toMatchObject({ method: 'POST', path: '/checkout' });
+    expect(read).toEqual(['internal', undefined]);
     // The ring came from the header: internal comes before beta, so the flag is on for the ring and counted there.
     expect(ballast.flags.view('f').evaluations.internal).toEqual({ on: 2, off: 0 });
     await ballast.stop();

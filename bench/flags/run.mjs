@@ -13,6 +13,7 @@
  *   options: --ops=2000000 --runs=7 (in process); --rounds=24 --seconds=2 --warmup=8 (s per server) --connections=50 --tools=autocannon,wrk
  *   --together=1 (wrk: a round's servers measured at the same time; 0: each alone on the core, in turn)
  *   --windows=4 (wrk with --together=0: each server measured alone this many times, in turn, `seconds` each) (HTTP)
+ *   --process=one (with --together=0: with and without the flag on two paths of one server process, see `oneProcessRound`)
  *   smoke: node bench/flags/run.mjs --ops=20000 --runs=1 --rounds=2 --seconds=1 --warmup=0.5
  */
 import { loadavg } from 'node:os';
@@ -34,11 +35,15 @@ const config = {
   together: arg('together', 1),
   // Not together: each server alone on the core this many times in turn (A B C, C B A, ...), `seconds` each time.
   windows: arg('windows', 4),
+  // 'each': every variant its own fresh server process; 'one': with and without the flag in one process (see `oneProcessRound`).
+  process: process.argv.find((a) => a.startsWith('--process='))?.split('=')[1] ?? 'each',
   // Both load generators by default: a ratio both agree on is not one client's artefact.
   tools: (process.argv.find((a) => a.startsWith('--tools='))?.split('=')[1] ?? 'autocannon,wrk').split(','),
 };
 if (config.together !== 0 && config.together !== 1) throw new Error(`--together must be 0 or 1, got ${config.together}`);
 if (!Number.isInteger(config.windows) || config.windows < 1) throw new Error(`--windows must be a whole number >= 1, got ${config.windows}`);
+if (config.process !== 'each' && config.process !== 'one') throw new Error(`--process must be each or one, got ${config.process}`);
+if (config.process === 'one' && config.together === 1 && config.tools.includes('wrk')) throw new Error('--process=one measures the two routes of one server in turn: give --together=0');
 const TARGET = 0.99;
 
 console.log(`flag() in process: ${config.ops} ops x ${config.runs} runs, median ns/op (target <= 100 ns)\n`);
@@ -48,7 +53,7 @@ for (const [name, ns] of Object.entries(micro)) {
   console.log(`  ${name.padEnd(52)} ${ns.toFixed(1).padStart(9)} ns/op   ${(peer / ns).toFixed(1).padStart(6)}x faster than unleash-client`);
 }
 
-const names = ['bare', 'observe', 'observe+flag'];
+const names = config.process === 'one' ? ['observe', 'observe+flag'] : ['bare', 'observe', 'observe+flag'];
 const HEADERS = { 'x-account-id': 'acct-42' };
 const tools = {
   autocannon: (url, seconds) =>
@@ -98,6 +103,29 @@ async function round(tool, order) {
   }
 }
 
+/**
+ * One round with `--process=one`: one fresh server (`routes` in server.mjs) whose
+ * `/flag/checkout` evaluates the flag and `/plain/checkout` does not, each path warmed
+ * alone, then measured in `order` like servers of their own: the two sides differ by
+ * the flag alone, never by the process they run in.
+ */
+async function oneProcessRound(tool, order) {
+  const server = await startServer(new URL('./server.mjs', import.meta.url), ['routes']);
+  try {
+    const sides = { observe: { ...server, url: `${server.url}plain/` }, 'observe+flag': { ...server, url: `${server.url}flag/` } };
+    for (const name of order) await tools[tool](sides[name].url, config.warmup);
+    if (tool === 'wrk') {
+      const measured = await measureAlternating(order.map((name) => sides[name]), config, { path: 'checkout', headers: HEADERS });
+      return Object.fromEntries(order.map((name, i) => [name, checked(measured[i])]));
+    }
+    const runs = {};
+    for (const name of order) runs[name] = await measure(tool, sides[name]);
+    return runs;
+  } finally {
+    await server.stop();
+  }
+}
+
 const x = (v) => v.toFixed(3);
 const interval = (m) => `${x(m.ratio)}x [${x(m.low)}-${x(m.high)}]`;
 
@@ -109,10 +137,11 @@ const interval = (m) => `${x(m.ratio)}x [${x(m.low)}-${x(m.high)}]`;
 async function httpPhase(tool) {
   const rounds = [];
   const when = together(tool) ? 'all three at the same time' : tool === 'wrk' ? `each alone, ${config.windows} times in turn` : 'one after the other';
-  console.log(`\nHTTP with ${tool}, Express 5: ${config.rounds} rounds x ${config.seconds}s per variant, ${when}, ${config.connections} connections, fresh servers each round; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  const where = config.process === 'one' ? 'one fresh server each round, with and without the flag on two paths of it' : 'fresh servers each round';
+  console.log(`\nHTTP with ${tool}, Express 5: ${config.rounds} rounds x ${config.seconds}s per variant, ${when}, ${config.connections} connections, ${where}; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   for (let r = 0; r < config.rounds; r++) {
     const order = names.map((_, i) => names[(i + r) % names.length]);
-    const runs = await round(tool, r % 6 < 3 ? order : [...order].reverse());
+    const runs = await (config.process === 'one' ? oneProcessRound : round)(tool, r % 6 < 3 ? order : [...order].reverse());
     rounds.push(runs);
     console.log(
       `  round ${String(r + 1).padStart(2)}  ` +
@@ -121,10 +150,12 @@ async function httpPhase(tool) {
   }
   const statistic = tool === 'wrk' ? pairStatistic({ together: together(tool), windows: config.windows }) : 'ratio of medians';
   const flag = comparePairs(rounds, { base: 'observe', other: 'observe+flag', rateKey: 'requestsPerSecond', cpuKey: 'cpuMicrosPerRequest', target: TARGET, statistic });
-  const observe = comparePairs(rounds, { base: 'bare', other: 'observe', rateKey: 'requestsPerSecond', cpuKey: 'cpuMicrosPerRequest', statistic });
   const medianOf = (name, key) => median(rounds.map((runs) => runs[name][key]));
   console.log(`\n  medians: ${names.map((n) => `${n} ${Math.round(medianOf(n, 'requestsPerSecond'))} req/s, ${medianOf(n, 'cpuMicrosPerRequest').toFixed(1)} us cpu/req`).join('; ')}`);
-  console.log(`  observe() x bare (reference): req/s ${interval(observe.throughput)}, cpu ${interval(observe.cpu)}`);
+  if (names.includes('bare')) {
+    const observe = comparePairs(rounds, { base: 'bare', other: 'observe', rateKey: 'requestsPerSecond', cpuKey: 'cpuMicrosPerRequest', statistic });
+    console.log(`  observe() x bare (reference): req/s ${interval(observe.throughput)}, cpu ${interval(observe.cpu)}`);
+  }
   console.log(
     `  one flag() per request (${tool}), x the same app without it, ${statistic} [95% bootstrap, ${rounds.length} pairs], target >= ${TARGET}x:\n` +
       `    req/s ${interval(flag.throughput)} ${flag.throughput.verdict} (pairs ${x(flag.throughput.pairLow)}-${x(flag.throughput.pairHigh)})\n` +

@@ -1,6 +1,7 @@
+import type { ServerResponse } from 'node:http';
 import express, { type Request } from 'express';
 import { MissingScopeError, RequestScope, type Ballast } from '@ballast/core';
-import { ScopeOwners, onResponseFinish, taggedInstance } from '@ballast/core/adapter';
+import { ScopeOwners, exchangeSlot, onResponseFinish, taggedInstance } from '@ballast/core/adapter';
 
 interface Layer {
   handle?: unknown;
@@ -32,7 +33,7 @@ export const owners = new ScopeOwners<object>((prototype) => {
 });
 
 /**
- * The scope of each request, by request. Not a property of the request or of `res.locals`:
+ * The scope of each request that `observe()` does not watch (see `defineRequestScope`), by request. Not a property of the request or of `res.locals`:
  * Express swaps the prototype of each request and response, which leaves each with a
  * hidden class of its own, so every read of one of their properties misses V8's caches
  * (about 2,000 instructions) and every property added builds a new hidden class. Reaching
@@ -65,7 +66,10 @@ let defined = false;
  * Defines `req.ballast` once, as a lazy getter on Express's shared request prototype:
  * requests that never read it pay nothing; the first read builds the scope for the
  * instance mounted on the request's app (its response read only if a degraded read
- * needs it), kept by request.
+ * needs it). It is kept with the response's exchange while `observe()` watches it
+ * (`exchangeSlot`), else by request in `scopes`; a scope made before the exchange
+ * existed (read in a middleware mounted before `observe()`) stays the request's.
+ * Read once its response is over, `req.ballast` is a new scope.
  */
 export function defineRequestScope(): void {
   if (defined) return;
@@ -73,14 +77,17 @@ export function defineRequestScope(): void {
   Object.defineProperty(express.request, 'ballast', {
     configurable: true,
     get(this: Request): RequestScope {
+      // A request that was never a WeakMap key has no identity hash: this lookup ends there.
       let scope = scopes.get(this);
-      if (scope === undefined) {
-        scope = new RequestScope(ownerOf(this), this, undefined);
-        scopes.set(this, scope);
-        if (!forgetting) {
-          forgetting = true;
-          onResponseFinish((request) => scopes.delete(request as Request));
-        }
+      if (scope !== undefined) return scope;
+      const res = this.res as ServerResponse | undefined;
+      const slot = res === undefined ? undefined : exchangeSlot(res);
+      if (slot !== undefined) return (slot.scope as RequestScope | null) ?? (slot.scope = new RequestScope(ownerOf(this), this, undefined));
+      scope = new RequestScope(ownerOf(this), this, undefined);
+      scopes.set(this, scope);
+      if (!forgetting) {
+        forgetting = true;
+        onResponseFinish((request) => scopes.delete(request as Request));
       }
       return scope;
     },

@@ -5,7 +5,7 @@ import { createBallast, type Ballast } from '@ballast/core';
 import { ballastExpress } from '@ballast/express';
 import { servedApps } from '@ballast/testkit';
 
-/** Per-request state under Express (req.ballast's scope, kept by request; the exchange observe() and limits keep): the cases that could go wrong. */
+/** Per-request state under Express (req.ballast's scope, kept with observe()'s exchange or by request; the exchange observe() and limits keep): the cases that could go wrong. */
 describe('express: per-request state', () => {
   const serve = servedApps();
 
@@ -119,6 +119,32 @@ describe('express: per-request state', () => {
     expect(answers.map((a) => a.body)).toEqual(Array.from({ length: 5 }, () => ({ on: true })));
     expect(perRequest.map((reads) => new Set(reads).size)).toEqual([1, 1, 1, 1, 1]);
     expect(new Set(perRequest.map((reads) => reads[0])).size).toBe(5);
+  });
+
+  it('req.ballast read in a middleware mounted before observe() stays the request scope after it, across an await, one per request', async () => {
+    const ballast = createBallast({ flags: { f: { stage: 'all' } } });
+    const b = ballastExpress(ballast);
+    const app = express();
+    const early = new WeakMap<object, unknown>();
+    app.use((req, _res, next) => {
+      if (req.path === '/early') early.set(req, req.ballast);
+      next();
+    });
+    app.use(b.observe());
+    const same: boolean[] = [];
+    const scopes = new Set<unknown>();
+    app.get(['/early', '/late'], async (req, res) => {
+      const first = req.ballast;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      same.push(req.ballast === first && (req.path === '/late' || early.get(req) === first));
+      scopes.add(first);
+      res.json({ on: req.ballast.flag('f') });
+    });
+    const server = await serve(ballast, app);
+    const answers = await Promise.all(['/early', '/late', '/early', '/late'].map((path) => request(server).get(path)));
+    expect(answers.map((a) => a.body)).toEqual(Array.from({ length: 4 }, () => ({ on: true })));
+    expect(same).toEqual([true, true, true, true]);
+    expect(scopes.size).toBe(4);
   });
 
   it('req.ballast lets go of its scope once the response finished (a scope left in the scopes map would keep its request alive through young-generation GCs), and a read after that gets a new one', async () => {

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { HttpObserver } from '../observe/observer.js';
-import { doneOnSocket, unwatch, watchOnSocket } from '../observe/socketWatch.js';
+import { doneOnSocket, unwatch, watchedOn, watchOnSocket } from '../observe/socketWatch.js';
 
 const UNOBSERVED = Symbol.for('ballast.unobserved');
 
@@ -30,7 +30,7 @@ type Done = () => void;
  * between (a body parser) another request's may be there instead, and the limit
  * listens on its own, as it does without `observe()`.
  */
-class Exchange {
+class Exchange implements ExchangeSlot {
   readonly res: ServedResponse;
   readonly observer: HttpObserver;
   readonly startedAt: number;
@@ -43,6 +43,7 @@ class Exchange {
   ended = false;
   /** The connection that tells when it is over (see `watchOnSocket`), else `null`: the response's `close` does. */
   socket: Socket | null = null;
+  scope: object | null = null;
 
   constructor(res: ServedResponse, observer: HttpObserver, startedAt: number, routeOf: (subject: unknown) => string | undefined, subject: unknown) {
     this.res = res;
@@ -72,6 +73,30 @@ class Exchange {
 }
 
 type ServedResponse = ServerResponse & { [UNOBSERVED]?: true };
+
+/** What an adapter keeps with an open exchange (see `exchangeSlot`). */
+export interface ExchangeSlot {
+  /** The request's scope (`req.ballast`), once an adapter built it. */
+  scope: object | null;
+}
+
+/**
+ * The slot of `res`'s exchange while `observe()` watches it on its connection,
+ * else `undefined` (not observed, queued behind another response, or over): where
+ * an adapter keeps a request's scope instead of a map by request. A WeakMap entry
+ * cost an Express request with one `flag()` the table's growing and shrinking and
+ * its ephemeron work in every scavenge (bench/flags, one process, its two paths in
+ * turn: the flag 2% of a request with the map). Found from `latest` in the chain's
+ * first turn, from the connection after a wait.
+ */
+export function exchangeSlot(res: ServerResponse): ExchangeSlot | undefined {
+  const exchange = latest;
+  if (exchange !== null && exchange.res === res) return exchange;
+  const socket = socketOf(res);
+  if (socket === null) return undefined;
+  const watched = watchedOn(socket);
+  return watched instanceof Exchange && watched.res === res && !watched.ended ? watched : undefined;
+}
 
 /**
  * `res.statusCode` and `res.socket`, own properties of a response (set by

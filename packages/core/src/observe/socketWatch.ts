@@ -74,6 +74,11 @@ export function watchOnSocket(socket: Socket, watched: Watched): boolean {
   return true;
 }
 
+/** What `socket` is watched for now: `undefined` when never, `null` between responses. */
+export function watchedOn(socket: Socket): Watched | null | undefined {
+  return (socket as WatchedSocket)[CURRENT];
+}
+
 /** Lets go of an exchange that is over, so an idle connection keeps no response alive. */
 export function unwatch(socket: Socket, watched: Watched): void {
   const s = socket as WatchedSocket;

@@ -87,20 +87,25 @@ async function round(tool, order) {
     // One after the other, each alone on the server core: warmed at once they shared it, and the server
     // with the flag, slower per request, was measured less warm (0.942x with 1 s at once, 0.960-0.980x with 4 s).
     for (const name of names) await tools[tool](servers[name].url, config.warmup);
-    if (tool === 'wrk') {
-      // At the same time: a swing of the machine's speed slows all three alike, and each round's own ratios hold.
-      // Else each alone on the core, `config.windows` times in turn (see `measureAlternating`).
-      // Either way in the round's rotated order, so that none is always first.
-      const measureWrk = together(tool) ? measureTogether : measureAlternating;
-      const measured = await measureWrk(order.map((name) => servers[name]), config, { path: 'checkout', headers: HEADERS });
-      return Object.fromEntries(order.map((name, i) => [name, checked(measured[i])]));
-    }
-    const runs = {};
-    for (const name of order) runs[name] = await measure(tool, servers[name]);
-    return runs;
+    return await measureRound(tool, servers, order);
   } finally {
     for (const server of Object.values(servers)) await server.stop();
   }
+}
+
+/** A round's measured runs of `servers` (by variant name), in `order`. */
+async function measureRound(tool, servers, order) {
+  if (tool === 'wrk') {
+    // At the same time: a swing of the machine's speed slows all three alike, and each round's own ratios hold.
+    // Else each alone on the core, `config.windows` times in turn (see `measureAlternating`).
+    // Either way in the round's rotated order, so that none is always first.
+    const measureWrk = together(tool) ? measureTogether : measureAlternating;
+    const measured = await measureWrk(order.map((name) => servers[name]), config, { path: 'checkout', headers: HEADERS });
+    return Object.fromEntries(order.map((name, i) => [name, checked(measured[i])]));
+  }
+  const runs = {};
+  for (const name of order) runs[name] = await measure(tool, servers[name]);
+  return runs;
 }
 
 /**
@@ -114,13 +119,7 @@ async function oneProcessRound(tool, order) {
   try {
     const sides = { observe: { ...server, url: `${server.url}plain/` }, 'observe+flag': { ...server, url: `${server.url}flag/` } };
     for (const name of order) await tools[tool](sides[name].url, config.warmup);
-    if (tool === 'wrk') {
-      const measured = await measureAlternating(order.map((name) => sides[name]), config, { path: 'checkout', headers: HEADERS });
-      return Object.fromEntries(order.map((name, i) => [name, checked(measured[i])]));
-    }
-    const runs = {};
-    for (const name of order) runs[name] = await measure(tool, sides[name]);
-    return runs;
+    return await measureRound(tool, sides, order);
   } finally {
     await server.stop();
   }

@@ -3,7 +3,7 @@ import request from 'supertest';
 import express, { type Request } from 'express';
 import { createBallast, type Ballast } from '@ballast/core';
 import { ballastExpress } from '@ballast/express';
-import { servedApps } from '@ballast/testkit';
+import { pipelined, servedApps } from '@ballast/testkit';
 
 /** Per-request state under Express (req.ballast's scope, kept with observe()'s exchange or by request; the exchange observe() and limits keep): the cases that could go wrong. */
 describe('express: per-request state', () => {
@@ -145,6 +145,29 @@ describe('express: per-request state', () => {
     expect(answers.map((a) => a.body)).toEqual(Array.from({ length: 4 }, () => ({ on: true })));
     expect(same).toEqual([true, true, true, true]);
     expect(scopes.size).toBe(4);
+  });
+
+  it('req.ballast is one scope per request for pipelined requests on one connection (the first watched on it, the others queued), across an await', async () => {
+    const ballast = createBallast({ flags: { f: { stage: 'all' } } });
+    const b = ballastExpress(ballast);
+    const app = express();
+    app.use(b.observe());
+    const same: boolean[] = [];
+    const scopes = new Set<unknown>();
+    app.get('/p', async (req, res) => {
+      const first = req.ballast;
+      scopes.add(first);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      same.push(req.ballast === first);
+      res.json({ on: req.ballast.flag('f') });
+    });
+    const server = await serve(ballast, app);
+    const { port } = server.address() as { port: number };
+    const client = await pipelined(`http://127.0.0.1:${port}`, '/p', 3);
+    await expect.poll(() => client.received().match(/"on":true/g)?.length ?? 0).toBe(3);
+    client.leave();
+    expect(same).toEqual([true, true, true]);
+    expect(scopes.size).toBe(3);
   });
 
   it('req.ballast lets go of its scope once the response finished (a scope left in the scopes map would keep its request alive through young-generation GCs), and a read after that gets a new one', async () => {

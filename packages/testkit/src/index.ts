@@ -5,6 +5,7 @@ export { runContractSuite } from './contract/index.js';
 export { Latch, until } from './latch.js';
 export { closeServer } from './server.js';
 export { servedApps } from './serve.js';
+export { pipelined } from './http.js';
 export { needsEnv } from './env.js';
 export {
   createTestDatabase,

@@ -9,10 +9,11 @@
  * `tagMiddleware` and `ScopeOwners` let `req.ballast` find the instance an app mounts.
  * `whenDone` calls a function once when the exchange is over: the response
  * closed (finished or not) or the client left, pipelined or not. `onResponseFinish`
- * tells of every finished response, with its request; `exchangeSlot` is where an
- * adapter keeps a request's scope while `observe()` watches its response.
+ * tells of every finished response, with its request; `requestScope` is a request's
+ * scope (`req.ballast`), built once and kept for as long as the request runs.
  */
-export { exchangeSlot, whenDone, type ExchangeSlot } from '../http/exchange.js';
+export { whenDone } from '../http/exchange.js';
+export { requestScope } from '../scope/kept.js';
 export { onResponseFinish } from '../observe/socketWatch.js';
 export { isShed, shedReply, type Admission, type Queued, type Release } from '../limits/index.js';
 export { observeNode, unobserved } from '../observe/index.js';

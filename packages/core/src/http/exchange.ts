@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { HttpObserver } from '../observe/observer.js';
+import type { RequestScope } from '../scope/request.js';
 import { doneOnSocket, unwatch, watchedOn, watchOnSocket } from '../observe/socketWatch.js';
 
 const UNOBSERVED = Symbol.for('ballast.unobserved');
@@ -43,7 +44,7 @@ class Exchange implements ExchangeSlot {
   ended = false;
   /** The connection that tells when it is over (see `watchOnSocket`), else `null`: the response's `close` does. */
   socket: Socket | null = null;
-  scope: object | null = null;
+  scope: RequestScope | null = null;
 
   constructor(res: ServedResponse, observer: HttpObserver, startedAt: number, routeOf: (subject: unknown) => string | undefined, subject: unknown) {
     this.res = res;
@@ -74,20 +75,16 @@ class Exchange implements ExchangeSlot {
 
 type ServedResponse = ServerResponse & { [UNOBSERVED]?: true };
 
-/** What an adapter keeps with an open exchange (see `exchangeSlot`). */
-export interface ExchangeSlot {
-  /** The request's scope (`req.ballast`), once an adapter built it. */
-  scope: object | null;
+/** What `requestScope` keeps with an open exchange (scope/kept.ts). */
+interface ExchangeSlot {
+  /** The request's scope, once built. */
+  scope: RequestScope | null;
 }
 
 /**
  * The slot of `res`'s exchange while `observe()` watches it on its connection,
- * else `undefined` (not observed, queued behind another response, or over): where
- * an adapter keeps a request's scope instead of a map by request. A WeakMap entry
- * cost an Express request with one `flag()` the table's growing and shrinking and
- * its ephemeron work in every scavenge (bench/flags, one process, its two paths in
- * turn: the flag 2% of a request with the map). Found from `latest` in the chain's
- * first turn, from the connection after a wait.
+ * else `undefined` (not observed, queued behind another response, or over):
+ * found from `latest` in the chain's first turn, from the connection after a wait.
  */
 export function exchangeSlot(res: ServerResponse): ExchangeSlot | undefined {
   const exchange = latest;

@@ -14,6 +14,7 @@
  *   --together=1 (wrk: a round's servers measured at the same time; 0: each alone on the core, in turn)
  *   --windows=4 (wrk with --together=0: each server measured alone this many times, in turn, `seconds` each) (HTTP)
  *   --process=one (with --together=0: with and without the flag on two paths of one server process, see `oneProcessRound`)
+ *   --process=aa (the same, but neither path evaluates the flag: the method's own control, its interval should hold 1.00)
  *   smoke: node bench/flags/run.mjs --ops=20000 --runs=1 --rounds=2 --seconds=1 --warmup=0.5
  */
 import { loadavg } from 'node:os';
@@ -35,15 +36,17 @@ const config = {
   together: arg('together', 1),
   // Not together: each server alone on the core this many times in turn (A B C, C B A, ...), `seconds` each time.
   windows: arg('windows', 4),
-  // 'each': every variant its own fresh server process; 'one': with and without the flag in one process (see `oneProcessRound`).
+  // 'each': every variant its own fresh server process; 'one': with and without the flag in one process (see `oneProcessRound`);
+  // 'aa': as 'one', both paths without the flag (the control of that method).
   process: process.argv.find((a) => a.startsWith('--process='))?.split('=')[1] ?? 'each',
   // Both load generators by default: a ratio both agree on is not one client's artefact.
   tools: (process.argv.find((a) => a.startsWith('--tools='))?.split('=')[1] ?? 'autocannon,wrk').split(','),
 };
 if (config.together !== 0 && config.together !== 1) throw new Error(`--together must be 0 or 1, got ${config.together}`);
 if (!Number.isInteger(config.windows) || config.windows < 1) throw new Error(`--windows must be a whole number >= 1, got ${config.windows}`);
-if (config.process !== 'each' && config.process !== 'one') throw new Error(`--process must be each or one, got ${config.process}`);
-if (config.process === 'one' && config.together === 1 && config.tools.includes('wrk')) throw new Error('--process=one measures the two routes of one server in turn: give --together=0');
+if (!['each', 'one', 'aa'].includes(config.process)) throw new Error(`--process must be each, one or aa, got ${config.process}`);
+const oneProcess = config.process !== 'each';
+if (oneProcess && config.together === 1 && config.tools.includes('wrk')) throw new Error('--process=one measures the two routes of one server in turn: give --together=0');
 const TARGET = 0.99;
 
 console.log(`flag() in process: ${config.ops} ops x ${config.runs} runs, median ns/op (target <= 100 ns)\n`);
@@ -53,7 +56,7 @@ for (const [name, ns] of Object.entries(micro)) {
   console.log(`  ${name.padEnd(52)} ${ns.toFixed(1).padStart(9)} ns/op   ${(peer / ns).toFixed(1).padStart(6)}x faster than unleash-client`);
 }
 
-const names = config.process === 'one' ? ['observe', 'observe+flag'] : ['bare', 'observe', 'observe+flag'];
+const names = oneProcess ? ['observe', 'observe+flag'] : ['bare', 'observe', 'observe+flag'];
 const HEADERS = { 'x-account-id': 'acct-42' };
 const tools = {
   autocannon: (url, seconds) =>
@@ -117,7 +120,9 @@ async function measureRound(tool, servers, order) {
 async function oneProcessRound(tool, order) {
   const server = await startServer(new URL('./server.mjs', import.meta.url), ['routes']);
   try {
-    const sides = { observe: { ...server, url: `${server.url}plain/` }, 'observe+flag': { ...server, url: `${server.url}flag/` } };
+    // `/same/`: a path as long as `/flag/` that does not evaluate the flag (`--process=aa`).
+    const flagged = config.process === 'aa' ? 'same/' : 'flag/';
+    const sides = { observe: { ...server, url: `${server.url}plain/` }, 'observe+flag': { ...server, url: `${server.url}${flagged}` } };
     for (const name of order) await tools[tool](sides[name].url, config.warmup);
     return await measureRound(tool, sides, order);
   } finally {
@@ -136,11 +141,15 @@ const interval = (m) => `${x(m.ratio)}x [${x(m.low)}-${x(m.high)}]`;
 async function httpPhase(tool) {
   const rounds = [];
   const when = together(tool) ? 'all three at the same time' : tool === 'wrk' ? `each alone, ${config.windows} times in turn` : 'one after the other';
-  const where = config.process === 'one' ? 'one fresh server each round, with and without the flag on two paths of it' : 'fresh servers each round';
+  const where = !oneProcess
+    ? 'fresh servers each round'
+    : config.process === 'aa'
+      ? 'one fresh server each round, two paths of it, NEITHER evaluating the flag (the control: observe+flag below is /same/)'
+      : 'one fresh server each round, with and without the flag on two paths of it';
   console.log(`\nHTTP with ${tool}, Express 5: ${config.rounds} rounds x ${config.seconds}s per variant, ${when}, ${config.connections} connections, ${where}; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   for (let r = 0; r < config.rounds; r++) {
     const order = names.map((_, i) => names[(i + r) % names.length]);
-    const runs = await (config.process === 'one' ? oneProcessRound : round)(tool, r % 6 < 3 ? order : [...order].reverse());
+    const runs = await (oneProcess ? oneProcessRound : round)(tool, r % 6 < 3 ? order : [...order].reverse());
     rounds.push(runs);
     console.log(
       `  round ${String(r + 1).padStart(2)}  ` +

@@ -137,6 +137,11 @@ export const floors = {
     const pass = async (_ctx, next) => next();
     return koaApp({ appLevel: [pass], route: [pass] });
   },
+  // The same with plain functions returning `next()`, as Ballast's own Koa middleware are: no async function's promise per layer.
+  'koa sync no-op app+route': () => {
+    const pass = (_ctx, next) => next();
+    return koaApp({ appLevel: [pass], route: [pass] });
+  },
 };
 
 /**

@@ -1,4 +1,4 @@
-import { performance } from 'node:perf_hooks';
+import { nowMs } from './clock.js';
 import { LogHistogram } from './histogram.js';
 import { SERVER_ERROR } from './routeSeries.js';
 
@@ -23,7 +23,7 @@ export interface WindowReader {
  */
 export class SinceWindow implements WindowReader {
   readonly #byRoute = new Map<string, { histogram: LogHistogram; errors: number }>();
-  readonly #startedAt = performance.now();
+  readonly #startedAt = nowMs();
   readonly #inFlight: () => number;
   readonly #close: (window: SinceWindow) => void;
   active = false;
@@ -63,7 +63,7 @@ export class SinceWindow implements WindowReader {
   }
 
   windowSeconds(): number {
-    return Math.max(0.001, (performance.now() - this.#startedAt) / 1000);
+    return Math.max(0.001, (nowMs() - this.#startedAt) / 1000);
   }
 
   close(): void {

@@ -1,8 +1,8 @@
-import { performance } from 'node:perf_hooks';
+import { nowMs } from '../util/clock.js';
 
 /** A monotonic clock in milliseconds. */
 export type Clock = () => number;
-const monotonic: Clock = () => performance.now();
+const monotonic: Clock = nowMs;
 
 /**
  * Refills are fractions (0.1 + 0.2 + 0.7 is not exactly 1 in floating point): a

@@ -1,4 +1,4 @@
-import { nowMs } from './clock.js';
+import { nowMs } from '../util/clock.js';
 import { LogHistogram } from './histogram.js';
 import { ServerWatch } from './servers.js';
 import { RouteCap } from './routeCap.js';

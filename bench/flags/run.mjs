@@ -46,7 +46,7 @@ if (config.together !== 0 && config.together !== 1) throw new Error(`--together 
 if (!Number.isInteger(config.windows) || config.windows < 1) throw new Error(`--windows must be a whole number >= 1, got ${config.windows}`);
 if (!['each', 'one', 'aa'].includes(config.process)) throw new Error(`--process must be each, one or aa, got ${config.process}`);
 const oneProcess = config.process !== 'each';
-if (oneProcess && config.together === 1 && config.tools.includes('wrk')) throw new Error('--process=one measures the two routes of one server in turn: give --together=0');
+if (oneProcess && config.together === 1 && config.tools.includes('wrk')) throw new Error(`--process=${config.process} measures the two routes of one server in turn: give --together=0`);
 const TARGET = 0.99;
 
 console.log(`flag() in process: ${config.ops} ops x ${config.runs} runs, median ns/op (target <= 100 ns)\n`);
@@ -165,7 +165,7 @@ async function httpPhase(tool) {
     console.log(`  observe() x bare (reference): req/s ${interval(observe.throughput)}, cpu ${interval(observe.cpu)}`);
   }
   console.log(
-    `  one flag() per request (${tool}), x the same app without it, ${statistic} [95% bootstrap, ${rounds.length} pairs], target >= ${TARGET}x:\n` +
+    `  ${config.process === 'aa' ? 'control: /same/ x /plain/, no flag() on either' : 'one flag() per request'} (${tool}), x the same app without it, ${statistic} [95% bootstrap, ${rounds.length} pairs], target >= ${TARGET}x:\n` +
       `    req/s ${interval(flag.throughput)} ${flag.throughput.verdict} (pairs ${x(flag.throughput.pairLow)}-${x(flag.throughput.pairHigh)})\n` +
       `    cpu   ${interval(flag.cpu)} ${flag.cpu.verdict}  (server CPU us per request, without / with)`,
   );

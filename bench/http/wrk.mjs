@@ -7,31 +7,68 @@
  *   BENCH_ONLY=wrk node bench/http/run.mjs
  */
 import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { activeVariants, baselineOf, floors } from './lib/apps.mjs';
 import { LOAD_CORE, startServer } from './lib/child.mjs';
 import { comparePairs } from '../lib/paired.mjs';
+import { groupSlices } from '../lib/slices.mjs';
 
 const serverScript = new URL('./server.mjs', import.meta.url);
 
-/** Requests per second and the total served, from one wrk run (its `Requests/sec:` and `N requests in` lines). */
-export function wrk(url, seconds, connections, headers = {}) {
+/** Runs wrk with `args`, pinned to the load core (unless BENCH_NO_PIN=1); resolves with its stdout once it exits 0. */
+function runWrkProcess(args) {
   return new Promise((resolve, reject) => {
-    // wrk takes whole seconds only.
-    const args = ['-t1', `-c${connections}`, `-d${Math.max(1, Math.round(seconds))}s`, ...Object.entries(headers).flatMap(([name, value]) => ['-H', `${name}: ${value}`]), url];
     const pin = process.env.BENCH_NO_PIN !== '1';
     const child = spawn(pin ? 'taskset' : 'wrk', pin ? ['-c', LOAD_CORE, 'wrk', ...args] : args, { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (chunk) => (out += chunk));
     child.on('error', (error) => reject(new Error(`wrk could not start (apt-get install -y wrk): ${error.message}`)));
     // 'close', not 'exit': the process may exit before its stdout has been read to the end (seen: exit 0, no output).
-    child.on('close', (code) => {
-      const match = /Requests\/sec:\s+([\d.]+)/.exec(out);
-      const total = /(\d+) requests in/.exec(out);
-      const failed = /Non-2xx or 3xx responses: (\d+)/.exec(out);
-      if (code !== 0 || match === null || total === null) reject(new Error(`wrk exited with ${code}: ${out.slice(-300)}`));
-      else resolve({ requestsPerSecond: Number(match[1]), total: Number(total[1]), non2xx: failed === null ? 0 : Number(failed[1]) });
-    });
+    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`wrk exited with ${code}: ${out.slice(-300)}`))));
   });
+}
+
+/** wrk's arguments for one thread, `connections` connections, `seconds` (whole: wrk takes no fractions) and `headers`. */
+const wrkArgs = (seconds, connections, headers) => [
+  '-t1',
+  `-c${connections}`,
+  `-d${Math.max(1, Math.round(seconds))}s`,
+  ...Object.entries(headers).flatMap(([name, value]) => ['-H', `${name}: ${value}`]),
+];
+
+/** The count wrk prints of responses other than 2xx or 3xx (0 when it prints none). */
+const non2xxOf = (out) => Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
+
+/** The socket errors wrk prints (`Socket errors: connect 0, read 0, write 0, timeout 0`), summed; 0 when it prints none. */
+const socketErrorsOf = (out) =>
+  (/Socket errors: (.*)/.exec(out)?.[1] ?? '')
+    .split(',')
+    .map((part) => Number(/\d+/.exec(part)?.[0] ?? 0))
+    .reduce((a, b) => a + b, 0);
+
+/** Requests per second and the total served, from one wrk run (its `Requests/sec:` and `N requests in` lines). */
+export async function wrk(url, seconds, connections, headers = {}) {
+  const out = await runWrkProcess([...wrkArgs(seconds, connections, headers), url]);
+  const match = /Requests\/sec:\s+([\d.]+)/.exec(out);
+  const total = /(\d+) requests in/.exec(out);
+  if (match === null || total === null) throw new Error(`wrk printed no totals: ${out.slice(-300)}`);
+  return { requestsPerSecond: Number(match[1]), total: Number(total[1]), non2xx: non2xxOf(out) };
+}
+
+const interleaveScript = fileURLToPath(new URL('./interleave.lua', import.meta.url));
+
+/**
+ * One wrk run at several paths of one server (`url` + each of `paths`), taking
+ * turns every `sliceMs` of the clock, all connections together (interleave.lua);
+ * per path, requests and req/s over whole turns (bench/lib/slices.mjs, which
+ * says what the method can and cannot tell).
+ */
+export async function wrkInterleaved(url, seconds, connections, { paths, sliceMs, headers = {} }) {
+  const out = await runWrkProcess([...wrkArgs(seconds, connections, headers), '-s', interleaveScript, url, '--', String(sliceMs), ...paths]);
+  const line = out.split('\n').find((l) => l.startsWith('slices '));
+  if (line === undefined) throw new Error(`wrk printed no slices: ${out.slice(-300)}`);
+  const [first, ...counts] = line.slice('slices '.length).split(' ').map(Number);
+  return { ...groupSlices(first, counts, sliceMs, paths.length), non2xx: non2xxOf(out), errors: socketErrorsOf(out) };
 }
 
 /**

@@ -53,7 +53,8 @@ export const medianOf = (pairs, side, key) => median(pairs.map((p) => p[side][ke
  * interval and verdict against `target` (none when `target` is undefined):
  * `throughput`, other's `rateKey` over base's (higher is faster), and `cpu`, base's
  * `cpuKey` over other's (CPU per unit of work: the throughput ratio a saturated
- * core shows, and far steadier on a busy machine). `statistic`: `'ratio of medians'`
+ * core shows, and far steadier on a busy machine; left out without `cpuKey`, for
+ * sides whose CPU time is not measured apart). `statistic`: `'ratio of medians'`
  * (the median of each side, divided: for sides measured one after the other) or
  * `'median of ratios'` (each pair's own ratio: for sides measured at the same time,
  * whose ratio holds while the machine's speed swings).
@@ -63,6 +64,7 @@ export function comparePairs(pairs, { base, other, rateKey, cpuKey, target, stat
   const rateRatio = (p) => p[other][rateKey] / p[base][rateKey];
   const cpuRatio = (p) => p[base][cpuKey] / p[other][cpuKey];
   const perPair = pairs.map(rateRatio);
+  const sideMedians = (side) => ({ [rateKey]: medianOf(pairs, side, rateKey), ...(cpuKey === undefined ? {} : { [cpuKey]: medianOf(pairs, side, cpuKey) }) });
   // Sides measured at the same moment share the machine's speed: their pair's own ratio is what to summarise.
   const summarise =
     statistic === 'median of ratios'
@@ -70,9 +72,9 @@ export function comparePairs(pairs, { base, other, rateKey, cpuKey, target, stat
       : { rate: (ps) => medianOf(ps, other, rateKey) / medianOf(ps, base, rateKey), cpu: (ps) => medianOf(ps, base, cpuKey) / medianOf(ps, other, cpuKey) };
   return {
     statistic,
-    [base]: { [rateKey]: medianOf(pairs, base, rateKey), [cpuKey]: medianOf(pairs, base, cpuKey) },
-    [other]: { [rateKey]: medianOf(pairs, other, rateKey), [cpuKey]: medianOf(pairs, other, cpuKey) },
+    [base]: sideMedians(base),
+    [other]: sideMedians(other),
     throughput: { ...judge(withInterval(pairs, summarise.rate)), pairLow: Math.min(...perPair), pairHigh: Math.max(...perPair) },
-    cpu: judge(withInterval(pairs, summarise.cpu)),
+    cpu: cpuKey === undefined ? undefined : judge(withInterval(pairs, summarise.cpu)),
   };
 }

@@ -15,8 +15,9 @@
  *   --windows=4 (wrk with --together=0: each server measured alone this many times, in turn, `seconds` each) (HTTP)
  *   --process=one (with --together=0: with and without the flag on two paths of one server process, see `oneProcessRound`)
  *   --process=aa (the same, but neither path evaluates the flag: the method's own control, its interval should hold 1.00)
- *   --interleave=200 (with --process=one or aa: the two paths in one run of the load generator, taking turns every 200 ms,
- *     `seconds` a round; see `interleavedRound`; the steadiest method on a VM whose speed swings)
+ *   --interleave=200 (with --process=one or aa: the paths in one run of the load generator, taking turns every 200 ms,
+ *     `seconds` a round; with one, /plain/, /flag/ and the /same/ control; see `interleavedRound`; the steadiest
+ *     method on a VM whose speed swings)
  *   smoke: node bench/flags/run.mjs --ops=20000 --runs=1 --rounds=2 --seconds=1 --warmup=0.5
  */
 import { loadavg } from 'node:os';
@@ -42,7 +43,7 @@ const config = {
   // 'each': every variant its own fresh server process; 'one': with and without the flag in one process (see `oneProcessRound`);
   // 'aa': as 'one', both paths without the flag (the control of that method).
   process: process.argv.find((a) => a.startsWith('--process='))?.split('=')[1] ?? 'each',
-  // With 'one' or 'aa': > 0 measures the two paths in one run of the load generator, taking turns every this many ms (see `interleavedRound`).
+  // With 'one' or 'aa': > 0 measures the paths in one run of the load generator, taking turns every this many ms (see `interleavedRound`).
   interleave: arg('interleave', 0),
   // Both load generators by default: a ratio both agree on is not one client's artefact.
   tools: (process.argv.find((a) => a.startsWith('--tools='))?.split('=')[1] ?? 'autocannon,wrk').split(','),
@@ -53,7 +54,7 @@ if (!['each', 'one', 'aa'].includes(config.process)) throw new Error(`--process 
 const oneProcess = config.process !== 'each';
 if (!(config.interleave >= 0)) throw new Error(`--interleave must be 0 (off) or the milliseconds of a slice, got ${config.interleave}`);
 const interleaved = config.interleave > 0;
-if (interleaved && !oneProcess) throw new Error('--interleave takes turns between two paths of one server: give --process=one (or aa)');
+if (interleaved && !oneProcess) throw new Error('--interleave takes turns between paths of one server: give --process=one (or aa)');
 if (oneProcess && !interleaved && config.together === 1 && config.tools.includes('wrk')) throw new Error(`--process=${config.process} measures the two routes of one server in turn: give --together=0`);
 const TARGET = 0.99;
 

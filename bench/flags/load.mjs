@@ -33,8 +33,9 @@ if (slice !== undefined) {
 const result = await autocannon(options);
 const summary = { requestsPerSecond: result.requests.average, total: result.requests.total, non2xx: result.non2xx, errors: result.errors };
 if (slice !== undefined) {
-  const first = Math.min(...counts.keys());
+  // No request sent (the server never answered): no slices, which the caller reports as too few turns.
+  const first = counts.size === 0 ? 0 : Math.min(...counts.keys());
   summary.first = first;
-  summary.counts = Array.from({ length: Math.max(...counts.keys()) - first + 1 }, (_, i) => counts.get(first + i) ?? 0);
+  summary.counts = counts.size === 0 ? [] : Array.from({ length: Math.max(...counts.keys()) - first + 1 }, (_, i) => counts.get(first + i) ?? 0);
 }
 console.log(JSON.stringify(summary));

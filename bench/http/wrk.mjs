@@ -68,7 +68,8 @@ export async function wrkInterleaved(url, seconds, connections, { paths, sliceMs
   const line = out.split('\n').find((l) => l.startsWith('slices '));
   if (line === undefined) throw new Error(`wrk printed no slices: ${out.slice(-300)}`);
   const [first, ...counts] = line.slice('slices '.length).split(' ').map(Number);
-  return { ...groupSlices(first, counts, sliceMs, paths.length), non2xx: non2xxOf(out), errors: socketErrorsOf(out) };
+  // `slices`: the raw counts, slice `first + i` holding `counts[i]` (bench/flags/perf.mjs attributes samples by them).
+  return { ...groupSlices(first, counts, sliceMs, paths.length), slices: { first, counts }, non2xx: non2xxOf(out), errors: socketErrorsOf(out) };
 }
 
 /**

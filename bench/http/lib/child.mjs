@@ -44,6 +44,8 @@ export function startServer(script, args, options = {}) {
       if (message.type === 'listening') {
         resolve({
           port: message.port,
+          /** The server's process id (taskset execs node: the same process). */
+          pid: child.pid,
           url: `http://127.0.0.1:${message.port}/`,
           /** Server CPU time (user + system), in microseconds. */
           cpu: () =>

@@ -1,4 +1,3 @@
-import type { ServerResponse } from 'node:http';
 import express, { type Request } from 'express';
 import { MissingScopeError, type Ballast, type RequestScope } from '@ballast/core';
 import { ScopeOwners, requestScope, taggedInstance } from '@ballast/core/adapter';
@@ -45,7 +44,7 @@ let defined = false;
  * Defines `req.ballast` once, as a lazy getter on Express's shared request prototype:
  * requests that never read it pay nothing; the first read builds the scope for the
  * instance mounted on the request's app (its response read only if a degraded read
- * needs it), which core keeps (`requestScope`). Not a property of the request or of
+ * needs it, or to find the exchange after a wait), which core keeps (`requestScope`). Not a property of the request or of
  * `res.locals`: Express swaps the prototype of each request and response, which leaves
  * each with a hidden class of its own, so every read of one of their properties misses
  * V8's caches (about 2,000 instructions) and every property added builds a new hidden
@@ -58,7 +57,8 @@ export function defineRequestScope(): void {
   Object.defineProperty(express.request, 'ballast', {
     configurable: true,
     get(this: Request): RequestScope {
-      return requestScope(this, this.res as ServerResponse | undefined, ownerOf);
+      // No `this.res`: a read of the request, a dictionary (shape.ts), through V8's generic load stub; core reads it only after a wait.
+      return requestScope(this, undefined, ownerOf);
     },
   });
 }

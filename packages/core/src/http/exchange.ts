@@ -32,6 +32,8 @@ type Done = () => void;
  * listens on its own, as it does without `observe()`.
  */
 class Exchange implements ExchangeSlot {
+  /** The request, which `exchangeSlot` knows it by: no read of `req.res` on a request Express made a dictionary. */
+  readonly req: IncomingMessage;
   readonly res: ServedResponse;
   readonly observer: HttpObserver;
   readonly startedAt: number;
@@ -46,7 +48,8 @@ class Exchange implements ExchangeSlot {
   socket: Socket | null = null;
   scope: RequestScope | null = null;
 
-  constructor(res: ServedResponse, observer: HttpObserver, startedAt: number, routeOf: (subject: unknown) => string | undefined, subject: unknown) {
+  constructor(req: IncomingMessage, res: ServedResponse, observer: HttpObserver, startedAt: number, routeOf: (subject: unknown) => string | undefined, subject: unknown) {
+    this.req = req;
     this.res = res;
     this.observer = observer;
     this.startedAt = startedAt;
@@ -82,17 +85,20 @@ interface ExchangeSlot {
 }
 
 /**
- * The slot of `res`'s exchange while `observe()` watches it on its connection,
+ * The slot of `req`'s exchange while `observe()` watches it on its connection,
  * else `undefined` (not observed, queued behind another response, or over):
- * found from `latest` in the chain's first turn, from the connection after a wait.
+ * found from `latest` in the chain's first turn, from the connection of `res`
+ * after a wait (`res` undefined: `req.res`, as Express links them, read only then).
  */
-export function exchangeSlot(res: ServerResponse): ExchangeSlot | undefined {
+export function exchangeSlot(req: IncomingMessage, res: ServerResponse | undefined): ExchangeSlot | undefined {
   const exchange = latest;
-  if (exchange !== null && exchange.res === res) return exchange;
-  const socket = socketOf(res);
+  if (exchange !== null && exchange.req === req) return exchange;
+  const response = res ?? (req as { res?: ServerResponse }).res;
+  if (response === undefined) return undefined;
+  const socket = socketOf(response);
   if (socket === null) return undefined;
   const watched = watchedOn(socket);
-  return watched instanceof Exchange && watched.res === res && !watched.ended ? watched : undefined;
+  return watched instanceof Exchange && watched.res === response && !watched.ended ? watched : undefined;
 }
 
 /**
@@ -222,7 +228,7 @@ export function observeNode<S>(
 ): boolean {
   const socket = socketOf(res);
   const startedAt = observer.begin(socket ?? req.socket);
-  const exchange = new Exchange(res, observer, startedAt, routeOf as (subject: unknown) => string | undefined, subject);
+  const exchange = new Exchange(req, res, observer, startedAt, routeOf as (subject: unknown) => string | undefined, subject);
   // Queued behind another response or already over: no limit joins it, it ends like a limit's release would.
   if (!live(socket)) return whenDone(req, res, () => exchange.end());
   latest = exchange;

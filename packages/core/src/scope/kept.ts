@@ -25,15 +25,17 @@ let forgetting = false;
  * process, its two paths in turn: 0.979x with the map, 0.989–0.996x without). Else, and
  * for a scope made before the exchange existed (read in a middleware mounted before
  * `observe()`), kept by request. Read once its response is over, it is a new scope.
+ * `res` is needed only after a wait in the chain, to find the exchange on its connection;
+ * `undefined`: `req.res`, as Express links them, read only then.
  *
  * @example
- * get ballast() { return requestScope(this, this.res, ownerOf); }
+ * get ballast() { return requestScope(this, undefined, ownerOf); }
  */
 export function requestScope<R extends IncomingMessage>(req: R, res: ServerResponse | undefined, ballastOf: (req: R) => Ballast): RequestScope {
   // A request that was never a WeakMap key has no identity hash: this lookup ends there.
   let scope = scopes.get(req);
   if (scope !== undefined) return scope;
-  const slot = res === undefined ? undefined : exchangeSlot(res);
+  const slot = exchangeSlot(req, res);
   if (slot !== undefined) return (slot.scope ??= new RequestScope(ballastOf(req), req, undefined));
   scope = new RequestScope(ballastOf(req), req, undefined);
   scopes.set(req, scope);

@@ -10,7 +10,7 @@
  * Per path and round: samples per 1,000 requests (CPU time a request, 1/frequency s a
  * sample) and its ratio to `/plain/` (above 1: cheaper); over all rounds, the median of
  * the rounds' ratios with a 95% bootstrap interval, and where the samples went by kind
- * (JS, Ballast's code, V8 builtins, V8 and Node in C++, young and old generation GC,
+ * (JS, Ballast's code and the route handler's, V8 builtins, V8 and Node in C++, young and old generation GC,
  * kernel) and by symbol, the largest differences from `/plain/` first. `/same/` is
  * `/plain/` under another name: how far it strays from 1.00 is how far the method can.
  * Unlike the request counts of `run.mjs --interleave`, the samples are not blurred by the
@@ -63,7 +63,7 @@ const CONNECTIONS = 50;
 
 /** The kind of a sampled symbol (`name (object)` as `perf script` prints it). */
 const KINDS = [
-  ['Ballast JS', /^JS:.*(packages\/(core|express)\/dist|bench\/flags\/server\.mjs)/],
+  ['Ballast + handler JS', /^JS:.*(packages\/(core|express)\/dist|bench\/flags\/server\.mjs)/],
   ['other JS', /^(JS|RegExp):/],
   ['young GC', /Scaveng|IterateAndScavenge|SemiSpace|NewSpace|RememberedSet|SlotSet/],
   ['old GC', /Mark|Sweep|Compact|Evacuat|Ephemeron|GCTracer|Heap::/],
@@ -126,14 +126,14 @@ async function round(index) {
     const recordArgs = ['record', '-q', '-k', 'mono', '-F', String(config.frequency), ...(config.stacks ? ['-g'] : []), '-p', String(server.pid), '-o', file];
     const recorder = spawn('perf', recordArgs, { stdio: 'ignore' });
     const exited = new Promise((resolve) => recorder.on('exit', resolve));
-    // perf needs a moment to attach; slices before it did are left out below (they have no samples).
+    // perf needs a moment to attach: half a second, before the measured run starts.
     await new Promise((resolve) => setTimeout(resolve, 500));
     const run = await wrkInterleaved(server.url, config.seconds, CONNECTIONS, { paths: urls, sliceMs: config.slice, headers: HEADERS });
     recorder.kill('SIGINT');
     await exited;
     if (run.non2xx !== 0 || run.errors !== 0) throw new Error(`round ${index}: ${run.non2xx} non-2xx responses, ${run.errors} socket errors`);
     const { first, counts } = run.slices;
-    // Whole slices only: two left out at each end (the partial ones and perf's start).
+    // Whole slices only: two left out at each end (the partial first and last, and one more).
     const low = first + 2;
     const high = first + counts.length - 3;
     const pathOf = (slice) => order[slice % order.length];

@@ -13,16 +13,16 @@
  * (JS, Ballast's code and the route handler's, V8 builtins, V8 and Node in C++, young and old generation GC,
  * kernel) and by symbol, the largest differences from `/plain/` first. `/same/` is
  * `/plain/` under another name: how far it strays from 1.00 is how far the method can.
- * Unlike the request counts of `run.mjs --interleave`, the samples are not blurred by the
- * requests in flight when the path changes, except those answered in the next slice's
- * first few milliseconds.
+ * The blur of `run.mjs --interleave` holds here too: the requests in flight when the path
+ * changes are counted in the slice that sent them and sampled in the next, so a
+ * difference reads about connections / requests a slice smaller (3% at 200 ms).
  *
  * With `--stacks`, call graphs too: the samples taken under the route handler (a frame of
  * it on the stack: `res.json`, reading `req.ballast`, `flag()`, and what they call into,
  * builtins, the runtime, a scavenge their allocation started), per path and by innermost
- * JS frame. What `/flag/` adds there is the flag's own cost; what the paths differ by
- * elsewhere is not the flag's code. Unwinding costs every sample a little, alike on
- * every path.
+ * JS frame. What `/flag/` adds there is what the flag costs the request's own code (its
+ * frames, and `res.json`'s running after them); what the paths differ by elsewhere is not
+ * on the request's stack. Unwinding costs every sample a little, alike on every path.
  *
  * Needs `perf` (Debian: linux-perf) with leave to sample other processes (root, or
  * kernel.perf_event_paranoid ≤ 1) and wrk. Nothing else may run on the machine meanwhile.

@@ -84,6 +84,9 @@ interface ExchangeSlot {
   scope: RequestScope | null;
 }
 
+/** The response Express links to its request (`req.res`); `undefined` under other frameworks. */
+export const linkedResponse = (req: IncomingMessage): ServerResponse | undefined => (req as { res?: ServerResponse }).res;
+
 /**
  * The slot of `req`'s exchange while `observe()` watches it on its connection,
  * else `undefined` (not observed, queued behind another response, or over):
@@ -93,7 +96,7 @@ interface ExchangeSlot {
 export function exchangeSlot(req: IncomingMessage, res: ServerResponse | undefined): ExchangeSlot | undefined {
   const exchange = latest;
   if (exchange !== null && exchange.req === req) return exchange;
-  const response = res ?? (req as { res?: ServerResponse }).res;
+  const response = res ?? linkedResponse(req);
   if (response === undefined) return undefined;
   const socket = socketOf(response);
   if (socket === null) return undefined;

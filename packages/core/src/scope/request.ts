@@ -3,6 +3,7 @@ import type { Ballast } from '../ballast.js';
 import type { DependencyCall, ReadOptions } from '../dependencies/index.js';
 import type { DesyncOptions, DesyncResult } from '../outbox/index.js';
 import { isOn } from '../flags/index.js';
+import { linkedResponse } from '../http/exchange.js';
 
 /** The header that lists the dependencies whose fallback or stale value a response used. */
 export const DEGRADED_HEADER = 'Ballast-Degraded';
@@ -96,7 +97,7 @@ export class RequestScope {
     const list = (this.#degraded ??= []);
     if (list.includes(dependency)) return;
     list.push(dependency);
-    const res = this.#res ?? (this.#req as { res?: ServerResponse }).res;
+    const res = this.#res ?? linkedResponse(this.#req);
     if (res !== undefined && !res.headersSent) res.setHeader(DEGRADED_HEADER, list.join(', '));
   }
 }

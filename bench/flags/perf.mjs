@@ -123,11 +123,21 @@ async function round(index) {
   const byPath = Object.fromEntries(PATHS.map((path) => [path, empty()]));
   try {
     await wrkInterleaved(server.url, config.warmup, CONNECTIONS, { paths: urls, sliceMs: config.slice, headers: HEADERS });
-    const recordArgs = ['record', '-q', '-k', 'mono', '-F', String(config.frequency), ...(config.stacks ? ['-g'] : []), '-p', String(server.pid), '-o', file];
-    const recorder = spawn('perf', recordArgs, { stdio: 'ignore' });
-    const exited = new Promise((resolve) => recorder.on('exit', resolve));
+    const recordArgs = ['record', '-k', 'mono', '-F', String(config.frequency), ...(config.stacks ? ['-g'] : []), '-p', String(server.pid), '-o', file];
+    const recorder = spawn('perf', recordArgs, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let complaint = '';
+    recorder.stderr.setEncoding('utf8').on('data', (chunk) => (complaint += chunk));
+    let running = true;
+    const exited = new Promise((resolve) =>
+      recorder.on('exit', (code) => {
+        running = false;
+        resolve(code);
+      }),
+    );
     // perf needs a moment to attach: half a second, before the measured run starts.
     await new Promise((resolve) => setTimeout(resolve, 500));
+    // It leaves at once when it may not sample the server (kernel.perf_event_paranoid, not root).
+    if (!running) throw new Error(`perf record exited with ${await exited}: ${complaint.trim().slice(-300)}`);
     const run = await wrkInterleaved(server.url, config.seconds, CONNECTIONS, { paths: urls, sliceMs: config.slice, headers: HEADERS });
     recorder.kill('SIGINT');
     await exited;
